@@ -1,0 +1,54 @@
+"""``python -m codegen COMMAND [VERSION ...]``
+
+Commands:
+  fetch      copy/download the pinned specs into .cache/openapi/ (sha256-checked)
+  normalise  fetch, then write .cache/openapi/<version>/normalised.json and print what each rule changed
+  generate   fetch, normalise, generate intercom_async/<module>/ (fail on any generator warning)
+With no VERSION, every pinned version (openapi/versions.toml).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .fetch import FetchError, fetch
+from .pins import load_pins, select
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if argv else 2
+    command, names = argv[0], argv[1:]
+    pins = select(load_pins(), names)
+    try:
+        if command == "fetch":
+            for pin in pins:
+                print(f"[{pin.name}] {fetch(pin)} (sha256 ok)")
+        elif command == "normalise":
+            from .generate import normalised_spec
+
+            for pin in pins:
+                normalised_spec(pin, verbose=True)
+        elif command == "generate":
+            from .generate import GenerationError, generate, generate_versions_module
+            from .pins import default_version
+
+            try:
+                for pin in pins:
+                    generate(pin)
+                generate_versions_module(load_pins(), default_version())
+            except GenerationError as exc:
+                print(f"codegen: {exc}", file=sys.stderr)
+                return 1
+        else:
+            print(f"codegen: unknown command {command!r}\n{__doc__}", file=sys.stderr)
+            return 2
+    except FetchError as exc:
+        print(f"codegen: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

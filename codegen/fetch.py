@@ -1,0 +1,60 @@
+"""Fetch pinned spec files into the git-ignored cache, always verifying their sha256.
+
+Sources, in order: the cache itself (if it already holds the right bytes), ``../shared/openapi/<version>/``
+when that folder exists, else the pinned upstream raw URL. A file whose sha256 differs from the pin is never
+used: fetching stops with a message naming the version, the source, and both digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import urllib.request
+from pathlib import Path
+
+from .pins import Pin
+
+
+class FetchError(RuntimeError):
+    """A pinned spec could not be obtained with the pinned sha256."""
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _download(url: str, timeout: float = 60.0) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - pinned https URL
+        return resp.read()
+
+
+def _verify(pin: Pin, data: bytes, source: str) -> bytes:
+    got = sha256_of(data)
+    if got != pin.sha256:
+        raise FetchError(
+            f"sha256 mismatch for Intercom API {pin.name} from {source}:\n"
+            f"  expected {pin.sha256} (openapi/versions.toml)\n"
+            f"  got      {got}\n"
+            "The file is not the pinned one; refusing to generate from it."
+        )
+    return data
+
+
+def fetch(pin: Pin, *, shared_file: Path | None = None, download=_download) -> Path:
+    """Make ``pin.cache_file`` hold the pinned bytes and return its path."""
+    cache = pin.cache_file
+    if cache.exists() and sha256_of(cache.read_bytes()) == pin.sha256:
+        return cache
+    shared = shared_file if shared_file is not None else pin.shared_file
+    if shared.exists():
+        data = _verify(pin, shared.read_bytes(), str(shared))
+    else:
+        try:
+            raw = download(pin.url)
+        except OSError as exc:
+            raise FetchError(f"could not download Intercom API {pin.name} from {pin.url}: {exc}") from exc
+        data = _verify(pin, raw, pin.url)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(cache)
+    return cache

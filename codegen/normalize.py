@@ -1,0 +1,360 @@
+"""Normalisation pass: rewrite a pinned Intercom spec into one openapi-python-client can generate completely.
+
+Each rule is a small function ``rule(spec, report)`` that edits the spec dict in place and records what it
+changed with ``report(rule_name, detail)``. The docstring of every rule names the spec defect it fixes.
+Rules run in the order of ``RULES``; ``normalise()`` returns the new spec and the report, and is pure and
+deterministic (same input, same output, same report).
+
+The normalised spec is also what the contract tests serve with Prism, so a fix here fixes both.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Report = Callable[[str, str], None]
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def _operations(spec: dict) -> Iterator[tuple[str, str, dict]]:
+    for path, item in spec.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            if method in item:
+                yield path, method, item[method]
+
+
+def _walk(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
+    """Every dict in the tree, depth first, with its path."""
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _walk(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, (*path, i))
+
+
+def _schemas(spec: dict) -> Iterator[tuple[tuple, dict]]:
+    """Every schema object: component schemas and everything below parameters, bodies and responses."""
+    for path, node in _walk(spec):
+        if path and path[-1] in ("schema", "items", "additionalProperties", "not"):
+            yield path, node
+        elif len(path) >= 2 and path[-2] in ("properties", "schemas") and "examples" not in path:
+            yield path, node
+        elif len(path) >= 2 and path[-2] in ("oneOf", "anyOf", "allOf"):
+            yield path, node
+
+
+def _where(path: tuple) -> str:
+    return "/".join(str(p) for p in path)
+
+
+# --------------------------------------------------------------------------------------------- rules
+
+
+def drop_version_header_parameter(spec: dict, report: Report) -> None:
+    """Every operation declares an optional ``Intercom-Version`` header parameter (any of 21 versions).
+
+    The client sends the header itself, from the version the user selected; exposing it per call would let
+    a call claim one version while being parsed with another version's models.
+    """
+    for path, method, op in _operations(spec):
+        params = op.get("parameters", [])
+        kept = [p for p in params if not (p.get("in") == "header" and p.get("name", "").lower() == "intercom-version")]
+        if len(kept) != len(params):
+            op["parameters"] = kept
+            report("drop_version_header_parameter", f"{method.upper()} {path}")
+
+
+def path_parameter_declared_in_query(spec: dict, report: Report) -> None:
+    """Unstable's reporting-data export paths template ``{job_identifier}`` but declare it ``in: query``.
+
+    The path needs the value (the generator otherwise drops the endpoint for incorrect path templating), so
+    a non-path parameter whose name appears as ``{name}`` in the path becomes a required path parameter.
+    """
+    for path, method, op in _operations(spec):
+        names = set(re.findall(r"{([^}]+)}", path))
+        for param in op.get("parameters", []):
+            if param.get("name") in names and param.get("in") != "path":
+                report("path_parameter_declared_in_query", f"{method.upper()} {path}: {param['name']} was in {param.get('in')}")
+                param["in"] = "path"
+                param["required"] = True
+
+
+def synthesize_operation_ids(spec: dict, report: Report) -> None:
+    """Four Unstable operations (the reporting-data export API) have no ``operationId``.
+
+    The SDK names every method after the operationId, so one is synthesised with a documented rule:
+    the HTTP method followed by the path's literal segments, then ``By<Param>`` for each path parameter,
+    in camelCase: ``GET /export/reporting_data/{job_identifier}`` -> ``getExportReportingDataByJobIdentifier``.
+    """
+    for path, method, op in _operations(spec):
+        if op.get("operationId"):
+            continue
+        words = [method]
+        params = []
+        for segment in path.strip("/").split("/"):
+            match = re.fullmatch(r"{([^}]+)}", segment)
+            if match:
+                params.append(match.group(1))
+            else:
+                words.extend(re.split(r"[_\-.]", segment))
+        words.extend(["by", *(w for p in params for w in p.split("_"))] if params else [])
+        op_id = words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:] if w)
+        op["operationId"] = op_id
+        report("synthesize_operation_ids", f"{method.upper()} {path} -> {op_id}")
+
+
+def define_dangling_component_refs(spec: dict, report: Report) -> None:
+    """2.10 references ``#/components/schemas/custom_attributes`` but never defines it.
+
+    A missing component is defined as a free-form object (any keys, any values), which is what Intercom's
+    custom attributes are; the generator otherwise drops every schema that reaches it, and Prism refuses to
+    load the file at all.
+    """
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    prefix = "#/components/schemas/"
+    missing = set()
+    for _, node in _walk(spec):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :] not in schemas:
+            missing.add(ref[len(prefix) :])
+    for name in sorted(missing):
+        schemas[name] = {
+            "type": "object",
+            "additionalProperties": True,
+            "description": f"Free-form object ({name} is referenced but not defined by the published spec).",
+        }
+        report("define_dangling_component_refs", name)
+
+
+def nullable_beside_ref(spec: dict, report: Report) -> None:
+    """``nullable: true`` written beside a ``$ref``; OpenAPI 3.0 ignores every sibling of ``$ref``.
+
+    Intercom does send null there (e.g. a conversation's ``sla_applied``), so the intent is kept by
+    wrapping the reference: ``{allOf: [{$ref}], nullable: true}``.
+    """
+    for path, node in list(_walk(spec)):
+        if "$ref" in node and node.get("nullable") is True:
+            ref = node.pop("$ref")
+            node.pop("nullable")
+            node["allOf"] = [{"$ref": ref}]
+            node["nullable"] = True
+            report("nullable_beside_ref", _where(path))
+
+
+def nullable_component_schemas(spec: dict, report: Report) -> None:
+    """Component schemas marked ``nullable: true`` (``visitor``, ``ticket``, ``admin``, ... 38 in 2.12).
+
+    A nullable component becomes a union in openapi-python-client, and every place that references it
+    re-creates the inner model, colliding on its name ("duplicate model ...Type0Avatar"). Nullability is a
+    property of a use, not of the object: it is removed from the component and moved onto each reference,
+    as ``{allOf: [{$ref}], nullable: true}`` (responses and request bodies that are the whole document are
+    left non-null: a JSON body of ``null`` is not something these endpoints answer).
+    """
+    schemas = spec.get("components", {}).get("schemas", {})
+    nullable = {name for name, s in schemas.items() if s.get("nullable") is True and "enum" not in s}
+    for name in sorted(nullable):
+        del schemas[name]["nullable"]
+    refs = {f"#/components/schemas/{n}" for n in nullable}
+    moved = 0
+    for path, node in list(_walk(spec)):
+        if node.get("$ref") in refs and path and path[-1] != "schema" and len(path) >= 2 and path[-2] not in ("oneOf", "anyOf", "allOf"):
+            node["allOf"] = [{"$ref": node.pop("$ref")}]
+            node["nullable"] = True
+            moved += 1
+    if nullable:
+        report("nullable_component_schemas", f"{len(nullable)} components, {moved} references: {', '.join(sorted(nullable))}")
+
+
+def array_without_items(spec: dict, report: Report) -> None:
+    """``type: array`` without ``items`` (ticket custom attribute values); OpenAPI 3.0 requires ``items``.
+
+    The generator rejects the whole union it sits in ("Invalid property in union"), taking the ticket
+    schemas and ``POST /tickets`` with it. An array of anything (``items: {}``) is what the author meant.
+    """
+    for path, node in _schemas(spec):
+        if node.get("type") == "array" and "items" not in node:
+            node["items"] = {}
+            report("array_without_items", _where(path))
+
+
+def single_value_enums(spec: dict, report: Report) -> None:
+    """Intercom writes the constant ``type`` tag of each object as a one-value enum (``type: [ticket]``).
+
+    Each becomes an enum class named after its parent and property, and those names collide with real
+    models (``ticket.type`` -> ``TicketType`` vs the ``ticket_type`` schema: "conflicting enums"), which
+    drops ``ticket`` and every ticket endpoint. A one-value enum is a documented constant, not a choice: it
+    becomes a plain string whose description names the value.
+    """
+    count = 0
+    for _path, node in _schemas(spec):
+        values = node.get("enum")
+        if isinstance(values, list) and len(values) == 1 and node.get("type", "string") == "string":
+            del node["enum"]
+            node["type"] = "string"
+            note = f"Always `{values[0]}`."
+            node["description"] = f"{node['description']} {note}" if node.get("description") else note
+            count += 1
+    report("single_value_enums", f"{count} enums")
+
+
+def hoist_inline_objects_in_compositions(spec: dict, report: Report) -> None:
+    """Inline objects inside schemas combined with ``allOf``/``oneOf``/``anyOf`` (``contact_reply_base_request``'s
+    ``reply_options`` items, the ``options`` items of a data attribute's ``list attribute`` variant).
+
+    openapi-python-client re-creates such an inline model once per composition that reaches it, and the
+    copies collide ("duplicate models with name ...OptionsItem"), dropping every reply endpoint. Moving each
+    such inline object into ``components/schemas`` under its positional name makes it one shared model.
+    """
+    schemas = spec.get("components", {}).get("schemas", {})
+    composed = set()
+    for name, schema in schemas.items():
+        if any(k in schema for k in ("allOf", "oneOf", "anyOf")):
+            composed.add(name)
+            for part in schema.get("allOf", []):
+                ref = part.get("$ref", "")
+                if ref.startswith("#/components/schemas/"):
+                    composed.add(ref.rsplit("/", 1)[1])
+    hoisted = []
+
+    def visit(node: Any, name: str) -> None:
+        if isinstance(node, dict):
+            for key, value in list(node.items()):
+                if key == "properties" and isinstance(value, dict):
+                    for prop, sub in value.items():
+                        hoist(sub, f"{name}_{prop}", lambda new, p=prop: value.__setitem__(p, new))
+                elif key == "items" and isinstance(value, dict):
+                    hoist(value, f"{name}_item", lambda new: node.__setitem__("items", new))
+                elif key in ("oneOf", "anyOf", "allOf") and isinstance(value, list):
+                    for i, sub in enumerate(value):
+                        visit(sub, f"{name}_{key.lower()}{i}")
+                elif key not in ("properties", "items", "example", "examples", "enum", "default"):
+                    visit(value, name)
+
+    def hoist(sub: Any, new_name: str, replace: Callable[[dict], None]) -> None:
+        if not isinstance(sub, dict):
+            return
+        if sub.get("type") == "object" and "properties" in sub and new_name not in schemas:
+            schemas[new_name] = sub
+            replace({"$ref": f"#/components/schemas/{new_name}"})
+            hoisted.append(new_name)
+            visit(sub, new_name)
+        else:
+            visit(sub, new_name)
+
+    for name in sorted(composed):
+        visit(schemas[name], name)
+    if hoisted:
+        report("hoist_inline_objects_in_compositions", ", ".join(hoisted))
+
+
+def constraint_only_compositions(spec: dict, report: Report) -> None:
+    """``anyOf``/``oneOf`` whose branches only list ``required`` keys (``create_contact_request``: email *or*
+    external_id *or* role; ``create_data_event_request``: id *or* user_id *or* email).
+
+    These are validation rules over one object, not alternative shapes, but the generator reads them as a
+    union of untyped schemas and the request model degrades to ``Any``. The rule moves them into the
+    description ("At least one of: ...") and keeps the object's properties as the model.
+    """
+    for path, node in list(_schemas(spec)):
+        for key in ("anyOf", "oneOf"):
+            branches = node.get(key)
+            if not isinstance(branches, list) or not branches or "properties" not in node:
+                continue
+            if all(isinstance(b, dict) and set(b) <= {"required", "title", "description"} for b in branches):
+                groups = [" + ".join(b.get("required", [])) or "(none)" for b in branches]
+                word = "At least one of" if key == "anyOf" else "Exactly one of"
+                note = f"{word}: {'; '.join(groups)}."
+                node["description"] = f"{node.get('description', '')}\n\n{note}".strip()
+                del node[key]
+                report("constraint_only_compositions", f"{_where(path)} ({key}: {'; '.join(groups)})")
+
+
+def single_branch_compositions(spec: dict, report: Report) -> None:
+    """``oneOf`` with a single ``$ref`` as a request body (``POST /contacts``, ``PUT /contacts/{id}``).
+
+    A one-branch union is the branch; the generator would otherwise wrap it in a union type with one member.
+    """
+    for path, node in list(_schemas(spec)):
+        for key in ("oneOf", "anyOf"):
+            branches = node.get(key)
+            if isinstance(branches, list) and len(branches) == 1 and set(node) <= {key, "description", "nullable"}:
+                only = branches[0]
+                del node[key]
+                if "$ref" in only and not node.get("nullable"):
+                    node.clear()
+                    node["$ref"] = only["$ref"]
+                elif "$ref" in only:
+                    node["allOf"] = [only]
+                else:
+                    node.update(only)
+                report("single_branch_compositions", _where(path))
+
+
+def drop_schema_titles(spec: dict, report: Report) -> None:
+    """Schema ``title``s are display names reused across unrelated schemas ("Contact", "Email", "ID").
+
+    openapi-python-client names inline models after their title, so the repeats collide ("duplicate model
+    names") and whole schemas are dropped. Without titles, models are named by their position
+    (``ContactTags``, ``CreateContactRequestType0``), which is unique. The title text moves into the
+    description when the schema has none, so the docs keep it.
+    """
+    count = 0
+    for path, node in _schemas(spec):
+        title = node.get("title")
+        if isinstance(title, str) and ("type" in node or "properties" in node or "$ref" in node or any(k in node for k in ("oneOf", "anyOf", "allOf"))):
+            del node["title"]
+            if not node.get("description") and "$ref" not in node:
+                node["description"] = title
+            count += 1
+    report("drop_schema_titles", f"{count} titles")
+
+
+def keep_date_times_verbatim(spec: dict, report: Report) -> None:
+    """Intercom's ``format: date-time``/``date`` strings sit beside Unix-integer timestamps for the same facts
+    (``datetime`` is a oneOf of both) and are not all RFC 3339 (examples use ``""`` and naive times).
+
+    Parsing them would fail on real data or change their text on the way back, so they stay ``str``:
+    ``to_dict()`` then returns the exact text received.
+    """
+    count = 0
+    for _path, node in _schemas(spec):
+        if node.get("type") == "string" and node.get("format") in ("date-time", "date"):
+            del node["format"]
+            count += 1
+    report("keep_date_times_verbatim", f"{count} formats")
+
+
+RULES: list[Callable[[dict, Report], None]] = [
+    drop_version_header_parameter,
+    path_parameter_declared_in_query,
+    synthesize_operation_ids,
+    define_dangling_component_refs,
+    nullable_beside_ref,
+    nullable_component_schemas,
+    array_without_items,
+    single_value_enums,
+    hoist_inline_objects_in_compositions,
+    constraint_only_compositions,
+    single_branch_compositions,
+    drop_schema_titles,
+    keep_date_times_verbatim,
+]
+
+
+def normalise(spec: dict) -> tuple[dict, dict[str, list[str]]]:
+    """Return a normalised deep copy of ``spec`` and ``{rule name: [what it changed, ...]}``."""
+    out = copy.deepcopy(spec)
+    changes: dict[str, list[str]] = defaultdict(list)
+
+    def report(rule: str, detail: str) -> None:
+        changes[rule].append(detail)
+
+    for rule in RULES:
+        rule(out, report)
+    return out, dict(changes)

@@ -1,0 +1,287 @@
+"""``BaseClient``: configuration, lifecycle and the one request path every generated operation goes through.
+
+A versioned client (``intercom_async.v2_12.Intercom``, generated) subclasses it and adds one typed
+attribute per resource. ``_request`` turns an ``Operation`` and the call's arguments into an HTTP request
+(URL from the region or ``base_url``, ``Authorization``, ``Intercom-Version``, JSON body, query string),
+sends it through the ``Transport`` and returns an ``APIResponse`` or raises the typed error.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import json
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Union
+
+import aiohttp
+
+from ._codec import UNSET, dump
+from ._errors import InvalidResponseError, error_for
+from ._resource import RequestOptions
+from ._response import APIResponse
+from ._transport import RetryPolicy, Transport
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from ._operation import Operation
+
+REGIONS: dict[str, str] = {
+    "us": "https://api.intercom.io",
+    "eu": "https://api.eu.intercom.io",
+    "au": "https://api.au.intercom.io",
+}
+USER_AGENT = "intercom-async/0.1.0"
+
+TokenSource = Union[str, Callable[[], str], Callable[[], Awaitable[str]]]
+
+
+class VersionInfo:
+    """One pinned API version: header value, generated module, and the spec pin it was generated from."""
+
+    __slots__ = ("name", "module", "commit", "path", "sha256")
+
+    def __init__(self, *, name: str, module: str, commit: str, path: str, sha256: str) -> None:
+        self.name = name
+        self.module = module
+        self.commit = commit
+        self.path = path
+        self.sha256 = sha256
+
+    def load(self) -> Any:
+        """Import and return the version package (``intercom_async.v2_12``)."""
+        return importlib.import_module(self.module)
+
+    def __repr__(self) -> str:
+        return f"<VersionInfo {self.name} -> {self.module} @ {self.commit[:10]}>"
+
+
+def load_client_class(versions: Mapping[str, VersionInfo], version: str) -> type[BaseClient]:
+    info = versions.get(version)
+    if info is None:
+        raise ValueError(f"unknown Intercom API version {version!r}; this SDK has {list(versions)}")
+    return importlib.import_module(info.module + ".client").Intercom
+_PROTECTED_HEADERS = frozenset({"authorization", "intercom-version"})
+
+
+class _ClientMeta(type):
+    """Makes ``isinstance(c, intercom_async.Intercom)`` true for every versioned client."""
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        if cls.__dict__.get("_DISPATCHER", False):
+            return isinstance(instance, BaseClient)
+        return super().__instancecheck__(instance)
+
+
+class BaseClient(metaclass=_ClientMeta):
+    """Shared core of the versioned clients. Construct through ``intercom_async.Intercom(...)``.
+
+    Args:
+        token: access token, or a sync/async callable returning one (called per attempt, for rotation).
+            Defaults to the ``INTERCOM_TOKEN`` environment variable.
+        version: API version; must match the class (``intercom_async.Intercom`` picks the class from it).
+        region: ``"us"`` (default), ``"eu"`` or ``"au"``.
+        base_url: overrides ``region`` (tests, proxies), e.g. ``"http://127.0.0.1:4010"``.
+        timeout: total seconds per attempt (default 30); ``connect_timeout`` for the connection (default 10).
+        max_retries: retries after a retryable failure (default 2; see ``intercom_async._transport``).
+        session: an ``aiohttp.ClientSession`` to use (proxies, custom connectors); it is never closed here.
+        strict: validate every response against the spec and raise ``StrictValidationError`` on drift.
+    """
+
+    VERSION: ClassVar[str]
+    MODULE: ClassVar[str]
+
+    def __init__(
+        self,
+        token: TokenSource | None = None,
+        *,
+        version: str | None = None,
+        region: str = "us",
+        base_url: str | None = None,
+        timeout: float | None = 30.0,
+        connect_timeout: float | None = 10.0,
+        max_retries: int = 2,
+        session: aiohttp.ClientSession | None = None,
+        strict: bool = False,
+        retry_policy: RetryPolicy | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if version is not None and version != self.VERSION:
+            raise ValueError(
+                f"{type(self).__module__}.{type(self).__name__} speaks Intercom API {self.VERSION}, not {version!r}; "
+                "use intercom_async.Intercom(version=...) to pick the client for a version"
+            )
+        if token is None:
+            token = os.environ.get("INTERCOM_TOKEN")
+        if token is None or token == "":
+            raise ValueError("an Intercom access token is required: pass token=... or set INTERCOM_TOKEN")
+        if not isinstance(token, str) and not callable(token):
+            raise TypeError(f"token must be a str or a callable returning one, not {type(token).__name__}")
+        if base_url is None:
+            key = region.lower() if isinstance(region, str) else region
+            if key not in REGIONS:
+                raise ValueError(f"unknown region {region!r}; expected one of {sorted(REGIONS)} (or pass base_url=)")
+            base_url = REGIONS[key]
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
+        if default_headers and _PROTECTED_HEADERS & {h.lower() for h in default_headers}:
+            raise ValueError("default_headers cannot set Authorization or Intercom-Version")
+        self._token = token
+        self.region = region
+        self.base_url = base_url.rstrip("/")
+        self.strict = strict
+        self._policy = retry_policy or RetryPolicy(max_retries)
+        self._transport = Transport(session=session, timeout=timeout, connect_timeout=connect_timeout)
+        self._static_headers = {
+            "Intercom-Version": self.VERSION,
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            **(default_headers or {}),
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> Any:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP session (if this client created it). Safe to call more than once."""
+        await self._transport.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._transport.closed
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__module__}.{type(self).__name__} version={self.VERSION!r} base_url={self.base_url!r}>"
+
+    # ------------------------------------------------------------------ requests
+
+    async def _auth_headers(self) -> dict[str, str]:
+        token = self._token
+        if not isinstance(token, str):
+            token = token()
+            if not isinstance(token, str):
+                token = await token  # type: ignore[misc]
+            if not isinstance(token, str) or not token:
+                raise TypeError("the token callable must return a non-empty str")
+        return {**self._static_headers, "Authorization": f"Bearer {token}"}
+
+    async def _request(
+        self,
+        op: Operation,
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        body: Any = UNSET,
+        options: RequestOptions | None = None,
+        url: str | None = None,
+    ) -> APIResponse[Any]:
+        """Send ``op`` and return the ``APIResponse``; non-2xx raises the typed ``APIError``."""
+        options = options or {}
+        request_path = op.format_path(path)
+        params = encode_query(query, options.get("extra_query"))
+        data = None
+        extra_headers: dict[str, str] = {}
+        extra_body = options.get("extra_body")
+        if body is not UNSET or extra_body:
+            payload = dump(body) if body is not UNSET else {}
+            if extra_body:
+                if not isinstance(payload, dict):
+                    raise TypeError(f"{op.name}(): extra_body needs a JSON object body, got {type(payload).__name__}")
+                payload = {**payload, **dump(extra_body)}
+            data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+            extra_headers["Content-Type"] = "application/json"
+        for key, value in (headers or {}).items():
+            if value is not UNSET and value is not None:
+                extra_headers[key] = str(getattr(value, "value", value))
+        for key, value in (options.get("extra_headers") or {}).items():
+            if key.lower() in _PROTECTED_HEADERS:
+                raise ValueError(f"{op.name}(): extra_headers cannot set {key}")
+            extra_headers[key] = value
+
+        async def build_headers() -> dict[str, str]:
+            h = await self._auth_headers()
+            h.update(extra_headers)
+            return h
+
+        policy = self._policy
+        if "max_retries" in options:
+            policy = RetryPolicy(
+                options["max_retries"],
+                backoff_base=policy.backoff_base,
+                backoff_cap=policy.backoff_cap,
+                max_retry_wait=policy.max_retry_wait,
+                clock=policy.clock,
+                rng=policy.rng,
+            )
+        result = await self._transport.send(
+            op.method,
+            url or self.base_url + request_path,
+            headers=build_headers,
+            params=params,
+            data=data,
+            policy=policy,
+            timeout=options.get("timeout"),
+            log_path=request_path,
+        )
+        response: APIResponse[Any] = APIResponse(
+            status_code=result.status,
+            reason=result.reason,
+            headers=result.headers,
+            content=result.body,
+            method=op.method,
+            path=request_path,
+            url=result.url,
+            elapsed=result.elapsed,
+            retries=result.retries,
+            operation=op,
+            strict=self.strict,
+        )
+        if not 200 <= result.status < 300:
+            raise error_for(response)
+        try:
+            _ = response.parsed  # parse now so a bad body fails the call, not a later attribute access
+        except InvalidResponseError as exc:
+            exc.response = response
+            raise
+        return response
+
+
+def _query_value(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)
+
+
+def encode_query(query: Mapping[str, Any] | None, extra: Mapping[str, Any] | None = None) -> list[tuple[str, str]] | None:
+    """Query pairs: unset/None dropped, booleans as ``true``/``false``, lists repeated, objects exploded
+    into their keys (OpenAPI ``style: form, explode: true``, e.g. ``GET /events``' ``filter``)."""
+    merged = {**(query or {}), **(extra or {})}
+    if not merged:
+        return None
+    pairs: list[tuple[str, str]] = []
+    for key, value in merged.items():
+        if value is UNSET or value is None:
+            continue
+        if hasattr(value, "to_dict"):
+            value = value.to_dict()
+        if isinstance(value, Mapping):
+            pairs.extend((k, _query_value(v)) for k, v in value.items() if v is not None and v is not UNSET)
+        elif isinstance(value, (list, tuple)):
+            pairs.extend((key, _query_value(v)) for v in value)
+        else:
+            pairs.append((key, _query_value(value)))
+    return pairs or None

@@ -1,0 +1,257 @@
+"""Runtime support for the generated models: tolerant decoding, lossless encoding, strict validation.
+
+Generated ``from_dict`` methods call the small helpers below for every non-scalar field. They never raise
+on off-spec data: a value of an unexpected JSON type is kept exactly as received, an unknown enum value is
+kept as the plain ``str``, a missing field stays ``UNSET`` and an unexpected ``null`` stays ``None``; keys
+the spec does not declare land in ``additional_properties``. ``to_dict()`` (``dump``) therefore returns the
+JSON a model was parsed from.
+
+Strict mode (``Model.from_dict(data, strict=True)``, ``Intercom(strict=True)``) first runs ``validate``,
+which walks the JSON against the generated field tables and raises ``StrictValidationError`` naming the
+path of the first difference (``$.conversation_parts.conversation_parts[3].author.type``).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Literal
+
+from ._errors import IntercomError
+
+__all__ = ["UNSET", "Unset", "StrictValidationError", "validate", "dump"]
+
+
+class Unset:
+    """The type of ``UNSET``: a field that was absent from the JSON (as opposed to ``null``)."""
+
+    __slots__ = ()
+    _instance: ClassVar[Unset | None] = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __reduce__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = Unset()
+
+
+class StrictValidationError(IntercomError, ValueError):
+    """A response differs from the spec; raised only in strict mode. ``path`` is a JSONPath-like string."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+# ------------------------------------------------------------------ tolerant decoding (hot path)
+
+
+def _model(cls: Any, value: Any) -> Any:
+    return cls.from_dict(value) if type(value) is dict else value
+
+
+def _enum(cls: Any, value: Any) -> Any:
+    if type(value) is str or type(value) is int:
+        return cls._value2member_map_.get(value, value)
+    return value
+
+
+def _model_list(cls: Any, value: Any) -> Any:
+    if type(value) is not list:
+        return value
+    from_dict = cls.from_dict
+    return [from_dict(item) if type(item) is dict else item for item in value]
+
+
+def _enum_list(cls: Any, value: Any) -> Any:
+    if type(value) is not list:
+        return value
+    members = cls._value2member_map_
+    return [members.get(item, item) if type(item) is str else item for item in value]
+
+
+def _list(value: Any, item: Callable[[Any], Any]) -> Any:
+    return [item(v) for v in value] if type(value) is list else value
+
+
+def _union(value: Any, models: tuple, item_models: tuple, enums: tuple) -> Any:
+    """Decode a oneOf/anyOf value: a dict becomes the best-fitting model, list items likewise."""
+    kind = type(value)
+    if kind is dict:
+        return pick(models, value).from_dict(value) if models else value
+    if kind is list and item_models:
+        return [pick(item_models, v).from_dict(v) if type(v) is dict else v for v in value]
+    if kind is str and enums:
+        for e in enums:
+            member = e._value2member_map_.get(value)
+            if member is not None:
+                return member
+    return value
+
+
+def _keys(cls: Any) -> tuple[frozenset[str], frozenset[str]]:
+    keys = cls.__dict__.get("_keys_cache")
+    if keys is None:
+        keys = (
+            frozenset(f[0] for f in cls._FIELDS),
+            frozenset(f[0] for f in cls._FIELDS if f[2]),
+        )
+        cls._keys_cache = keys
+    return keys
+
+
+def pick(classes: tuple, value: dict) -> Any:
+    """The model among ``classes`` that fits ``value`` best: all its required keys present first, then the
+    most keys it declares, then the fewest it does not; ties go to the first declared (spec order)."""
+    if len(classes) == 1:
+        return classes[0]
+    best, best_score = classes[0], None
+    present = value.keys()
+    for cls in classes:
+        known, required = _keys(cls)
+        matched = len(known & present)
+        score = (required <= present, matched, matched - len(present))
+        if best_score is None or score > best_score:
+            best, best_score = cls, score
+    return best
+
+
+# ------------------------------------------------------------------ encoding
+
+
+def dump(value: Any) -> Any:
+    """JSON-ready form of a field value: models via ``to_dict()``, enums by value, containers deeply."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    to_dict = getattr(value, "to_dict", None)
+    if to_dict is not None:
+        return to_dict()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if kind is list or kind is tuple:
+        return [dump(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: dump(v) for k, v in value.items()}
+    return value
+
+
+def to_dict(model: Any) -> dict[str, Any]:
+    """Shared ``to_dict`` for generated models: declared fields that are set, then the unknown ones."""
+    out: dict[str, Any] = {}
+    for json_name, attr, _required, _nullable, _desc in model._FIELDS:
+        value = getattr(model, attr)
+        if value is not UNSET:
+            out[json_name] = dump(value)
+    for key, value in model.additional_properties.items():
+        out[key] = dump(value)
+    return out
+
+
+# ------------------------------------------------------------------ strict validation
+
+
+def _models_package(cls: Any) -> Any:
+    return importlib.import_module(cls.__module__.rsplit(".", 1)[0])
+
+
+def validate(cls: Any, data: Any, path: str = "$") -> None:
+    """Raise ``StrictValidationError`` where ``data`` differs from model ``cls``'s schema."""
+    _check(("model", cls.__name__), data, path, _models_package(cls))
+
+
+def validate_descriptor(desc: Any, data: Any, models: Any, path: str = "$") -> None:
+    """Like ``validate`` for any descriptor (used for responses that are lists or unions)."""
+    _check(desc, data, path, models)
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}.get(
+        type(value), type(value).__name__ if value is not None else "null"
+    )
+
+
+def _check(desc: Any, value: Any, path: str, models: Any) -> None:
+    if desc == "any":
+        return
+    if desc == "str":
+        ok = isinstance(value, str)
+    elif desc == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif desc == "float":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif desc == "bool":
+        ok = isinstance(value, bool)
+    else:
+        kind, arg = desc
+        if kind == "model":
+            return _check_model(getattr(models, arg), value, path, models)
+        if kind == "enum":
+            cls = getattr(models, arg)
+            if value not in cls._value2member_map_:
+                allowed = ", ".join(repr(m.value) for m in cls)
+                raise StrictValidationError(path, f"unknown {arg} value {value!r} (allowed: {allowed})")
+            return None
+        if kind == "list":
+            if not isinstance(value, list):
+                raise StrictValidationError(path, f"expected array, got {_type_name(value)}")
+            for i, item in enumerate(value):
+                if item is None:
+                    raise StrictValidationError(f"{path}[{i}]", "unexpected null")
+                _check(arg, item, f"{path}[{i}]", models)
+            return None
+        if kind == "union":
+            errors = []
+            for alt in arg:
+                try:
+                    _check(alt, value, path, models)
+                    return None
+                except StrictValidationError as exc:
+                    errors.append(exc)
+            if isinstance(value, dict):
+                # report against the variant the tolerant decoder would pick
+                classes = tuple(getattr(models, a[1]) for a in arg if isinstance(a, tuple) and a[0] == "model")
+                if classes:
+                    return _check_model(pick(classes, value), value, path, models)
+            raise errors[0]
+        raise AssertionError(f"unknown descriptor {desc!r}")
+    if not ok:
+        raise StrictValidationError(path, f"expected {desc}, got {_type_name(value)} {value!r:.60}")
+    return None
+
+
+def _check_model(cls: Any, value: Any, path: str, models: Any) -> None:
+    if not isinstance(value, dict):
+        raise StrictValidationError(path, f"expected object ({cls.__name__}), got {_type_name(value)}")
+    declared = {f[0]: f for f in cls._FIELDS}
+    for json_name, _attr, required, _nullable, _desc in cls._FIELDS:
+        if required and json_name not in value:
+            raise StrictValidationError(f"{path}.{json_name}", f"required field missing ({cls.__name__})")
+    extra_desc = cls._ADDITIONAL
+    for key, item in value.items():
+        sub = f"{path}.{key}"
+        field = declared.get(key)
+        if field is None:
+            if extra_desc is None and cls._FIELDS:
+                raise StrictValidationError(sub, f"field not in the spec for {cls.__name__}")
+            if extra_desc not in (None, "any") and item is not None:
+                _check(extra_desc, item, sub, models)
+            continue
+        if item is None:
+            if not field[3]:
+                raise StrictValidationError(sub, f"unexpected null ({cls.__name__})")
+            continue
+        _check(field[4], item, sub, models)

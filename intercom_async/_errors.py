@@ -1,0 +1,195 @@
+"""Typed errors. Every API error carries status, Intercom's error list, the request id and the raw response.
+
+Hierarchy::
+
+    IntercomError
+    ├── APIError                      any non-2xx answer
+    │   ├── BadRequestError           400
+    │   ├── AuthenticationError       401
+    │   ├── PermissionDeniedError     403
+    │   ├── NotFoundError             404
+    │   ├── ConflictError             409
+    │   ├── UnprocessableEntityError  422
+    │   ├── RateLimitError            429 (``reset_at``, ``retry_after``)
+    │   └── ServerError               5xx
+    ├── InvalidResponseError          2xx whose body is not what the operation documents (bad JSON, HTML, empty)
+    ├── APIConnectionError            no HTTP answer (refused, reset, closed mid-body)
+    │   └── APITimeoutError           the timeout expired
+    └── StrictValidationError         strict mode: the response differs from the spec (``intercom_async._codec``)
+
+Messages are built from the status, Intercom's error codes/messages and the request id only: never from
+request headers, so a token cannot leak into an exception's text or repr.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._response import APIResponse
+
+
+class IntercomError(Exception):
+    """Base class of every error raised by intercom_async."""
+
+
+class ErrorDetail:
+    """One entry of Intercom's ``errors`` list."""
+
+    __slots__ = ("code", "message", "field")
+
+    def __init__(self, code: str | None = None, message: str | None = None, field: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def __repr__(self) -> str:
+        return f"ErrorDetail(code={self.code!r}, message={self.message!r}, field={self.field!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ErrorDetail) and (self.code, self.message, self.field) == (
+            other.code,
+            other.message,
+            other.field,
+        )
+
+
+def _error_details(body: Any) -> list[ErrorDetail]:
+    if not isinstance(body, dict):
+        return []
+    raw = body.get("errors")
+    if not isinstance(raw, list):
+        return []
+    out = []
+    for item in raw:
+        if isinstance(item, dict):
+            out.append(
+                ErrorDetail(
+                    code=item.get("code") if isinstance(item.get("code"), str) else None,
+                    message=item.get("message") if isinstance(item.get("message"), str) else None,
+                    field=item.get("field") if isinstance(item.get("field"), str) else None,
+                )
+            )
+    return out
+
+
+class APIError(IntercomError):
+    """Intercom (or something in between) answered with a non-2xx status."""
+
+    status_code: int
+    errors: list[ErrorDetail]
+    request_id: str | None
+    response: APIResponse[Any]
+    body: Any
+
+    def __init__(self, response: APIResponse[Any]) -> None:
+        self.response = response
+        self.status_code = response.status_code
+        try:
+            self.body = json.loads(response.content) if response.content else None
+        except ValueError:
+            self.body = None
+        self.errors = _error_details(self.body)
+        body_id = self.body.get("request_id") if isinstance(self.body, dict) else None
+        self.request_id = body_id if isinstance(body_id, str) else response.request_id
+        super().__init__(self._message())
+
+    @property
+    def code(self) -> str | None:
+        """The first error code (e.g. ``"not_found"``), if Intercom sent one."""
+        return self.errors[0].code if self.errors else None
+
+    def _message(self) -> str:
+        parts = [f"{self.status_code} {self.response.reason or ''}".rstrip()]
+        parts.append(f"{self.response.method} {self.response.path}")
+        if self.errors:
+            parts.append("; ".join(f"{e.code}: {e.message}" if e.code else str(e.message) for e in self.errors))
+        elif self.body is None and self.response.content:
+            snippet = self.response.content[:120].decode("utf-8", "replace").strip()
+            parts.append(f"non-JSON body: {snippet!r}")
+        if self.request_id:
+            parts.append(f"request_id={self.request_id}")
+        return " | ".join(parts)
+
+
+class BadRequestError(APIError):
+    """400"""
+
+
+class AuthenticationError(APIError):
+    """401: missing, invalid or revoked token."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the token lacks the scope this operation needs."""
+
+
+class NotFoundError(APIError):
+    """404"""
+
+
+class ConflictError(APIError):
+    """409"""
+
+
+class UnprocessableEntityError(APIError):
+    """422"""
+
+
+class RateLimitError(APIError):
+    """429. ``reset_at`` is ``X-RateLimit-Reset`` (Unix seconds), ``retry_after`` the ``Retry-After`` seconds."""
+
+    @property
+    def reset_at(self) -> float | None:
+        value = self.response.headers.get("X-RateLimit-Reset")
+        try:
+            return float(value) if value is not None else None
+        except ValueError:
+            return None
+
+    @property
+    def retry_after(self) -> float | None:
+        value = self.response.headers.get("Retry-After")
+        try:
+            return float(value) if value is not None else None
+        except ValueError:
+            return None
+
+
+class ServerError(APIError):
+    """5xx"""
+
+
+class InvalidResponseError(IntercomError):
+    """A 2xx response whose body does not decode as the operation documents (bad JSON, HTML, empty)."""
+
+    def __init__(self, message: str, response: APIResponse[Any] | None = None) -> None:
+        self.response = response
+        super().__init__(message)
+
+
+class APIConnectionError(IntercomError):
+    """The request got no HTTP answer: connection refused or reset, or closed mid-body."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request's timeout expired before the response was complete."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_for(response: APIResponse[Any]) -> APIError:
+    """The typed exception for a non-2xx response."""
+    status = response.status_code
+    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else APIError)
+    return cls(response)

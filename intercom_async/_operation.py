@@ -1,0 +1,142 @@
+"""``Operation`` and ``Registry``: the introspectable description of every generated operation.
+
+Each version package has ``OPERATIONS`` (``intercom_async.v2_12.OPERATIONS``), a read-only mapping from
+operationId (or the synthesised name, see ``codegen/normalize.py``) to an ``Operation``. The client uses
+the same objects to build requests and parse responses, so ``op.parse(status, content)`` is exactly what a
+call returns for that status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from ._codec import validate_descriptor
+from ._errors import InvalidResponseError
+
+# (status pattern: "200" | "2XX" | "default", kind: "json" | "text" | "bytes" | "none", decode, strict descriptor)
+ResponseSpec = tuple[str, str, Callable[[Any], Any], Any]
+
+
+class Operation:
+    """One API operation: ``getattr(getattr(client, op.resource), op.name)`` is its method."""
+
+    __slots__ = ("operation_id", "method", "path", "tag", "resource", "name", "responses", "_by_status", "_models")
+
+    def __init__(
+        self,
+        *,
+        operation_id: str,
+        method: str,
+        path: str,
+        tag: str,
+        resource: str,
+        name: str,
+        responses: tuple[ResponseSpec, ...],
+    ) -> None:
+        self.operation_id = operation_id
+        self.method = method
+        self.path = path
+        self.tag = tag
+        self.resource = resource
+        self.name = name
+        self.responses = responses
+        self._by_status: dict[int, ResponseSpec | None] = {}
+        self._models: Any = None
+
+    def __repr__(self) -> str:
+        return f"<Operation {self.operation_id}: {self.method} {self.path} -> client.{self.resource}.{self.name}>"
+
+    def format_path(self, params: Mapping[str, Any] | None) -> str:
+        """The path with ``{name}`` replaced by the URL-quoted parameter values."""
+        if not params:
+            return self.path
+        path = self.path
+        for key, value in params.items():
+            if value is None or value == "":
+                raise ValueError(f"{self.name}(): path parameter {key!r} must not be empty")
+            path = path.replace("{" + key + "}", quote(str(getattr(value, "value", value)), safe=""))
+        return path
+
+    def response_spec(self, status: int) -> ResponseSpec | None:
+        """The documented response for ``status``: exact code, then ``NXX`` range, then ``default``."""
+        try:
+            return self._by_status[status]
+        except KeyError:
+            pass
+        found = None
+        for pattern in (str(status), f"{status // 100}XX", "default"):
+            for spec in self.responses:
+                if spec[0] == pattern:
+                    found = spec
+                    break
+            if found is not None:
+                break
+        self._by_status[status] = found
+        return found
+
+    def parse(self, status: int, content: bytes, *, strict: bool = False) -> Any:
+        """Parse a response body as the client does: the documented model for ``status``, the decoded JSON
+        for an undocumented status, ``None`` for an empty undocumented body. Raises ``InvalidResponseError``
+        when a body documented as JSON is empty or not JSON."""
+        spec = self.response_spec(status)
+        if spec is None:
+            if not content:
+                return None
+            try:
+                return json.loads(content)
+            except ValueError:
+                return content.decode("utf-8", "replace")
+        _, kind, decode, descriptor = spec
+        if kind == "json":
+            if not content:
+                raise InvalidResponseError(f"{self.method} {self.path}: empty body for a {status} documented as JSON")
+            try:
+                data = json.loads(content)
+            except ValueError as exc:
+                snippet = content[:80].decode("utf-8", "replace")
+                raise InvalidResponseError(
+                    f"{self.method} {self.path}: {status} body is not JSON ({exc.msg}): {snippet!r}"
+                ) from None
+            if strict:
+                validate_descriptor(descriptor, data, self._models)
+            return decode(data)
+        if kind == "text":
+            return content.decode("utf-8", "replace")
+        if kind == "bytes":
+            return content
+        return None
+
+
+class Registry(Mapping[str, Operation]):
+    """Read-only ``{operation_id: Operation}`` for one API version, in operationId order."""
+
+    def __init__(self, version: str, models: Any, operations: list[Operation]) -> None:
+        self.version = version
+        self.models = models
+        self._ops = {op.operation_id: op for op in operations}
+        for op in operations:
+            op._models = models
+
+    def __getitem__(self, key: str) -> Operation:
+        try:
+            return self._ops[key]
+        except KeyError:
+            raise KeyError(f"Intercom API {self.version} has no operation {key!r}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ops)
+
+    def __len__(self) -> int:
+        return len(self._ops)
+
+    def __repr__(self) -> str:
+        return f"<Registry Intercom API {self.version}: {len(self)} operations>"
+
+    def by_resource(self) -> dict[str, list[Operation]]:
+        out: dict[str, list[Operation]] = {}
+        for op in self._ops.values():
+            out.setdefault(op.resource, []).append(op)
+        return out
