@@ -265,15 +265,16 @@ def endpoint_info(endpoint: Any, operation_id: str, tag: str, resource: str) -> 
         pattern = "default" if code_range is None else (str(code_range[0]) if code_range[0] == code_range[1] else f"{code_range[0] // 100}XX")
         kind = _response_kind(response.source)
         prop = response.prop
-        ann = annotation(prop) if kind == "json" else {"text": "str", "bytes": "bytes"}.get(kind, "None")
+        schemaless_json = kind == "none" and any("json" in str(raw(ct)) for ct in (getattr(response.data, "content", None) or {}))
+        if schemaless_json:
+            # JSON documented by examples only (e.g. 2.10 createPhoneSwitch 400): decoded, kept as is
+            kind, ann, dec, desc = "json", "Any", "_v", "'any'"
+        elif kind == "json":
+            ann, dec, desc = annotation(prop), decode(prop, "_v"), descriptor(prop)
+        else:
+            ann, dec, desc = {"text": "str", "bytes": "bytes"}.get(kind, "None"), "_v", "'any'"
         responses.append(
-            {
-                "pattern": py_str(pattern),
-                "kind": py_str(kind),
-                "decode": decode(prop, "_v") if kind == "json" else "_v",
-                "descriptor": descriptor(prop) if kind == "json" else "'any'",
-                "annotation": ann,
-            }
+            {"pattern": py_str(pattern), "kind": py_str(kind), "decode": dec, "descriptor": desc, "annotation": ann}
         )
         if code_range is not None and 200 <= code_range[0] <= 299:
             for part in ann.split(" | "):
@@ -285,7 +286,10 @@ def endpoint_info(endpoint: Any, operation_id: str, tag: str, resource: str) -> 
     if body:
         refs.update(body["refs"])
     if not success:
-        success = ["None"]
+        # No 2xx documented (Unstable GET /fin_voice/phone_number/{phone_number}): the decoded JSON; a
+        # documented redirect (GET /calls/{id}/recording, 302) returns None, Location via raw access.
+        redirect = any(r.status_code.range and 300 <= r.status_code.range[0] < 400 for r in endpoint.responses)
+        success = ["None" if redirect else "Any"]
     returns = "Any" if "Any" in success else " | ".join(success)
     return {
         "name": str(endpoint.name),

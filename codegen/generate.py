@@ -42,12 +42,14 @@ def load_spec(path: Path) -> dict[str, Any]:
         return yaml.load(f, Loader=loader)  # noqa: S506 - safe loader
 
 
-def normalised_spec(pin: Pin, *, verbose: bool = False) -> dict[str, Any]:
+def normalised_spec(pin: Pin, *, verbose: bool = False, quiet: bool = False) -> dict[str, Any]:
     """Fetch, normalise, write ``pin.normalised_file`` (served by Prism in the contract tests)."""
     spec, changes = normalise(load_spec(fetch(pin)))
     text = json.dumps(spec, indent=1, ensure_ascii=False) + "\n"
     if not pin.normalised_file.exists() or pin.normalised_file.read_text(encoding="utf-8") != text:
         pin.normalised_file.write_text(text, encoding="utf-8")
+    if quiet:
+        return spec
     print(f"[{pin.name}] normalisation:")
     for rule, details in changes.items():
         shown = "; ".join(details[:3]) + (f"; ... ({len(details)} in all)" if len(details) > 3 else "")
@@ -178,27 +180,36 @@ def _ruff(*args: str) -> None:
     subprocess.run([ruff, *args], check=True, cwd=ROOT, capture_output=True)
 
 
-def generate_versions_module(pins: list[Pin], default: str) -> None:
-    """``intercom_async/_versions.py``: ``VERSIONS`` and the version-dispatching ``Intercom``."""
+def build_versions_module(pins: list[Pin], default: str, out: Path) -> None:
+    """Render ``_versions.py`` (``VERSIONS`` and the version-dispatching ``Intercom``) to ``out``."""
     from jinja2 import Environment, FileSystemLoader
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["repr"] = repr
-    target = PACKAGE_DIR / "_versions.py"
+    out.write_text(env.get_template("versions.py.jinja").render(pins=pins, default=default), encoding="utf-8")
+    _ruff("format", "--quiet", "--config", str(ROOT / "pyproject.toml"), str(out))
+
+
+def generate_versions_module(pins: list[Pin], default: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "_versions.py"
-        out.write_text(env.get_template("versions.py.jinja").render(pins=pins, default=default), encoding="utf-8")
-        _ruff("format", "--quiet", "--config", str(ROOT / "pyproject.toml"), str(out))
-        shutil.copyfile(out, target)
+        build_versions_module(pins, default, out)
+        shutil.copyfile(out, PACKAGE_DIR / "_versions.py")
+
+
+def build(pin: Pin, out: Path, *, quiet: bool = False) -> dict[str, int]:
+    """Generate the package for ``pin`` into the folder ``out`` (formatted, ready to commit)."""
+    spec = normalised_spec(pin, quiet=quiet)
+    counts = render(pin, spec, out)
+    _ruff("format", "--quiet", "--config", str(ROOT / "pyproject.toml"), str(out))
+    return counts
 
 
 def generate(pin: Pin) -> dict[str, int]:
-    spec = normalised_spec(pin)
     target = PACKAGE_DIR / pin.module
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / pin.module
-        counts = render(pin, spec, out)
-        _ruff("format", "--quiet", "--config", str(ROOT / "pyproject.toml"), str(out))
+        counts = build(pin, out)
         if target.exists():
             shutil.rmtree(target)
         shutil.move(str(out), str(target))

@@ -246,7 +246,7 @@ class BaseClient(metaclass=_ClientMeta):
             operation=op,
             strict=self.strict,
         )
-        if not 200 <= result.status < 300:
+        if not 200 <= result.status < 300 and not _documented_redirect(op, result.status):
             raise error_for(response)
         try:
             _ = response.parsed  # parse now so a bad body fails the call, not a later attribute access
@@ -254,6 +254,15 @@ class BaseClient(metaclass=_ClientMeta):
             exc.response = response
             raise
         return response
+
+
+def _documented_redirect(op: Operation, status: int) -> bool:
+    """A 3xx the operation documents (Unstable ``GET /calls/{id}/recording`` answers 302 with the recording's
+    URL) is its result, not an error; redirects are never followed, so the token stays on our host."""
+    if not 300 <= status < 400:
+        return False
+    spec = op.response_spec(status)
+    return spec is not None and spec[0] != "default"
 
 
 def _query_value(value: Any) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import importlib
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Literal
 
@@ -102,28 +103,51 @@ def _union(value: Any, models: tuple, item_models: tuple, enums: tuple) -> Any:
     return value
 
 
-def _keys(cls: Any) -> tuple[frozenset[str], frozenset[str]]:
-    keys = cls.__dict__.get("_keys_cache")
-    if keys is None:
-        keys = (
-            frozenset(f[0] for f in cls._FIELDS),
+def _shape(cls: Any) -> tuple[dict[str, Any], frozenset[str], Any]:
+    """(declared key -> descriptor, required keys, models package) of a generated model, cached on it."""
+    shape = cls.__dict__.get("_shape_cache")
+    if shape is None:
+        shape = (
+            {f[0]: f[4] for f in cls._FIELDS},
             frozenset(f[0] for f in cls._FIELDS if f[2]),
+            sys.modules[cls.__module__.rsplit(".", 1)[0]],
         )
-        cls._keys_cache = keys
-    return keys
+        cls._shape_cache = shape
+    return shape
+
+
+def _fits(desc: Any, value: Any, models: Any) -> bool:
+    """Shallow check: does this JSON value look like ``desc`` (type, or enum membership)?"""
+    if value is None or desc == "any":
+        return True
+    if isinstance(desc, str):
+        return isinstance(value, _SCALARS[desc]) and not (desc != "bool" and type(value) is bool)
+    kind, arg = desc
+    if kind == "model":
+        return type(value) is dict
+    if kind == "list":
+        return type(value) is list and all(_fits(arg, v, models) for v in value[:3])
+    if kind == "enum":
+        return value in getattr(models, arg)._value2member_map_
+    return any(_fits(d, value, models) for d in arg)
+
+
+_SCALARS: dict[str, Any] = {"str": str, "int": int, "float": (int, float), "bool": bool}
 
 
 def pick(classes: tuple, value: dict) -> Any:
     """The model among ``classes`` that fits ``value`` best: all its required keys present first, then the
-    most keys it declares, then the fewest it does not; ties go to the first declared (spec order)."""
+    most present keys whose values fit its declared types (enum values included), then the most keys it
+    declares, then the fewest it does not; ties go to the first declared (spec order)."""
     if len(classes) == 1:
         return classes[0]
     best, best_score = classes[0], None
     present = value.keys()
     for cls in classes:
-        known, required = _keys(cls)
-        matched = len(known & present)
-        score = (required <= present, matched, matched - len(present))
+        declared, required, models = _shape(cls)
+        matched = [k for k in present if k in declared]
+        fitting = sum(1 for k in matched if _fits(declared[k], value[k], models))
+        score = (required <= present, fitting, len(matched), len(matched) - len(present))
         if best_score is None or score > best_score:
             best, best_score = cls, score
     return best

@@ -445,9 +445,9 @@ OPERATIONS = Registry(
             name="create_phone_switch",
             responses=(
                 ("200", "json", lambda _v: _model(_models.PhoneSwitch, _v), ("model", "PhoneSwitch")),
-                ("400", "none", lambda _v: _v, "any"),
+                ("400", "json", lambda _v: _v, "any"),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("422", "none", lambda _v: _v, "any"),
+                ("422", "json", lambda _v: _v, "any"),
             ),
         ),
         Operation(
@@ -1351,7 +1351,7 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.Ticket, _v), ("model", "Ticket")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "none", lambda _v: _v, "any"),
+                ("404", "json", lambda _v: _v, "any"),
             ),
         ),
         Operation(

@@ -76,7 +76,7 @@ class CallsResource(Resource):
         *,
         phone_number: str,
         request_options: RequestOptions | None = None,
-    ) -> None:
+    ) -> Any:
         """Collect Fin Voice call by phone number
 
         ``GET /fin_voice/phone_number/{phone_number}`` (operationId collectFinVoiceCallByPhoneNumber)

@@ -1,0 +1,86 @@
+"""Read the normalised specs (written by ``python -m codegen normalise``) for registry-driven tests."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+VERSIONS = {"2.10": "v2_10", "2.12": "v2_12", "Unstable": "unstable"}
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+@functools.cache
+def load(version: str) -> dict[str, Any]:
+    path = ROOT / ".cache" / "openapi" / version / "normalised.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `python -m codegen normalise` (make test does)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def resolve(spec: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        parts = node["$ref"].lstrip("#/").split("/")
+        target: Any = spec
+        for part in parts:
+            target = target[part]
+        node = target
+    return node
+
+
+def operations(version: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    spec = load(version)
+    for path, item in spec["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield path, method.upper(), item[method]
+
+
+def parameters(version: str, path: str, op: dict[str, Any]) -> list[dict[str, Any]]:
+    """The operation's parameters, path-item level ones included (operation level wins)."""
+    spec = load(version)
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for param in [*spec["paths"][path].get("parameters", []), *op.get("parameters", [])]:
+        param = resolve(spec, param)
+        merged[(param["name"], param["in"])] = param
+    return list(merged.values())
+
+
+def response_examples(version: str) -> Iterator[tuple[str, int, str, Any]]:
+    """(operationId, status, example name, JSON value) for every documented JSON response example."""
+    spec = load(version)
+    for _path, _method, op in operations(version):
+        for status, response in op["responses"].items():
+            response = resolve(spec, response)
+            media = response.get("content", {}).get("application/json")
+            if not media or not status.isdigit():
+                continue
+            for name, example in media.get("examples", {}).items():
+                example = resolve(spec, example)
+                if "value" in example:
+                    yield op["operationId"], int(status), name, example["value"]
+            if "example" in media:
+                yield op["operationId"], int(status), "example", media["example"]
+
+
+def first_success_example(version: str, op: dict[str, Any]) -> tuple[int, Any] | None:
+    spec = load(version)
+    for status, response in sorted(op["responses"].items()):
+        if not (status.isdigit() and 200 <= int(status) < 300):
+            continue
+        response = resolve(spec, response)
+        media = response.get("content", {}).get("application/json")
+        if not media:
+            return int(status), None
+        for example in media.get("examples", {}).values():
+            example = resolve(spec, example)
+            if "value" in example:
+                return int(status), example["value"]
+        if "example" in media:
+            return int(status), media["example"]
+        schema = resolve(spec, media.get("schema", {}))
+        return int(status), ([] if schema.get("type") == "array" else {"undocumented_example": True})
+    return None
