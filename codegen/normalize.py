@@ -275,6 +275,42 @@ def constraint_only_compositions(spec: dict, report: Report) -> None:
                 report("constraint_only_compositions", f"{_where(path)} ({key}: {'; '.join(groups)})")
 
 
+def merge_object_branches(spec: dict, report: Report) -> None:
+    """``oneOf`` branches that only add properties to the object they sit in (data attribute requests: a
+    "list attribute" branch adding ``options``, an "other type" branch that is empty).
+
+    An empty branch matches anything, so the engine types the whole request body as ``Any``; and branches
+    that merely extend one object become separate models for what is one object with a rule. The branches'
+    properties are merged into the object as optional ones (enums of the same property are united), and the
+    rule ("options is required when data_type is options") moves into the description.
+    """
+    allowed = {"properties", "required", "title", "description"}
+    for path, node in list(_schemas(spec)):
+        for key in ("oneOf", "anyOf"):
+            branches = node.get(key)
+            if not isinstance(branches, list) or "properties" not in node:
+                continue
+            if not all(isinstance(b, dict) and set(b) <= allowed for b in branches):
+                continue
+            if not any("properties" in b for b in branches):
+                continue  # constraint-only: handled by constraint_only_compositions
+            notes = []
+            for branch in branches:
+                label = branch.get("title") or branch.get("description") or "variant"
+                for name, prop in branch.get("properties", {}).items():
+                    existing = node["properties"].get(name)
+                    if existing is None:
+                        node["properties"][name] = copy.deepcopy(prop)
+                    elif "enum" in existing and "enum" in prop:
+                        existing["enum"] = existing["enum"] + [v for v in prop["enum"] if v not in existing["enum"]]
+                if branch.get("required"):
+                    notes.append(f"{label}: requires {', '.join(branch['required'])}")
+            del node[key]
+            if notes:
+                node["description"] = f"{node.get('description', '')}\n\n{'; '.join(notes)}.".strip()
+            report("merge_object_branches", f"{_where(path)} ({len(branches)} {key} branches)")
+
+
 def single_branch_compositions(spec: dict, report: Report) -> None:
     """``oneOf`` with a single ``$ref`` as a request body (``POST /contacts``, ``PUT /contacts/{id}``).
 
@@ -341,6 +377,7 @@ RULES: list[Callable[[dict, Report], None]] = [
     single_value_enums,
     hoist_inline_objects_in_compositions,
     constraint_only_compositions,
+    merge_object_branches,
     single_branch_compositions,
     drop_schema_titles,
     keep_date_times_verbatim,

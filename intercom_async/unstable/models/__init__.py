@@ -190,10 +190,9 @@ _MODULES: dict[str, str] = {
     "CreateConversationRequest": "create_conversation_request",
     "CreateConversationRequestFrom": "create_conversation_request_from",
     "CreateConversationRequestFromType": "create_conversation_request_from_type",
+    "CreateDataAttributeRequest": "create_data_attribute_request",
+    "CreateDataAttributeRequestModel": "create_data_attribute_request_model",
     "CreateDataAttributeRequestOneof0OptionsItem": "create_data_attribute_request_oneof_0_options_item",
-    "CreateDataAttributeRequestType0": "create_data_attribute_request_type_0",
-    "CreateDataAttributeRequestType1": "create_data_attribute_request_type_1",
-    "CreateDataAttributeRequestType1DataType": "create_data_attribute_request_type_1_data_type",
     "CreateDataConnectorRequest": "create_data_connector_request",
     "CreateDataConnectorRequestAudiencesItem": "create_data_connector_request_audiences_item",
     "CreateDataConnectorRequestDataInputsItem": "create_data_connector_request_data_inputs_item",
@@ -489,8 +488,8 @@ _MODULES: dict[str, str] = {
     "UpdateContentImportSourceRequestSyncBehavior": "update_content_import_source_request_sync_behavior",
     "UpdateConversationPartRequest": "update_conversation_part_request",
     "UpdateConversationRequest": "update_conversation_request",
+    "UpdateDataAttributeRequest": "update_data_attribute_request",
     "UpdateDataAttributeRequestOneof0OptionsItem": "update_data_attribute_request_oneof_0_options_item",
-    "UpdateDataAttributeRequestType0": "update_data_attribute_request_type_0",
     "UpdateDataConnectorRequest": "update_data_connector_request",
     "UpdateDataConnectorRequestAudiencesItem": "update_data_connector_request_audiences_item",
     "UpdateDataConnectorRequestDataInputsItem": "update_data_connector_request_data_inputs_item",
@@ -743,10 +742,9 @@ if TYPE_CHECKING:
     from .create_conversation_request import CreateConversationRequest
     from .create_conversation_request_from import CreateConversationRequestFrom
     from .create_conversation_request_from_type import CreateConversationRequestFromType
+    from .create_data_attribute_request import CreateDataAttributeRequest
+    from .create_data_attribute_request_model import CreateDataAttributeRequestModel
     from .create_data_attribute_request_oneof_0_options_item import CreateDataAttributeRequestOneof0OptionsItem
-    from .create_data_attribute_request_type_0 import CreateDataAttributeRequestType0
-    from .create_data_attribute_request_type_1 import CreateDataAttributeRequestType1
-    from .create_data_attribute_request_type_1_data_type import CreateDataAttributeRequestType1DataType
     from .create_data_connector_request import CreateDataConnectorRequest
     from .create_data_connector_request_audiences_item import CreateDataConnectorRequestAudiencesItem
     from .create_data_connector_request_data_inputs_item import CreateDataConnectorRequestDataInputsItem
@@ -1064,8 +1062,8 @@ if TYPE_CHECKING:
     from .update_content_import_source_request_sync_behavior import UpdateContentImportSourceRequestSyncBehavior
     from .update_conversation_part_request import UpdateConversationPartRequest
     from .update_conversation_request import UpdateConversationRequest
+    from .update_data_attribute_request import UpdateDataAttributeRequest
     from .update_data_attribute_request_oneof_0_options_item import UpdateDataAttributeRequestOneof0OptionsItem
-    from .update_data_attribute_request_type_0 import UpdateDataAttributeRequestType0
     from .update_data_connector_request import UpdateDataConnectorRequest
     from .update_data_connector_request_audiences_item import UpdateDataConnectorRequestAudiencesItem
     from .update_data_connector_request_data_inputs_item import UpdateDataConnectorRequestDataInputsItem

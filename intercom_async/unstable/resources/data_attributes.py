@@ -13,12 +13,11 @@ from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
 if TYPE_CHECKING:
-    from ..models.create_data_attribute_request_type_0 import CreateDataAttributeRequestType0
-    from ..models.create_data_attribute_request_type_1 import CreateDataAttributeRequestType1
+    from ..models.create_data_attribute_request import CreateDataAttributeRequest
     from ..models.data_attribute import DataAttribute
     from ..models.data_attribute_list import DataAttributeList
     from ..models.lis_data_attributes_model import LisDataAttributesModel
-    from ..models.update_data_attribute_request_type_0 import UpdateDataAttributeRequestType0
+    from ..models.update_data_attribute_request import UpdateDataAttributeRequest
 
 
 class DataAttributesResource(Resource):
@@ -32,7 +31,7 @@ class DataAttributesResource(Resource):
     async def create_data_attribute(
         self,
         *,
-        body: CreateDataAttributeRequestType0 | CreateDataAttributeRequestType1 | dict[str, Any] | Unset = UNSET,
+        body: CreateDataAttributeRequest | dict[str, Any] | Unset = UNSET,
         request_options: RequestOptions | None = None,
     ) -> DataAttribute:
         """Create a data attribute
@@ -78,7 +77,7 @@ class DataAttributesResource(Resource):
         self,
         *,
         id: int,
-        body: Any | dict[str, Any] | Unset = UNSET,
+        body: UpdateDataAttributeRequest | dict[str, Any] | Unset = UNSET,
         request_options: RequestOptions | None = None,
     ) -> DataAttribute:
         """Update a data attribute

@@ -15,27 +15,40 @@ from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
+    from .create_data_attribute_request_model import CreateDataAttributeRequestModel
     from .create_data_attribute_request_oneof_0_options_item import CreateDataAttributeRequestOneof0OptionsItem
 
 
 @_define
-class CreateDataAttributeRequestType0:
-    """list attribute
+class CreateDataAttributeRequest:
+    """list attribute: requires options.
 
     Attributes:
+        name: The name of the data attribute.
+        model: The model that the data attribute belongs to.
+        data_type: Always `options`.
+        description: The readable description you see in the UI for the attribute.
+        messenger_writable: Can this attribute be updated by the Messenger
         options: Array of objects representing the options of the list, with `value` as the key and the option as
             the value. At least two options are required.
-        data_type: Always `options`.
     """
 
-    options: list[CreateDataAttributeRequestOneof0OptionsItem]
-    data_type: str | Unset = UNSET
+    name: str
+    model: CreateDataAttributeRequestModel | str
+    data_type: str
+    description: str | Unset = UNSET
+    messenger_writable: bool | Unset = UNSET
+    options: list[CreateDataAttributeRequestOneof0OptionsItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
-        ("options", "options", True, False, ("list", ("model", "CreateDataAttributeRequestOneof0OptionsItem"))),
-        ("data_type", "data_type", False, False, "str"),
+        ("name", "name", True, False, "str"),
+        ("model", "model", True, False, ("enum", "CreateDataAttributeRequestModel")),
+        ("data_type", "data_type", True, False, "str"),
+        ("description", "description", False, False, "str"),
+        ("messenger_writable", "messenger_writable", False, False, "bool"),
+        ("options", "options", False, False, ("list", ("model", "CreateDataAttributeRequestOneof0OptionsItem"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
 
@@ -44,14 +57,18 @@ class CreateDataAttributeRequestType0:
         return _to_dict(self)
 
     @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> CreateDataAttributeRequestType0:
+    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> CreateDataAttributeRequest:
         """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
         if strict:
             _validate(cls, src_dict)
         _d = dict(src_dict)
         _obj = cls(
-            options=_model_list(_models.CreateDataAttributeRequestOneof0OptionsItem, _d.pop("options", UNSET)),
+            name=_d.pop("name", UNSET),
+            model=_enum(_models.CreateDataAttributeRequestModel, _d.pop("model", UNSET)),
             data_type=_d.pop("data_type", UNSET),
+            description=_d.pop("description", UNSET),
+            messenger_writable=_d.pop("messenger_writable", UNSET),
+            options=_model_list(_models.CreateDataAttributeRequestOneof0OptionsItem, _d.pop("options", UNSET)),
         )
         _obj.additional_properties = _d
         return _obj

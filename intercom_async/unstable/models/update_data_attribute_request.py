@@ -15,23 +15,33 @@ from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
-    from .create_data_attribute_request_type_1_data_type import CreateDataAttributeRequestType1DataType
+    from .update_data_attribute_request_oneof_0_options_item import UpdateDataAttributeRequestOneof0OptionsItem
 
 
 @_define
-class CreateDataAttributeRequestType1:
-    """other type
+class UpdateDataAttributeRequest:
+    """list attribute: requires options.
 
     Attributes:
-        data_type
+        archived: Whether the attribute is to be archived or not.
+        description: The readable description you see in the UI for the attribute.
+        messenger_writable: Can this attribute be updated by the Messenger
+        options: Array of objects representing the options of the list, with `value` as the key and the option as
+            the value. At least two options are required.
     """
 
-    data_type: CreateDataAttributeRequestType1DataType | str | Unset = UNSET
+    archived: bool | Unset = UNSET
+    description: str | Unset = UNSET
+    messenger_writable: bool | Unset = UNSET
+    options: list[UpdateDataAttributeRequestOneof0OptionsItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
-        ("data_type", "data_type", False, False, ("enum", "CreateDataAttributeRequestType1DataType")),
+        ("archived", "archived", False, False, "bool"),
+        ("description", "description", False, False, "str"),
+        ("messenger_writable", "messenger_writable", False, False, "bool"),
+        ("options", "options", False, False, ("list", ("model", "UpdateDataAttributeRequestOneof0OptionsItem"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
 
@@ -40,13 +50,16 @@ class CreateDataAttributeRequestType1:
         return _to_dict(self)
 
     @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> CreateDataAttributeRequestType1:
+    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> UpdateDataAttributeRequest:
         """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
         if strict:
             _validate(cls, src_dict)
         _d = dict(src_dict)
         _obj = cls(
-            data_type=_enum(_models.CreateDataAttributeRequestType1DataType, _d.pop("data_type", UNSET)),
+            archived=_d.pop("archived", UNSET),
+            description=_d.pop("description", UNSET),
+            messenger_writable=_d.pop("messenger_writable", UNSET),
+            options=_model_list(_models.UpdateDataAttributeRequestOneof0OptionsItem, _d.pop("options", UNSET)),
         )
         _obj.additional_properties = _d
         return _obj

@@ -6,15 +6,11 @@ from __future__ import annotations
 from enum import Enum
 
 
-class CreateDataAttributeRequestType1DataType(str, Enum):
+class CreateDataAttributeRequestModel(str, Enum):
     """Known values. Values the spec does not list are kept as plain ``str`` when parsing."""
 
-    STRING = "string"
-    INTEGER = "integer"
-    FLOAT = "float"
-    BOOLEAN = "boolean"
-    DATETIME = "datetime"
-    DATE = "date"
+    CONTACT = "contact"
+    COMPANY = "company"
 
     def __str__(self) -> str:
         return str(self.value)
