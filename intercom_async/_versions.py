@@ -48,8 +48,6 @@ class Intercom(BaseClient):
     for every argument.
     """
 
-    _DISPATCHER = True
-
     @overload
     def __new__(cls, token: TokenSource | None = None, *, version: Literal["2.10"], **options: Any) -> _v2_10: ...
     @overload
@@ -62,7 +60,8 @@ class Intercom(BaseClient):
     def __new__(cls, token: TokenSource | None = None, *, version: str, **options: Any) -> Intercom: ...
 
     def __new__(cls, token: TokenSource | None = None, *, version: str | None = None, **options: Any) -> Any:
-        # The versioned class is a sibling (both derive from BaseClient), so Python will not run __init__
-        # on what we return: construct it fully here.
-        client_class = load_client_class(VERSIONS, version or DEFAULT_VERSION)
-        return client_class(token, **options)
+        # Versioned clients subclass this class: called on it, pick the class for `version`; Python then
+        # runs that class's __init__ with the same arguments (it checks that `version` matches).
+        if cls is Intercom:
+            cls = load_client_class(VERSIONS, version or DEFAULT_VERSION)
+        return object.__new__(cls)

@@ -6,9 +6,14 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from .._client import BaseClient
+from .._versions import Intercom as _VersionedIntercom
+
+if TYPE_CHECKING:
+    from .._client import TokenSource
+
+_C = TypeVar("_C")
 
 if TYPE_CHECKING:
     from .resources.admins import AdminsResource
@@ -34,14 +39,18 @@ if TYPE_CHECKING:
     from .resources.visitors import VisitorsResource
 
 
-class Intercom(BaseClient):
+class Intercom(_VersionedIntercom):
     """Async client for Intercom API 2.10 (sends ``Intercom-Version: 2.10``).
 
-    See ``intercom_async.Intercom`` for the constructor arguments.
+    See ``intercom_async.Intercom`` / ``BaseClient`` for the constructor arguments.
     """
 
     VERSION: ClassVar[str] = "2.10"
     MODULE: ClassVar[str] = "v2_10"
+
+    if TYPE_CHECKING:
+
+        def __new__(cls: type[_C], token: TokenSource | None = None, **options: Any) -> _C: ...
 
     @cached_property
     def admins(self) -> AdminsResource:

@@ -1,0 +1,48 @@
+"""Static typing follows the version: mypy sees the versioned client class, its resources and models."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+SNIPPET = """
+import intercom_async
+
+async def main() -> None:
+    c10 = intercom_async.Intercom("t", version="2.10")
+    c12 = intercom_async.Intercom("t")
+    cu = intercom_async.Intercom("t", version="Unstable")
+    direct = intercom_async.v2_10.Intercom("t")
+    reveal_type(c10)
+    reveal_type(c12)
+    reveal_type(cu)
+    reveal_type(direct)
+    reveal_type(await c12.admins.identify_admin())
+    cu.brands
+    c12.brands
+"""
+
+
+def test_mypy_knows_each_versions_resources(tmp_path: Path):
+    mypy = shutil.which("mypy", path=str(Path(sys.executable).parent))
+    assert mypy, "mypy is part of the dev extra"
+    source = tmp_path / "snippet.py"
+    source.write_text(textwrap.dedent(SNIPPET))
+    result = subprocess.run(
+        [mypy, str(source), "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    lines = [line.split(": ", 1)[1] for line in result.stdout.splitlines() if ": " in line]
+    assert lines == [
+        'note: Revealed type is "intercom_async.v2_10.client.Intercom"',
+        'note: Revealed type is "intercom_async.v2_12.client.Intercom"',
+        'note: Revealed type is "intercom_async.unstable.client.Intercom"',
+        'note: Revealed type is "intercom_async.v2_10.client.Intercom"',
+        'note: Revealed type is "intercom_async.v2_12.models.admin_with_app.AdminWithApp"',
+        'error: "Intercom" has no attribute "brands"  [attr-defined]',
+    ], result.stdout + result.stderr
