@@ -185,6 +185,22 @@ def to_dict(model: Any) -> dict[str, Any]:
     return out
 
 
+def model_repr(model: Any) -> str:
+    """``Contact(id='1', email='a@b.c', +2 more)``: set fields only, so reprs stay readable."""
+    parts = []
+    for _json, attr, _required, _nullable, _desc in model._FIELDS:
+        value = getattr(model, attr)
+        if value is not UNSET:
+            parts.append(f"{attr}={value!r}")
+    if model.additional_properties:
+        parts.append(f"additional_properties={model.additional_properties!r}")
+    return f"{type(model).__name__}({', '.join(parts)})"
+
+
+def not_an_object(cls: Any, value: Any) -> TypeError:
+    return TypeError(f"{cls.__name__}.from_dict() expects a JSON object (a dict), got {_type_name(value)}: {value!r:.80}")
+
+
 # ------------------------------------------------------------------ strict validation
 
 

@@ -121,3 +121,10 @@ def test_union_picks_the_best_fitting_model():
     single = m.SearchRequest.from_dict({"query": {"field": "role", "operator": "=", "value": "user"}})
     assert type(single.query).__name__ == "SingleFilterSearchRequest"
     assert request.to_dict() == query
+
+
+def test_repr_shows_set_fields_only_and_bad_input_is_named():
+    contact = m.Contact.from_dict({"id": "1", "email": "a@example.com", "new_field": 1})
+    assert repr(contact) == "Contact(id='1', email='a@example.com', additional_properties={'new_field': 1})"
+    with pytest.raises(TypeError, match=r"Contact.from_dict\(\) expects a JSON object \(a dict\), got array: \[1\]"):
+        m.Contact.from_dict([1])
