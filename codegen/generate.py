@@ -22,7 +22,7 @@ from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.properties import EnumProperty, ModelProperty
 
-from . import emit
+from . import emit, pagination
 from .fetch import fetch
 from .normalize import HTTP_METHODS, normalise
 from .pins import ROOT, Pin
@@ -133,6 +133,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path) -> dict[str, int]:
     write("models/__init__.py", "models_init.py.jinja", entries=sorted(entries))
 
     index = _operation_index(spec)
+    pagination.check_coverage(pin.name, spec)
     tag_docs = {t["name"]: t.get("description", "") for t in spec.get("tags", [])}
     operations, resources = [], []
     for tag_id, collection in sorted(data.endpoint_collections_by_tag.items()):
@@ -141,7 +142,9 @@ def render(pin: Pin, spec: dict[str, Any], out: Path) -> dict[str, int]:
         ops = []
         for endpoint in collection.endpoints:
             op_id, tag = index[(endpoint.method.upper(), emit.raw(endpoint.path))]
-            ops.append(emit.endpoint_info(endpoint, op_id, tag, resource))
+            info = emit.endpoint_info(endpoint, op_id, tag, resource)
+            pagination.annotate(pin.name, info, endpoint, data.models)  # paging facts: codegen/pagination.py
+            ops.append(info)
         ops.sort(key=lambda o: o["name"])
         imports: dict[str, str] = {}
         for op in ops:

@@ -366,6 +366,74 @@ def keep_date_times_verbatim(spec: dict, report: Report) -> None:
     report("keep_date_times_verbatim", f"{count} formats")
 
 
+def uuid_format_on_non_uuid_ids(spec: dict, report: Report) -> None:
+    """``format: uuid`` on a string whose own length bounds exclude a UUID: ``create_conversation_request``'s
+    ``from.id`` (``POST /conversations``, every version) is ``minLength: 24, maxLength: 24`` with the example
+    ``536e564f316c83104c000020``, an Intercom contact id, while a UUID has 36 characters.
+
+    No value satisfies both, so a validating server (Prism, the contract tests) rejects every request. The
+    bounds and the example describe what Intercom accepts; the contradicting format is dropped (the SDK
+    already keeps such strings as ``str``, so generated code is unchanged).
+    """
+    for path, node in _schemas(spec):
+        if node.get("type") == "string" and node.get("format") == "uuid":
+            low, high = node.get("minLength", 0), node.get("maxLength", 36)
+            if not low <= 36 <= high:
+                del node["format"]
+                report("uuid_format_on_non_uuid_ids", f"{_where(path)} (length {low}..{high})")
+
+
+def nullable_without_type(spec: dict, report: Report) -> None:
+    """``nullable: true`` in a schema without ``type`` (``{allOf: [{$ref}], nullable: true}``, written by the
+    spec beside references and by ``nullable_beside_ref``/``nullable_component_schemas``; ~130 per version).
+
+    OpenAPI 3.0.3 gives ``nullable`` effect only next to ``type`` in the same schema, and JSON Schema
+    validators refuse the combination: ajv throws ``"nullable" cannot be used without "type"``, and Prism
+    (which compiles every schema with ajv and ignores compile errors) then validates nothing of a request
+    body that reaches such a schema (4 operations in 2.10, 6 in 2.12 and in Unstable). The intent
+    is written as the union it means, ``{oneOf: [{type: "null"}, {allOf: [{$ref}]}]}``, which is exactly how
+    openapi-python-client reads ``nullable`` on an ``allOf`` (so the generated code does not change); on a
+    ``oneOf``/``anyOf`` a ``{type: "null"}`` branch is appended (likewise); on a schema with neither, which
+    already accepts null, ``nullable`` is dropped. ``type: "null"`` is JSON Schema (and OpenAPI 3.1); both
+    consumers of the normalised spec, openapi-python-client and Prism, read it.
+    """
+    count = 0
+    for _path, node in list(_schemas(spec)):
+        if node.get("nullable") is not True or "type" in node:
+            continue
+        del node["nullable"]  # the same order of cases as openapi-python-client's Schema.handle_nullable
+        if "oneOf" in node or "anyOf" in node:
+            key = "oneOf" if "oneOf" in node else "anyOf"
+            node[key] = [*node[key], {"type": "null"}]
+        elif "allOf" in node:
+            node["oneOf"] = [{"type": "null"}, {"allOf": node.pop("allOf")}]
+        count += 1
+    if count:
+        report("nullable_without_type", f"{count} schemas")
+
+
+def nullable_enum_listing_null(spec: dict, report: Report) -> None:
+    """Enums that say "may be null" twice: ``nullable: true`` and ``null`` among the ``enum`` values
+    (``group_translated_content.type``, ``article_translated_content.type``, ...; 5-7 per version).
+
+    The redundancy breaks validation: Prism's spec loader turns ``nullable`` into an
+    extra ``null`` enum value, ajv rejects the duplicate ("enum must NOT have duplicate items") and Prism,
+    ignoring the compile error, validates nothing of the bodies that reach the schema (article and
+    collection create/update: 4 operations per version). ``null`` in ``enum`` is what openapi-python-client
+    reads as nullability, so ``nullable`` is dropped. The field keeps its type (``AiAgentLastAnswerTypeType1
+    | str | None``); the generator no longer also emits two copies of the enum for the double declaration
+    (``AiAgentLastAnswerTypeType2Type1``, ``...Type3Type1``: the same values again). Validators now read the
+    enum's ``type: string`` as excluding null: stricter, never looser, than the author meant.
+    """
+    count = 0
+    for _path, node in _schemas(spec):
+        if node.get("nullable") is True and isinstance(node.get("enum"), list) and None in node["enum"]:
+            del node["nullable"]
+            count += 1
+    if count:
+        report("nullable_enum_listing_null", f"{count} enums")
+
+
 RULES: list[Callable[[dict, Report], None]] = [
     drop_version_header_parameter,
     path_parameter_declared_in_query,
@@ -381,6 +449,9 @@ RULES: list[Callable[[dict, Report], None]] = [
     single_branch_compositions,
     drop_schema_titles,
     keep_date_times_verbatim,
+    uuid_format_on_non_uuid_ids,
+    nullable_without_type,
+    nullable_enum_listing_null,
 ]
 
 

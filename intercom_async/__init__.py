@@ -34,12 +34,18 @@ from ._errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "v2_10",
+    "v2_12",
+    "unstable",
     "Intercom",
     "VERSIONS",
     "DEFAULT_VERSION",
     "APIResponse",
     "RequestOptions",
     "RetryPolicy",
+    "AsyncPager",
+    "Page",
+    "PaginationError",
     "UNSET",
     "Unset",
     "IntercomError",
@@ -66,6 +72,9 @@ _LAZY = {
     "APIResponse": "._response",
     "RequestOptions": "._resource",
     "RetryPolicy": "._transport",
+    "AsyncPager": "._pagination",
+    "Page": "._pagination",
+    "PaginationError": "._pagination",
 }
 _VERSION_MODULES = {"v2_10", "v2_12", "unstable"}
 
@@ -83,6 +92,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from . import unstable, v2_10, v2_12
+    from ._pagination import AsyncPager, Page, PaginationError
     from ._resource import RequestOptions
     from ._response import APIResponse
     from ._transport import RetryPolicy

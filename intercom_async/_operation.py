@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ._codec import validate_descriptor
 from ._errors import InvalidResponseError
+
+if TYPE_CHECKING:
+    from ._pagination import Pagination
 
 # (status pattern: "200" | "2XX" | "default", kind: "json" | "text" | "bytes" | "none", decode, strict descriptor)
 ResponseSpec = tuple[str, str, Callable[[Any], Any], Any]
@@ -23,7 +26,18 @@ ResponseSpec = tuple[str, str, Callable[[Any], Any], Any]
 class Operation:
     """One API operation: ``getattr(getattr(client, op.resource), op.name)`` is its method."""
 
-    __slots__ = ("operation_id", "method", "path", "tag", "resource", "name", "responses", "_by_status", "_models")
+    __slots__ = (
+        "_by_status",
+        "_models",
+        "method",
+        "name",
+        "operation_id",
+        "pagination",
+        "path",
+        "resource",
+        "responses",
+        "tag",
+    )
 
     def __init__(
         self,
@@ -35,6 +49,7 @@ class Operation:
         resource: str,
         name: str,
         responses: tuple[ResponseSpec, ...],
+        pagination: Pagination | None = None,
     ) -> None:
         self.operation_id = operation_id
         self.method = method
@@ -43,6 +58,7 @@ class Operation:
         self.resource = resource
         self.name = name
         self.responses = responses
+        self.pagination = pagination  # how the operation pages (intercom_async._pagination); None: not paginated
         self._by_status: dict[int, ResponseSpec | None] = {}
         self._models: Any = None
 
@@ -134,6 +150,10 @@ class Registry(Mapping[str, Operation]):
 
     def __repr__(self) -> str:
         return f"<Registry Intercom API {self.version}: {len(self)} operations>"
+
+    def paginated(self) -> list[Operation]:
+        """The operations whose method returns an ``AsyncPager`` (``op.pagination`` is set), in operationId order."""
+        return [op for op in self._ops.values() if op.pagination is not None]
 
     def by_resource(self) -> dict[str, list[Operation]]:
         out: dict[str, list[Operation]] = {}

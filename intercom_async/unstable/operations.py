@@ -5,12 +5,14 @@
 
 Each entry knows its method, path template, tag, client attribute (``resource``/``name``) and how every
 documented response status is decoded; ``Operation.parse(status, content)`` is what the client runs.
+Paginated operations also carry ``pagination`` (see ``codegen/pagination.py`` and ``intercom_async._pagination``).
 """
 
 from __future__ import annotations
 
 from .._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
 from .._operation import Operation, Registry
+from .._pagination import Pagination
 from . import models as _models  # noqa: F401  (lazy)
 
 OPERATIONS = Registry(
@@ -80,6 +82,17 @@ OPERATIONS = Registry(
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="cursor",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Contact, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=("per_page", "starting_after"),
+                note="GET /companies/{id}/contacts declares no paging parameters (its example shows page numbers only); the API answers with a cursor (pages.next.starting_after) and takes per_page and starting_after.",
+            ),
         ),
         Operation(
             operation_id="ListAttachedSegmentsForCompanies",
@@ -109,6 +122,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.ContactList, _v), ("model", "ContactList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="cursor",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Contact, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=("per_page", "starting_after"),
+                note="GET /contacts declares no query parameters; the API takes per_page (max 150) and starting_after.",
             ),
         ),
         Operation(
@@ -179,6 +203,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.ContactList, _v), ("model", "ContactList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="body_cursor",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Contact, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
             ),
         ),
         Operation(
@@ -1257,6 +1292,17 @@ OPERATIONS = Registry(
                 ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("500", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="cursor",
+                items=(("events", "events"),),
+                item=lambda _v: _model(_models.WhatsappMessageStatusListEventsItem, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="identifyAdmin",
@@ -1303,6 +1349,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.DataEventSummary, _v), ("model", "DataEventSummary")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="link",
+                items=(("events", "events"),),
+                item=lambda _v: _model(_models.DataEvent, _v),
+                item_model="DataEvent",
+                next=(("pages", None), ("next", None)),
+                page=None,
+                total_pages=None,
+                undeclared=("per_page",),
+                note="GET /events is documented with the summary response (event.summary, no pages); listing answers event.list: DataEvent items under `events` and a `pages.next` URL. per_page is accepted, undeclared. (With summary=true, `await` the call for the DataEventSummary: there is nothing to page.)",
+            ),
         ),
         Operation(
             operation_id="listActivityLogEventTypes",
@@ -1332,6 +1389,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.ActivityLogList, _v), ("model", "ActivityLogList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("activity_logs", "activity_logs"),),
+                item=lambda _v: _model(_models.ActivityLog, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /admins/activity_logs declares only the date range; the API takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="listAdmins",
@@ -1356,6 +1424,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.CollectionList, _v), ("model", "CollectionList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Collection, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /help_center/collections declares no query parameters; the API takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="listAllCompanies",
@@ -1368,6 +1447,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.CompanyList, _v), ("model", "CompanyList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Company, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="listArticles",
@@ -1379,6 +1469,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.ArticleList, _v), ("model", "ArticleList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.ArticleListItem, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /articles declares no query parameters; the API takes page, per_page.",
             ),
         ),
         Operation(
@@ -1421,6 +1522,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.CallList, _v), ("model", "CallList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Call, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="listCallsWithTranscripts",
@@ -1457,6 +1569,17 @@ OPERATIONS = Registry(
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="link",
+                items=(("companies", "companies"),),
+                item=lambda _v: _model(_models.Company, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_")),
+                page=None,
+                total_pages=None,
+                undeclared=("page", "per_page"),
+                note="GET /contacts/{id}/companies declares no query parameters; the API takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="listCompanyNotes",
@@ -1468,6 +1591,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.NoteList, _v), ("model", "NoteList")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Note, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /companies/{company_id}/notes declares no query parameters; the API takes page, per_page.",
             ),
         ),
         Operation(
@@ -1486,6 +1620,17 @@ OPERATIONS = Registry(
                 ),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="link",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.ContentImportSource, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="listContentSnippets",
@@ -1496,6 +1641,17 @@ OPERATIONS = Registry(
             name="list_content_snippets",
             responses=(
                 ("200", "json", lambda _v: _model(_models.ContentSnippetList, _v), ("model", "ContentSnippetList")),
+            ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.ContentSnippet, _v),
+                item_model=None,
+                next=None,
+                page=(("page", "page"),),
+                total_pages=(("total_pages", "total_pages"),),
+                undeclared=(),
+                note="",
             ),
         ),
         Operation(
@@ -1509,6 +1665,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.ConversationList, _v), ("model", "ConversationList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="cursor",
+                items=(("conversations", "conversations"),),
+                item=lambda _v: _model(_models.Conversation, _v),
+                item_model="Conversation",
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="The API returns the conversations under `conversations`; the 2.10 and 2.12 schema (paginated_response) says `data`, of news items and newsfeeds.",
             ),
         ),
         Operation(
@@ -1529,6 +1696,17 @@ OPERATIONS = Registry(
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="cursor",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.DataConnectorExecutionResult, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="listDataConnectors",
@@ -1541,6 +1719,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.DataConnectorList, _v), ("model", "DataConnectorList")),
                 ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="cursor",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.DataConnector, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
             ),
         ),
         Operation(
@@ -1559,6 +1748,17 @@ OPERATIONS = Registry(
                 ),
                 ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="link",
+                items=(("conversations", "conversations"),),
+                item=lambda _v: _model(_models.DeletedConversationItem, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
             ),
         ),
         Operation(
@@ -1584,6 +1784,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.ExternalPagesList, _v), ("model", "ExternalPagesList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="link",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.ExternalPage, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="listFolders",
@@ -1600,6 +1811,17 @@ OPERATIONS = Registry(
                     ("model", "ListFoldersResponse200"),
                 ),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Folder, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=(),
+                note="",
             ),
         ),
         Operation(
@@ -1638,6 +1860,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.InternalArticleList, _v), ("model", "InternalArticleList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.InternalArticleListItem, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /internal_articles declares no query parameters; the API takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="listLiveNewsfeedItems",
@@ -1649,6 +1882,25 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.PaginatedResponse, _v), ("model", "PaginatedResponse")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _union(
+                    _v,
+                    (
+                        _models.NewsItem,
+                        _models.Newsfeed,
+                    ),
+                    (),
+                    (),
+                ),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /news/newsfeeds/{id}/items declares no query parameters; the API takes page, per_page.",
             ),
         ),
         Operation(
@@ -1664,6 +1916,17 @@ OPERATIONS = Registry(
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="cursor",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Macro, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="listNewsItems",
@@ -1675,6 +1938,25 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.PaginatedResponse, _v), ("model", "PaginatedResponse")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _union(
+                    _v,
+                    (
+                        _models.NewsItem,
+                        _models.Newsfeed,
+                    ),
+                    (),
+                    (),
+                ),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /news/news_items declares no query parameters; the API takes page, per_page.",
             ),
         ),
         Operation(
@@ -1688,6 +1970,25 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.PaginatedResponse, _v), ("model", "PaginatedResponse")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _union(
+                    _v,
+                    (
+                        _models.NewsItem,
+                        _models.Newsfeed,
+                    ),
+                    (),
+                    (),
+                ),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /news/newsfeeds declares no query parameters; the API takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="listNotes",
@@ -1700,6 +2001,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.NoteList, _v), ("model", "NoteList")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Note, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /contacts/{id}/notes declares no query parameters; the API takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="listSegments",
@@ -1711,6 +2023,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.SegmentList, _v), ("model", "SegmentList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="link",
+                items=(("segments", "segments"),),
+                item=lambda _v: _model(_models.Segment, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", None)),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="`pages` is declared as a bare object that 'may be empty, indicating no further pages'; followed as a link when it carries `next`, otherwise the single page is the whole list.",
             ),
         ),
         Operation(
@@ -1737,6 +2060,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.SideConversationList, _v), ("model", "SideConversationList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="page",
+                items=(("side_conversations", "side_conversations"),),
+                item=lambda _v: _model(_models.SideConversationSummary, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=(),
+                note="",
             ),
         ),
         Operation(
@@ -2057,6 +2391,17 @@ OPERATIONS = Registry(
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Company, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="retrieveConversation",
@@ -2217,6 +2562,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.CompanyScroll, _v), ("model", "CompanyScroll")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="scroll",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Company, _v),
+                item_model=None,
+                next=(("scroll_param", "scroll_param"),),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="searchActivityLogs",
@@ -2228,6 +2584,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.ActivityLogList, _v), ("model", "ActivityLogList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="body_page",
+                items=(("activity_logs", "activity_logs"),),
+                item=lambda _v: _model(_models.ActivityLog, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=(),
+                note="",
             ),
         ),
         Operation(
@@ -2246,6 +2613,17 @@ OPERATIONS = Registry(
                 ),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="link",
+                items=(("data", "data"), ("articles", "articles")),
+                item=lambda _v: _model(_models.ArticleListItem, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_")),
+                page=None,
+                total_pages=None,
+                undeclared=("page", "per_page"),
+                note="The schema says cursor pages; the API answers pages.next as a URL (…/articles/search?…&page=2) and takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="searchConversations",
@@ -2256,6 +2634,17 @@ OPERATIONS = Registry(
             name="search_conversations",
             responses=(
                 ("200", "json", lambda _v: _model(_models.ConversationList, _v), ("model", "ConversationList")),
+            ),
+            pagination=Pagination(
+                shape="body_cursor",
+                items=(("conversations", "conversations"),),
+                item=lambda _v: _model(_models.ConversationListItem, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
             ),
         ),
         Operation(
@@ -2274,6 +2663,17 @@ OPERATIONS = Registry(
                 ),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="link",
+                items=(("data", "data"), ("internal_articles", "internal_articles")),
+                item=lambda _v: _model(_models.InternalArticleListItem, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_")),
+                page=None,
+                total_pages=None,
+                undeclared=("page", "per_page"),
+                note="As searchArticles: pages.next is a URL; page, per_page are accepted, undeclared.",
+            ),
         ),
         Operation(
             operation_id="searchTickets",
@@ -2283,6 +2683,17 @@ OPERATIONS = Registry(
             resource="tickets",
             name="search_tickets",
             responses=(("200", "json", lambda _v: _model(_models.TicketList, _v), ("model", "TicketList")),),
+            pagination=Pagination(
+                shape="body_cursor",
+                items=(("tickets", "tickets"),),
+                item=lambda _v: _model(_models.Ticket, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="setAwayAdmin",

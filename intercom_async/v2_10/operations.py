@@ -5,12 +5,14 @@
 
 Each entry knows its method, path template, tag, client attribute (``resource``/``name``) and how every
 documented response status is decoded; ``Operation.parse(status, content)`` is what the client runs.
+Paginated operations also carry ``pagination`` (see ``codegen/pagination.py`` and ``intercom_async._pagination``).
 """
 
 from __future__ import annotations
 
 from .._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
 from .._operation import Operation, Registry
+from .._pagination import Pagination
 from . import models as _models  # noqa: F401  (lazy)
 
 OPERATIONS = Registry(
@@ -67,6 +69,17 @@ OPERATIONS = Registry(
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="cursor",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Contact, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=("per_page", "starting_after"),
+                note="GET /companies/{id}/contacts declares no paging parameters (its example shows page numbers only); the API answers with a cursor (pages.next.starting_after) and takes per_page and starting_after.",
+            ),
         ),
         Operation(
             operation_id="ListAttachedSegmentsForCompanies",
@@ -96,6 +109,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.ContactList, _v), ("model", "ContactList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="cursor",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Contact, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=("per_page", "starting_after"),
+                note="GET /contacts declares no query parameters; the API takes per_page (max 150) and starting_after.",
             ),
         ),
         Operation(
@@ -133,6 +157,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.ContactList, _v), ("model", "ContactList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="body_cursor",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Contact, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
             ),
         ),
         Operation(
@@ -750,6 +785,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.DataEventSummary, _v), ("model", "DataEventSummary")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="link",
+                items=(("events", "events"),),
+                item=lambda _v: _model(_models.DataEvent, _v),
+                item_model="DataEvent",
+                next=(("pages", None), ("next", None)),
+                page=None,
+                total_pages=None,
+                undeclared=("per_page",),
+                note="GET /events is documented with the summary response (event.summary, no pages); listing answers event.list: DataEvent items under `events` and a `pages.next` URL. per_page is accepted, undeclared. (With summary=true, `await` the call for the DataEventSummary: there is nothing to page.)",
+            ),
         ),
         Operation(
             operation_id="listActivityLogs",
@@ -761,6 +807,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.ActivityLogList, _v), ("model", "ActivityLogList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="page",
+                items=(("activity_logs", "activity_logs"),),
+                item=lambda _v: _model(_models.ActivityLog, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /admins/activity_logs declares only the date range; the API takes page, per_page.",
             ),
         ),
         Operation(
@@ -786,6 +843,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.CollectionList, _v), ("model", "CollectionList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Collection, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /help_center/collections declares no query parameters; the API takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="listAllCompanies",
@@ -798,6 +866,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.CompanyList, _v), ("model", "CompanyList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Company, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="listArticles",
@@ -809,6 +888,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.ArticleList, _v), ("model", "ArticleList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.ArticleListItem, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /articles declares no query parameters; the API takes page, per_page.",
             ),
         ),
         Operation(
@@ -828,6 +918,17 @@ OPERATIONS = Registry(
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="link",
+                items=(("companies", "companies"),),
+                item=lambda _v: _model(_models.Company, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_")),
+                page=None,
+                total_pages=None,
+                undeclared=("page", "per_page"),
+                note="GET /contacts/{id}/companies declares no query parameters; the API takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="listConversations",
@@ -840,6 +941,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.PaginatedResponse, _v), ("model", "PaginatedResponse")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="cursor",
+                items=(("conversations", None),),
+                item=lambda _v: _model(_models.Conversation, _v),
+                item_model="Conversation",
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="The API returns the conversations under `conversations`; the 2.10 and 2.12 schema (paginated_response) says `data`, of news items and newsfeeds.",
             ),
         ),
         Operation(
@@ -865,6 +977,25 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.PaginatedResponse, _v), ("model", "PaginatedResponse")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _union(
+                    _v,
+                    (
+                        _models.NewsItem,
+                        _models.Newsfeed,
+                    ),
+                    (),
+                    (),
+                ),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /news/newsfeeds/{id}/items declares no query parameters; the API takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="listNewsItems",
@@ -876,6 +1007,25 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.PaginatedResponse, _v), ("model", "PaginatedResponse")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _union(
+                    _v,
+                    (
+                        _models.NewsItem,
+                        _models.Newsfeed,
+                    ),
+                    (),
+                    (),
+                ),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /news/news_items declares no query parameters; the API takes page, per_page.",
             ),
         ),
         Operation(
@@ -889,6 +1039,25 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.PaginatedResponse, _v), ("model", "PaginatedResponse")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _union(
+                    _v,
+                    (
+                        _models.NewsItem,
+                        _models.Newsfeed,
+                    ),
+                    (),
+                    (),
+                ),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /news/newsfeeds declares no query parameters; the API takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="listNotes",
@@ -901,6 +1070,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.NoteList, _v), ("model", "NoteList")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Note, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=("page", "per_page"),
+                note="GET /contacts/{id}/notes declares no query parameters; the API takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="listSegments",
@@ -912,6 +1092,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.SegmentList, _v), ("model", "SegmentList")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+            ),
+            pagination=Pagination(
+                shape="link",
+                items=(("segments", "segments"),),
+                item=lambda _v: _model(_models.Segment, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", None)),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="`pages` is declared as a bare object that 'may be empty, indicating no further pages'; followed as a link when it carries `next`, otherwise the single page is the whole list.",
             ),
         ),
         Operation(
@@ -1106,6 +1297,17 @@ OPERATIONS = Registry(
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="page",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Company, _v),
+                item_model=None,
+                next=None,
+                page=(("pages", "pages"), ("page", "page")),
+                total_pages=(("pages", "pages"), ("total_pages", "total_pages")),
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="retrieveConversation",
@@ -1222,6 +1424,17 @@ OPERATIONS = Registry(
                 ("200", "json", lambda _v: _model(_models.CompanyScroll, _v), ("model", "CompanyScroll")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="scroll",
+                items=(("data", "data"),),
+                item=lambda _v: _model(_models.Company, _v),
+                item_model=None,
+                next=(("scroll_param", "scroll_param"),),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="searchArticles",
@@ -1239,6 +1452,17 @@ OPERATIONS = Registry(
                 ),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
+            pagination=Pagination(
+                shape="link",
+                items=(("data", "data"), ("articles", "articles")),
+                item=lambda _v: _model(_models.ArticleListItem, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_")),
+                page=None,
+                total_pages=None,
+                undeclared=("page", "per_page"),
+                note="The schema says cursor pages; the API answers pages.next as a URL (…/articles/search?…&page=2) and takes page, per_page.",
+            ),
         ),
         Operation(
             operation_id="searchConversations",
@@ -1250,6 +1474,17 @@ OPERATIONS = Registry(
             responses=(
                 ("200", "json", lambda _v: _model(_models.ConversationList, _v), ("model", "ConversationList")),
             ),
+            pagination=Pagination(
+                shape="body_cursor",
+                items=(("conversations", "conversations"),),
+                item=lambda _v: _model(_models.ConversationListItem, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="searchTickets",
@@ -1259,6 +1494,17 @@ OPERATIONS = Registry(
             resource="tickets",
             name="search_tickets",
             responses=(("200", "json", lambda _v: _model(_models.TicketList, _v), ("model", "TicketList")),),
+            pagination=Pagination(
+                shape="body_cursor",
+                items=(("tickets", "tickets"),),
+                item=lambda _v: _model(_models.Ticket, _v),
+                item_model=None,
+                next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
+                page=None,
+                total_pages=None,
+                undeclared=(),
+                note="",
+            ),
         ),
         Operation(
             operation_id="setAwayAdmin",

@@ -30,11 +30,7 @@ _MODULES: dict[str, str] = {
     "AdminWithAppRoleType0": "admin_with_app_role_type_0",
     "AiAgent": "ai_agent",
     "AiAgentLastAnswerTypeType1": "ai_agent_last_answer_type_type_1",
-    "AiAgentLastAnswerTypeType2Type1": "ai_agent_last_answer_type_type_2_type_1",
-    "AiAgentLastAnswerTypeType3Type1": "ai_agent_last_answer_type_type_3_type_1",
     "AiAgentResolutionStateType1": "ai_agent_resolution_state_type_1",
-    "AiAgentResolutionStateType2Type1": "ai_agent_resolution_state_type_2_type_1",
-    "AiAgentResolutionStateType3Type1": "ai_agent_resolution_state_type_3_type_1",
     "AiAgentSourceType": "ai_agent_source_type",
     "AiCallResponse": "ai_call_response",
     "AiCallResponseCallTranscriptItem": "ai_call_response_call_transcript_item",
@@ -46,8 +42,6 @@ _MODULES: dict[str, str] = {
     "ArticleContent": "article_content",
     "ArticleContentState": "article_content_state",
     "ArticleContentTypeType1": "article_content_type_type_1",
-    "ArticleContentTypeType2Type1": "article_content_type_type_2_type_1",
-    "ArticleContentTypeType3Type1": "article_content_type_type_3_type_1",
     "ArticleList": "article_list",
     "ArticleListItem": "article_list_item",
     "ArticleListItemState": "article_list_item_state",
@@ -61,8 +55,6 @@ _MODULES: dict[str, str] = {
     "ArticleStatistics": "article_statistics",
     "ArticleTranslatedContent": "article_translated_content",
     "ArticleTranslatedContentTypeType1": "article_translated_content_type_type_1",
-    "ArticleTranslatedContentTypeType2Type1": "article_translated_content_type_type_2_type_1",
-    "ArticleTranslatedContentTypeType3Type1": "article_translated_content_type_type_3_type_1",
     "AssignConversationRequest": "assign_conversation_request",
     "AssignConversationRequestType": "assign_conversation_request_type",
     "AttachContactToACompanyBody": "attach_contact_to_a_company_body",
@@ -319,12 +311,8 @@ _MODULES: dict[str, str] = {
     "GetExportReportingDataGetDatasetsResponse200DataItemAttributesItem": "get_export_reporting_data_get_datasets_response_200_data_item_attributes_item",
     "GroupContent": "group_content",
     "GroupContentTypeType1": "group_content_type_type_1",
-    "GroupContentTypeType2Type1": "group_content_type_type_2_type_1",
-    "GroupContentTypeType3Type1": "group_content_type_type_3_type_1",
     "GroupTranslatedContent": "group_translated_content",
     "GroupTranslatedContentTypeType1": "group_translated_content_type_type_1",
-    "GroupTranslatedContentTypeType2Type1": "group_translated_content_type_type_2_type_1",
-    "GroupTranslatedContentTypeType3Type1": "group_translated_content_type_type_3_type_1",
     "HandlingEvent": "handling_event",
     "HandlingEventList": "handling_event_list",
     "HandlingEventType": "handling_event_type",
@@ -339,8 +327,6 @@ _MODULES: dict[str, str] = {
     "JobsStatus": "jobs_status",
     "LinkedObject": "linked_object",
     "LinkedObjectCategoryType1": "linked_object_category_type_1",
-    "LinkedObjectCategoryType2Type1": "linked_object_category_type_2_type_1",
-    "LinkedObjectCategoryType3Type1": "linked_object_category_type_3_type_1",
     "LinkedObjectList": "linked_object_list",
     "LinkedObjectType": "linked_object_type",
     "LisDataAttributesModel": "lis_data_attributes_model",
@@ -574,11 +560,7 @@ if TYPE_CHECKING:
     from .admin_with_app_role_type_0 import AdminWithAppRoleType0
     from .ai_agent import AiAgent
     from .ai_agent_last_answer_type_type_1 import AiAgentLastAnswerTypeType1
-    from .ai_agent_last_answer_type_type_2_type_1 import AiAgentLastAnswerTypeType2Type1
-    from .ai_agent_last_answer_type_type_3_type_1 import AiAgentLastAnswerTypeType3Type1
     from .ai_agent_resolution_state_type_1 import AiAgentResolutionStateType1
-    from .ai_agent_resolution_state_type_2_type_1 import AiAgentResolutionStateType2Type1
-    from .ai_agent_resolution_state_type_3_type_1 import AiAgentResolutionStateType3Type1
     from .ai_agent_source_type import AiAgentSourceType
     from .ai_call_response import AiCallResponse
     from .ai_call_response_call_transcript_item import AiCallResponseCallTranscriptItem
@@ -590,8 +572,6 @@ if TYPE_CHECKING:
     from .article_content import ArticleContent
     from .article_content_state import ArticleContentState
     from .article_content_type_type_1 import ArticleContentTypeType1
-    from .article_content_type_type_2_type_1 import ArticleContentTypeType2Type1
-    from .article_content_type_type_3_type_1 import ArticleContentTypeType3Type1
     from .article_list import ArticleList
     from .article_list_item import ArticleListItem
     from .article_list_item_state import ArticleListItemState
@@ -609,8 +589,6 @@ if TYPE_CHECKING:
     from .article_statistics import ArticleStatistics
     from .article_translated_content import ArticleTranslatedContent
     from .article_translated_content_type_type_1 import ArticleTranslatedContentTypeType1
-    from .article_translated_content_type_type_2_type_1 import ArticleTranslatedContentTypeType2Type1
-    from .article_translated_content_type_type_3_type_1 import ArticleTranslatedContentTypeType3Type1
     from .assign_conversation_request import AssignConversationRequest
     from .assign_conversation_request_type import AssignConversationRequestType
     from .attach_contact_to_a_company_body import AttachContactToACompanyBody
@@ -889,12 +867,8 @@ if TYPE_CHECKING:
     )
     from .group_content import GroupContent
     from .group_content_type_type_1 import GroupContentTypeType1
-    from .group_content_type_type_2_type_1 import GroupContentTypeType2Type1
-    from .group_content_type_type_3_type_1 import GroupContentTypeType3Type1
     from .group_translated_content import GroupTranslatedContent
     from .group_translated_content_type_type_1 import GroupTranslatedContentTypeType1
-    from .group_translated_content_type_type_2_type_1 import GroupTranslatedContentTypeType2Type1
-    from .group_translated_content_type_type_3_type_1 import GroupTranslatedContentTypeType3Type1
     from .handling_event import HandlingEvent
     from .handling_event_list import HandlingEventList
     from .handling_event_type import HandlingEventType
@@ -909,8 +883,6 @@ if TYPE_CHECKING:
     from .jobs_status import JobsStatus
     from .linked_object import LinkedObject
     from .linked_object_category_type_1 import LinkedObjectCategoryType1
-    from .linked_object_category_type_2_type_1 import LinkedObjectCategoryType2Type1
-    from .linked_object_category_type_3_type_1 import LinkedObjectCategoryType3Type1
     from .linked_object_list import LinkedObjectList
     from .linked_object_type import LinkedObjectType
     from .lis_data_attributes_model import LisDataAttributesModel

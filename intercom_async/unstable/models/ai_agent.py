@@ -10,22 +10,20 @@ from attrs import define as _define
 from attrs import field as _field
 
 from ..._codec import UNSET, Unset, _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
+from ..._codec import model_repr as _model_repr
+from ..._codec import not_an_object as _not_an_object
 from ..._codec import to_dict as _to_dict
 from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .ai_agent_last_answer_type_type_1 import AiAgentLastAnswerTypeType1
-    from .ai_agent_last_answer_type_type_2_type_1 import AiAgentLastAnswerTypeType2Type1
-    from .ai_agent_last_answer_type_type_3_type_1 import AiAgentLastAnswerTypeType3Type1
     from .ai_agent_resolution_state_type_1 import AiAgentResolutionStateType1
-    from .ai_agent_resolution_state_type_2_type_1 import AiAgentResolutionStateType2Type1
-    from .ai_agent_resolution_state_type_3_type_1 import AiAgentResolutionStateType3Type1
     from .ai_agent_source_type import AiAgentSourceType
     from .content_sources_list import ContentSourcesList
 
 
-@_define
+@_define(repr=False)
 class AiAgent:
     """Data related to AI Agent involvement in the conversation.
 
@@ -46,22 +44,8 @@ class AiAgent:
 
     source_type: AiAgentSourceType | str | Unset = UNSET
     source_title: str | None | Unset = UNSET
-    last_answer_type: (
-        AiAgentLastAnswerTypeType1
-        | str
-        | AiAgentLastAnswerTypeType2Type1
-        | AiAgentLastAnswerTypeType3Type1
-        | None
-        | Unset
-    ) = UNSET
-    resolution_state: (
-        AiAgentResolutionStateType1
-        | str
-        | AiAgentResolutionStateType2Type1
-        | AiAgentResolutionStateType3Type1
-        | None
-        | Unset
-    ) = UNSET
+    last_answer_type: AiAgentLastAnswerTypeType1 | str | None | Unset = UNSET
+    resolution_state: AiAgentResolutionStateType1 | str | None | Unset = UNSET
     rating: int | None | Unset = UNSET
     rating_remark: str | None | Unset = UNSET
     created_at: int | None | Unset = UNSET
@@ -73,34 +57,8 @@ class AiAgent:
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("source_type", "source_type", False, False, ("enum", "AiAgentSourceType")),
         ("source_title", "source_title", False, True, "str"),
-        (
-            "last_answer_type",
-            "last_answer_type",
-            False,
-            True,
-            (
-                "union",
-                (
-                    ("enum", "AiAgentLastAnswerTypeType1"),
-                    ("enum", "AiAgentLastAnswerTypeType2Type1"),
-                    ("enum", "AiAgentLastAnswerTypeType3Type1"),
-                ),
-            ),
-        ),
-        (
-            "resolution_state",
-            "resolution_state",
-            False,
-            True,
-            (
-                "union",
-                (
-                    ("enum", "AiAgentResolutionStateType1"),
-                    ("enum", "AiAgentResolutionStateType2Type1"),
-                    ("enum", "AiAgentResolutionStateType3Type1"),
-                ),
-            ),
-        ),
+        ("last_answer_type", "last_answer_type", False, True, ("enum", "AiAgentLastAnswerTypeType1")),
+        ("resolution_state", "resolution_state", False, True, ("enum", "AiAgentResolutionStateType1")),
         ("rating", "rating", False, True, "int"),
         ("rating_remark", "rating_remark", False, True, "str"),
         ("created_at", "created_at", False, True, "int"),
@@ -116,32 +74,16 @@ class AiAgent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> AiAgent:
         """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise _not_an_object(cls, src_dict)
         if strict:
             _validate(cls, src_dict)
         _d = dict(src_dict)
         _obj = cls(
             source_type=_enum(_models.AiAgentSourceType, _d.pop("source_type", UNSET)),
             source_title=_d.pop("source_title", UNSET),
-            last_answer_type=_union(
-                _d.pop("last_answer_type", UNSET),
-                (),
-                (),
-                (
-                    _models.AiAgentLastAnswerTypeType1,
-                    _models.AiAgentLastAnswerTypeType2Type1,
-                    _models.AiAgentLastAnswerTypeType3Type1,
-                ),
-            ),
-            resolution_state=_union(
-                _d.pop("resolution_state", UNSET),
-                (),
-                (),
-                (
-                    _models.AiAgentResolutionStateType1,
-                    _models.AiAgentResolutionStateType2Type1,
-                    _models.AiAgentResolutionStateType3Type1,
-                ),
-            ),
+            last_answer_type=_enum(_models.AiAgentLastAnswerTypeType1, _d.pop("last_answer_type", UNSET)),
+            resolution_state=_enum(_models.AiAgentResolutionStateType1, _d.pop("resolution_state", UNSET)),
             rating=_d.pop("rating", UNSET),
             rating_remark=_d.pop("rating_remark", UNSET),
             created_at=_d.pop("created_at", UNSET),
@@ -150,6 +92,8 @@ class AiAgent:
         )
         _obj.additional_properties = _d
         return _obj
+
+    __repr__ = _model_repr
 
     def __getitem__(self, key: str) -> Any:
         return self.additional_properties[key]

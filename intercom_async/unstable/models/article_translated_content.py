@@ -10,6 +10,8 @@ from attrs import define as _define
 from attrs import field as _field
 
 from ..._codec import UNSET, Unset, _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
+from ..._codec import model_repr as _model_repr
+from ..._codec import not_an_object as _not_an_object
 from ..._codec import to_dict as _to_dict
 from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
@@ -17,11 +19,9 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 if TYPE_CHECKING:
     from .article_content import ArticleContent
     from .article_translated_content_type_type_1 import ArticleTranslatedContentTypeType1
-    from .article_translated_content_type_type_2_type_1 import ArticleTranslatedContentTypeType2Type1
-    from .article_translated_content_type_type_3_type_1 import ArticleTranslatedContentTypeType3Type1
 
 
-@_define
+@_define(repr=False)
 class ArticleTranslatedContent:
     """The Translated Content of an Article. The keys are the locale codes and the values are the
     translated content of the article.
@@ -67,14 +67,7 @@ class ArticleTranslatedContent:
         zh_tw: The content of the article in Chinese (Taiwan)
     """
 
-    type_: (
-        ArticleTranslatedContentTypeType1
-        | str
-        | ArticleTranslatedContentTypeType2Type1
-        | ArticleTranslatedContentTypeType3Type1
-        | None
-        | Unset
-    ) = UNSET
+    type_: ArticleTranslatedContentTypeType1 | str | None | Unset = UNSET
     ar: ArticleContent | None | Unset = UNSET
     bg: ArticleContent | None | Unset = UNSET
     bs: ArticleContent | None | Unset = UNSET
@@ -116,20 +109,7 @@ class ArticleTranslatedContent:
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
-        (
-            "type",
-            "type_",
-            False,
-            True,
-            (
-                "union",
-                (
-                    ("enum", "ArticleTranslatedContentTypeType1"),
-                    ("enum", "ArticleTranslatedContentTypeType2Type1"),
-                    ("enum", "ArticleTranslatedContentTypeType3Type1"),
-                ),
-            ),
-        ),
+        ("type", "type_", False, True, ("enum", "ArticleTranslatedContentTypeType1")),
         ("ar", "ar", False, True, ("model", "ArticleContent")),
         ("bg", "bg", False, True, ("model", "ArticleContent")),
         ("bs", "bs", False, True, ("model", "ArticleContent")),
@@ -177,20 +157,13 @@ class ArticleTranslatedContent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ArticleTranslatedContent:
         """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise _not_an_object(cls, src_dict)
         if strict:
             _validate(cls, src_dict)
         _d = dict(src_dict)
         _obj = cls(
-            type_=_union(
-                _d.pop("type", UNSET),
-                (),
-                (),
-                (
-                    _models.ArticleTranslatedContentTypeType1,
-                    _models.ArticleTranslatedContentTypeType2Type1,
-                    _models.ArticleTranslatedContentTypeType3Type1,
-                ),
-            ),
+            type_=_enum(_models.ArticleTranslatedContentTypeType1, _d.pop("type", UNSET)),
             ar=_model(_models.ArticleContent, _d.pop("ar", UNSET)),
             bg=_model(_models.ArticleContent, _d.pop("bg", UNSET)),
             bs=_model(_models.ArticleContent, _d.pop("bs", UNSET)),
@@ -231,6 +204,8 @@ class ArticleTranslatedContent:
         )
         _obj.additional_properties = _d
         return _obj
+
+    __repr__ = _model_repr
 
     def __getitem__(self, key: str) -> Any:
         return self.additional_properties[key]

@@ -10,17 +10,17 @@ from attrs import define as _define
 from attrs import field as _field
 
 from ..._codec import UNSET, Unset, _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
+from ..._codec import model_repr as _model_repr
+from ..._codec import not_an_object as _not_an_object
 from ..._codec import to_dict as _to_dict
 from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .group_content_type_type_1 import GroupContentTypeType1
-    from .group_content_type_type_2_type_1 import GroupContentTypeType2Type1
-    from .group_content_type_type_3_type_1 import GroupContentTypeType3Type1
 
 
-@_define
+@_define(repr=False)
 class GroupContent:
     """The Content of a Group.
 
@@ -30,27 +30,14 @@ class GroupContent:
         description: The description of the collection. Only available for collections.
     """
 
-    type_: GroupContentTypeType1 | str | GroupContentTypeType2Type1 | GroupContentTypeType3Type1 | None | Unset = UNSET
+    type_: GroupContentTypeType1 | str | None | Unset = UNSET
     name: str | Unset = UNSET
     description: str | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
-        (
-            "type",
-            "type_",
-            False,
-            True,
-            (
-                "union",
-                (
-                    ("enum", "GroupContentTypeType1"),
-                    ("enum", "GroupContentTypeType2Type1"),
-                    ("enum", "GroupContentTypeType3Type1"),
-                ),
-            ),
-        ),
+        ("type", "type_", False, True, ("enum", "GroupContentTypeType1")),
         ("name", "name", False, False, "str"),
         ("description", "description", False, False, "str"),
     )
@@ -63,25 +50,20 @@ class GroupContent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> GroupContent:
         """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise _not_an_object(cls, src_dict)
         if strict:
             _validate(cls, src_dict)
         _d = dict(src_dict)
         _obj = cls(
-            type_=_union(
-                _d.pop("type", UNSET),
-                (),
-                (),
-                (
-                    _models.GroupContentTypeType1,
-                    _models.GroupContentTypeType2Type1,
-                    _models.GroupContentTypeType3Type1,
-                ),
-            ),
+            type_=_enum(_models.GroupContentTypeType1, _d.pop("type", UNSET)),
             name=_d.pop("name", UNSET),
             description=_d.pop("description", UNSET),
         )
         _obj.additional_properties = _d
         return _obj
+
+    __repr__ = _model_repr
 
     def __getitem__(self, key: str) -> Any:
         return self.additional_properties[key]

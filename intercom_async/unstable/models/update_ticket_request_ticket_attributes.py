@@ -10,12 +10,14 @@ from attrs import define as _define
 from attrs import field as _field
 
 from ..._codec import UNSET, Unset, _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
+from ..._codec import model_repr as _model_repr
+from ..._codec import not_an_object as _not_an_object
 from ..._codec import to_dict as _to_dict
 from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 
-@_define
+@_define(repr=False)
 class UpdateTicketRequestTicketAttributes:
     """The attributes set on the ticket."""
 
@@ -32,12 +34,16 @@ class UpdateTicketRequestTicketAttributes:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> UpdateTicketRequestTicketAttributes:
         """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise _not_an_object(cls, src_dict)
         if strict:
             _validate(cls, src_dict)
         _d = dict(src_dict)
         _obj = cls()
         _obj.additional_properties = _d
         return _obj
+
+    __repr__ = _model_repr
 
     def __getitem__(self, key: str) -> Any:
         return self.additional_properties[key]

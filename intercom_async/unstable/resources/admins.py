@@ -9,10 +9,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
 if TYPE_CHECKING:
+    from ..models.activity_log import ActivityLog
     from ..models.activity_log_event_type_list import ActivityLogEventTypeList
     from ..models.activity_log_list import ActivityLogList
     from ..models.admin import Admin
@@ -71,26 +73,39 @@ class AdminsResource(Resource):
             options=request_options,
         )
 
-    async def list_activity_logs(
+    def list_activity_logs(
         self,
         *,
         created_at_after: str | Unset = UNSET,
         created_at_before: str | Unset = UNSET,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ActivityLogList:
+    ) -> AsyncPager[ActivityLogList, ActivityLog | None]:
         """List all activity logs
 
         ``GET /admins/activity_logs`` (operationId listActivityLogs)
 
         You can get a log of activities by all admins in an app.
 
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``ActivityLog | None`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             created_at_after: query parameter created_at_after
             created_at_before: query parameter created_at_before
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listActivityLogs"],
-            query={"created_at_after": created_at_after, "created_at_before": created_at_before},
+            query={
+                "created_at_after": created_at_after,
+                "created_at_before": created_at_before,
+                "page": page,
+                "per_page": per_page,
+            },
             options=request_options,
         )
 
@@ -131,12 +146,12 @@ class AdminsResource(Resource):
             options=request_options,
         )
 
-    async def search_activity_logs(
+    def search_activity_logs(
         self,
         *,
         body: SearchActivityLogsBody | dict[str, Any],
         request_options: RequestOptions | None = None,
-    ) -> ActivityLogList:
+    ) -> AsyncPager[ActivityLogList, ActivityLog | None]:
         """Search activity logs
 
         ``POST /admins/activity_logs/search`` (operationId searchActivityLogs)
@@ -145,10 +160,14 @@ class AdminsResource(Resource):
         body. You can find more details about the available event types in the List all activity log event
         types endpoint.
 
+        Paginated (body_page): ``await`` it for the first page, ``async for`` over it for every
+        ``ActivityLog | None`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             body: request body, the model or a plain dict.
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["searchActivityLogs"],
             body=body,
             options=request_options,
@@ -186,8 +205,8 @@ class AdminsResourceWithRawResponse:
         raw = AdminsResource(resource._client, raw=True)
         self.identify_admin = as_raw(raw.identify_admin)
         self.list_activity_log_event_types = as_raw(raw.list_activity_log_event_types)
-        self.list_activity_logs = as_raw(raw.list_activity_logs)
+        self.list_activity_logs = as_raw_pager(raw.list_activity_logs)
         self.list_admins = as_raw(raw.list_admins)
         self.retrieve_admin = as_raw(raw.retrieve_admin)
-        self.search_activity_logs = as_raw(raw.search_activity_logs)
+        self.search_activity_logs = as_raw_pager(raw.search_activity_logs)
         self.set_away_admin = as_raw(raw.set_away_admin)

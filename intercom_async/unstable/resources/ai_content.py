@@ -29,6 +29,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -198,34 +199,42 @@ class AiContentResource(Resource):
             options=request_options,
         )
 
-    async def list_content_import_sources(
+    def list_content_import_sources(
         self,
         *,
         request_options: RequestOptions | None = None,
-    ) -> ContentImportSourcesList:
+    ) -> AsyncPager[ContentImportSourcesList, ContentImportSource]:
         """List content import sources
 
         ``GET /ai/content_import_sources`` (operationId listContentImportSources)
 
         You can retrieve a list of all content import sources for a workspace.
+
+        Paginated (link): ``await`` it for the first page, ``async for`` over it for every
+        ``ContentImportSource`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listContentImportSources"],
             options=request_options,
         )
 
-    async def list_external_pages(
+    def list_external_pages(
         self,
         *,
         request_options: RequestOptions | None = None,
-    ) -> ExternalPagesList:
+    ) -> AsyncPager[ExternalPagesList, ExternalPage]:
         """List external pages
 
         ``GET /ai/external_pages`` (operationId listExternalPages)
 
         You can retrieve a list of all external pages for a workspace.
+
+        Paginated (link): ``await`` it for the first page, ``async for`` over it for every
+        ``ExternalPage`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listExternalPages"],
             options=request_options,
         )
@@ -290,7 +299,7 @@ class AiContentResourceWithRawResponse:
         self.delete_external_page = as_raw(raw.delete_external_page)
         self.get_content_import_source = as_raw(raw.get_content_import_source)
         self.get_external_page = as_raw(raw.get_external_page)
-        self.list_content_import_sources = as_raw(raw.list_content_import_sources)
-        self.list_external_pages = as_raw(raw.list_external_pages)
+        self.list_content_import_sources = as_raw_pager(raw.list_content_import_sources)
+        self.list_external_pages = as_raw_pager(raw.list_external_pages)
         self.update_content_import_source = as_raw(raw.update_content_import_source)
         self.update_external_page = as_raw(raw.update_external_page)

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -118,24 +119,28 @@ class CallsResource(Resource):
             options=request_options,
         )
 
-    async def list_calls(
+    def list_calls(
         self,
         *,
         page: int | Unset = UNSET,
         per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> CallList:
+    ) -> AsyncPager[CallList, Call]:
         """List all calls
 
         ``GET /calls`` (operationId listCalls)
 
         Retrieve a paginated list of calls.
 
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``Call`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             page: query parameter page
             per_page: query parameter per_page
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listCalls"],
             query={"page": page, "per_page": per_page},
             options=request_options,
@@ -264,7 +269,7 @@ class CallsResourceWithRawResponse:
         self.collect_fin_voice_call_by_id = as_raw(raw.collect_fin_voice_call_by_id)
         self.collect_fin_voice_call_by_phone_number = as_raw(raw.collect_fin_voice_call_by_phone_number)
         self.collect_fin_voice_calls_by_conversation_id = as_raw(raw.collect_fin_voice_calls_by_conversation_id)
-        self.list_calls = as_raw(raw.list_calls)
+        self.list_calls = as_raw_pager(raw.list_calls)
         self.list_calls_with_transcripts = as_raw(raw.list_calls_with_transcripts)
         self.register_fin_voice_call = as_raw(raw.register_fin_voice_call)
         self.show_call = as_raw(raw.show_call)

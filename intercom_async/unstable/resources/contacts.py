@@ -9,10 +9,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
 if TYPE_CHECKING:
+    from ..models.company import Company
     from ..models.contact import Contact
     from ..models.contact_attached_companies import ContactAttachedCompanies
     from ..models.contact_list import ContactList
@@ -120,32 +122,43 @@ class ContactsResource(Resource):
             options=request_options,
         )
 
-    async def list_companies_for_a_contact(
+    def list_companies_for_a_contact(
         self,
         *,
         id: str,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ContactAttachedCompanies:
+    ) -> AsyncPager[ContactAttachedCompanies, Company]:
         """List attached companies for contact
 
         ``GET /contacts/{id}/companies`` (operationId listCompaniesForAContact)
 
         You can fetch a list of companies that are associated to a contact.
 
+        Paginated (link): ``await`` it for the first page, ``async for`` over it for every
+        ``Company`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             id: path parameter id
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listCompaniesForAContact"],
             path={"id": id},
+            query={"page": page, "per_page": per_page},
             options=request_options,
         )
 
-    async def list_contacts(
+    def list_contacts(
         self,
         *,
+        per_page: int | Unset = UNSET,
+        starting_after: str | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ContactList:
+    ) -> AsyncPager[ContactList, Contact]:
         """List all contacts
 
         ``GET /contacts`` (operationId ListContacts)
@@ -158,9 +171,19 @@ class ContactsResource(Resource):
         more/rest-apis/pagination/#pagination-for-list-apis) for more details on how to use the
         `starting_after` param.
         {% /admonition %}
+
+        Paginated (cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``Contact`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
+        Args:
+            per_page: results per page (accepted by the API, not declared by the spec)
+            starting_after: the cursor to start after (``pages.next.starting_after`` of the previous page) (accepted by the
+                API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["ListContacts"],
+            query={"per_page": per_page, "starting_after": starting_after},
             options=request_options,
         )
 
@@ -256,12 +279,12 @@ class ContactsResource(Resource):
             options=request_options,
         )
 
-    async def search_contacts(
+    def search_contacts(
         self,
         *,
         body: SearchRequest | dict[str, Any] | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ContactList:
+    ) -> AsyncPager[ContactList, Contact]:
         """Search contacts
 
         ``POST /contacts/search`` (operationId SearchContacts)
@@ -401,10 +424,14 @@ class ContactsResource(Resource):
         | $        | String                           | Ends With
         |
 
+        Paginated (body_cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``Contact`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             body: request body, the model or a plain dict.
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["SearchContacts"],
             body=body,
             options=request_options,
@@ -515,13 +542,13 @@ class ContactsResourceWithRawResponse:
         self.block_contact = as_raw(raw.block_contact)
         self.create_contact = as_raw(raw.create_contact)
         self.delete_contact = as_raw(raw.delete_contact)
-        self.list_companies_for_a_contact = as_raw(raw.list_companies_for_a_contact)
-        self.list_contacts = as_raw(raw.list_contacts)
+        self.list_companies_for_a_contact = as_raw_pager(raw.list_companies_for_a_contact)
+        self.list_contacts = as_raw_pager(raw.list_contacts)
         self.list_segments_for_a_contact = as_raw(raw.list_segments_for_a_contact)
         self.list_subscriptions_for_a_contact = as_raw(raw.list_subscriptions_for_a_contact)
         self.list_tags_for_a_contact = as_raw(raw.list_tags_for_a_contact)
         self.merge_contact = as_raw(raw.merge_contact)
-        self.search_contacts = as_raw(raw.search_contacts)
+        self.search_contacts = as_raw_pager(raw.search_contacts)
         self.show_contact = as_raw(raw.show_contact)
         self.show_contact_by_external_id = as_raw(raw.show_contact_by_external_id)
         self.unarchive_contact = as_raw(raw.unarchive_contact)

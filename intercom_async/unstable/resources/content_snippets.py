@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -69,24 +70,28 @@ class ContentSnippetsResource(Resource):
             options=request_options,
         )
 
-    async def list_content_snippets(
+    def list_content_snippets(
         self,
         *,
         page: int | Unset = UNSET,
         per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ContentSnippetList:
+    ) -> AsyncPager[ContentSnippetList, ContentSnippet]:
         """List all content snippets
 
         ``GET /content_snippets`` (operationId listContentSnippets)
 
         You can fetch a list of all content snippets for a workspace.
 
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``ContentSnippet`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             page: query parameter page
             per_page: query parameter per_page
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listContentSnippets"],
             query={"page": page, "per_page": per_page},
             options=request_options,
@@ -124,5 +129,5 @@ class ContentSnippetsResourceWithRawResponse:
         raw = ContentSnippetsResource(resource._client, raw=True)
         self.create_content_snippet = as_raw(raw.create_content_snippet)
         self.get_content_snippet = as_raw(raw.get_content_snippet)
-        self.list_content_snippets = as_raw(raw.list_content_snippets)
+        self.list_content_snippets = as_raw_pager(raw.list_content_snippets)
         self.update_content_snippet = as_raw(raw.update_content_snippet)

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -21,9 +22,11 @@ if TYPE_CHECKING:
     from ..models.conversation import Conversation
     from ..models.conversation_deleted import ConversationDeleted
     from ..models.conversation_list import ConversationList
+    from ..models.conversation_list_item import ConversationListItem
     from ..models.conversation_part import ConversationPart
     from ..models.convert_conversation_to_ticket_request import ConvertConversationToTicketRequest
     from ..models.create_conversation_request import CreateConversationRequest
+    from ..models.deleted_conversation_item import DeletedConversationItem
     from ..models.deleted_conversation_list import DeletedConversationList
     from ..models.detach_contact_from_conversation_request import DetachContactFromConversationRequest
     from ..models.handling_event_list import HandlingEventList
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from ..models.redact_conversation_request_type_1 import RedactConversationRequestType1
     from ..models.search_request import SearchRequest
     from ..models.side_conversation_list import SideConversationList
+    from ..models.side_conversation_summary import SideConversationSummary
     from ..models.snooze_conversation_request import SnoozeConversationRequest
     from ..models.ticket import Ticket
     from ..models.update_conversation_part_request import UpdateConversationPartRequest
@@ -209,13 +213,13 @@ class ConversationsResource(Resource):
             options=request_options,
         )
 
-    async def list_conversations(
+    def list_conversations(
         self,
         *,
         per_page: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ConversationList:
+    ) -> AsyncPager[ConversationList, Conversation]:
         """List all conversations
 
         ``GET /conversations`` (operationId listConversations)
@@ -231,24 +235,28 @@ class ConversationsResource(Resource):
         `starting_after` param.
         {% /admonition %}
 
+        Paginated (cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``Conversation`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             per_page: query parameter per_page
             starting_after: query parameter starting_after
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listConversations"],
             query={"per_page": per_page, "starting_after": starting_after},
             options=request_options,
         )
 
-    async def list_deleted_conversation_ids(
+    def list_deleted_conversation_ids(
         self,
         *,
         page: int | Unset = UNSET,
         per_page: int | Unset = UNSET,
         order: str | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> DeletedConversationList:
+    ) -> AsyncPager[DeletedConversationList, DeletedConversationItem]:
         """List all deleted conversation IDs
 
         ``GET /conversations/deleted`` (operationId listDeletedConversationIds)
@@ -260,12 +268,16 @@ class ConversationsResource(Resource):
         page. You can navigate to next pages using the `page` param.
         {% /admonition %}
 
+        Paginated (link): ``await`` it for the first page, ``async for`` over it for every
+        ``DeletedConversationItem`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             page: query parameter page
             per_page: query parameter per_page
             order: query parameter order
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listDeletedConversationIds"],
             query={"page": page, "per_page": per_page, "order": order},
             options=request_options,
@@ -295,14 +307,14 @@ class ConversationsResource(Resource):
             options=request_options,
         )
 
-    async def list_side_conversations(
+    def list_side_conversations(
         self,
         *,
         id: str,
         page: int | Unset = UNSET,
         per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> SideConversationList:
+    ) -> AsyncPager[SideConversationList, SideConversationSummary]:
         """List side conversations
 
         ``GET /conversations/{id}/side_conversations`` (operationId listSideConversations)
@@ -314,12 +326,16 @@ class ConversationsResource(Resource):
 
         Requires the `read_conversations` OAuth scope.
 
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``SideConversationSummary`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             id: path parameter id
             page: query parameter page
             per_page: query parameter per_page
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listSideConversations"],
             path={"id": id},
             query={"page": page, "per_page": per_page},
@@ -457,12 +473,12 @@ class ConversationsResource(Resource):
             options=request_options,
         )
 
-    async def search_conversations(
+    def search_conversations(
         self,
         *,
         body: SearchRequest | dict[str, Any] | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ConversationList:
+    ) -> AsyncPager[ConversationList, ConversationListItem]:
         """Search conversations
 
         ``POST /conversations/search`` (operationId searchConversations)
@@ -654,10 +670,14 @@ class ConversationsResource(Resource):
         | $        | String                         | Ends With
         |
 
+        Paginated (body_cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``ConversationListItem`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             body: request body, the model or a plain dict.
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["searchConversations"],
             body=body,
             options=request_options,
@@ -747,14 +767,14 @@ class ConversationsResourceWithRawResponse:
         self.create_conversation = as_raw(raw.create_conversation)
         self.delete_conversation = as_raw(raw.delete_conversation)
         self.detach_contact_from_conversation = as_raw(raw.detach_contact_from_conversation)
-        self.list_conversations = as_raw(raw.list_conversations)
-        self.list_deleted_conversation_ids = as_raw(raw.list_deleted_conversation_ids)
+        self.list_conversations = as_raw_pager(raw.list_conversations)
+        self.list_deleted_conversation_ids = as_raw_pager(raw.list_deleted_conversation_ids)
         self.list_handling_events = as_raw(raw.list_handling_events)
-        self.list_side_conversations = as_raw(raw.list_side_conversations)
+        self.list_side_conversations = as_raw_pager(raw.list_side_conversations)
         self.manage_conversation = as_raw(raw.manage_conversation)
         self.redact_conversation = as_raw(raw.redact_conversation)
         self.reply_conversation = as_raw(raw.reply_conversation)
         self.retrieve_conversation = as_raw(raw.retrieve_conversation)
-        self.search_conversations = as_raw(raw.search_conversations)
+        self.search_conversations = as_raw_pager(raw.search_conversations)
         self.update_conversation = as_raw(raw.update_conversation)
         self.update_conversation_part = as_raw(raw.update_conversation_part)

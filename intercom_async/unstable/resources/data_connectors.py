@@ -9,11 +9,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
 if TYPE_CHECKING:
     from ..models.create_data_connector_request import CreateDataConnectorRequest
+    from ..models.data_connector import DataConnector
     from ..models.data_connector_detail import DataConnectorDetail
     from ..models.data_connector_execution_result import DataConnectorExecutionResult
     from ..models.data_connector_execution_result_list import DataConnectorExecutionResultList
@@ -83,7 +85,7 @@ class DataConnectorsResource(Resource):
             options=request_options,
         )
 
-    async def list_data_connector_execution_results(
+    def list_data_connector_execution_results(
         self,
         *,
         data_connector_id: str,
@@ -96,7 +98,7 @@ class DataConnectorsResource(Resource):
         include_bodies: ListDataConnectorExecutionResultsIncludeBodies | str | Unset = UNSET,
         include_request_url: ListDataConnectorExecutionResultsIncludeRequestUrl | str | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> DataConnectorExecutionResultList:
+    ) -> AsyncPager[DataConnectorExecutionResultList, DataConnectorExecutionResult]:
         """List execution results for a data connector
 
         ``GET /data_connectors/{data_connector_id}/execution_results`` (operationId listDataConnectorExecutionResults)
@@ -109,6 +111,9 @@ class DataConnectorsResource(Resource):
         Use `include_bodies=true` to include bodies.
         Use `include_request_url=true` to include the sanitised request URL.
 
+        Paginated (cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``DataConnectorExecutionResult`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             data_connector_id: path parameter data_connector_id
             per_page: query parameter per_page
@@ -120,7 +125,8 @@ class DataConnectorsResource(Resource):
             include_bodies: query parameter include_bodies
             include_request_url: query parameter include_request_url
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listDataConnectorExecutionResults"],
             path={"data_connector_id": data_connector_id},
             query={
@@ -136,13 +142,13 @@ class DataConnectorsResource(Resource):
             options=request_options,
         )
 
-    async def list_data_connectors(
+    def list_data_connectors(
         self,
         *,
         per_page: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> DataConnectorList:
+    ) -> AsyncPager[DataConnectorList, DataConnector]:
         """List all data connectors
 
         ``GET /data_connectors`` (operationId listDataConnectors)
@@ -150,11 +156,15 @@ class DataConnectorsResource(Resource):
         Returns a paginated list of all data connectors for the workspace, ordered by most recently updated
         first. Data connectors allow workflows and AI agents to make HTTP requests to external APIs.
 
+        Paginated (cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``DataConnector`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             per_page: query parameter per_page
             starting_after: query parameter starting_after
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listDataConnectors"],
             query={"per_page": per_page, "starting_after": starting_after},
             options=request_options,
@@ -243,8 +253,8 @@ class DataConnectorsResourceWithRawResponse:
         raw = DataConnectorsResource(resource._client, raw=True)
         self.create_data_connector = as_raw(raw.create_data_connector)
         self.delete_data_connector = as_raw(raw.delete_data_connector)
-        self.list_data_connector_execution_results = as_raw(raw.list_data_connector_execution_results)
-        self.list_data_connectors = as_raw(raw.list_data_connectors)
+        self.list_data_connector_execution_results = as_raw_pager(raw.list_data_connector_execution_results)
+        self.list_data_connectors = as_raw_pager(raw.list_data_connectors)
         self.retrieve_data_connector = as_raw(raw.retrieve_data_connector)
         self.show_data_connector_execution_result = as_raw(raw.show_data_connector_execution_result)
         self.update_data_connector = as_raw(raw.update_data_connector)

@@ -9,12 +9,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
 if TYPE_CHECKING:
     from ..models.create_data_event_request import CreateDataEventRequest
     from ..models.create_data_event_summaries_request import CreateDataEventSummariesRequest
+    from ..models.data_event import DataEvent
     from ..models.data_event_summary import DataEventSummary
     from ..models.lis_data_events_filter_type_0 import LisDataEventsFilterType0
     from ..models.lis_data_events_filter_type_1 import LisDataEventsFilterType1
@@ -144,14 +146,15 @@ class DataEventsResource(Resource):
             options=request_options,
         )
 
-    async def lis_data_events(
+    def lis_data_events(
         self,
         *,
         filter_: LisDataEventsFilterType0 | LisDataEventsFilterType1 | LisDataEventsFilterType2,
         type_: str,
         summary: bool | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> DataEventSummary:
+    ) -> AsyncPager[DataEventSummary, DataEvent]:
         """List all data events
 
         ``GET /events`` (operationId lisDataEvents)
@@ -178,14 +181,19 @@ class DataEventsResource(Resource):
 
         You can optionally define the result page size as well with the `per_page` parameter.
 
+        Paginated (link): ``await`` it for the first page, ``async for`` over it for every
+        ``DataEvent`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             filter_: query parameter filter
             type_: query parameter type
             summary: query parameter summary
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["lisDataEvents"],
-            query={"filter": filter_, "type": type_, "summary": summary},
+            query={"filter": filter_, "type": type_, "summary": summary, "per_page": per_page},
             options=request_options,
         )
 
@@ -197,4 +205,4 @@ class DataEventsResourceWithRawResponse:
         raw = DataEventsResource(resource._client, raw=True)
         self.create_data_event = as_raw(raw.create_data_event)
         self.data_event_summaries = as_raw(raw.data_event_summaries)
-        self.lis_data_events = as_raw(raw.lis_data_events)
+        self.lis_data_events = as_raw_pager(raw.lis_data_events)

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -72,14 +73,14 @@ class FoldersResource(Resource):
             options=request_options,
         )
 
-    async def list_folders(
+    def list_folders(
         self,
         *,
         page: int | Unset = UNSET,
         per_page: int | Unset = UNSET,
         parent_folder_id: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ListFoldersResponse200:
+    ) -> AsyncPager[ListFoldersResponse200, Folder]:
         """List all folders
 
         ``GET /folders`` (operationId listFolders)
@@ -87,12 +88,16 @@ class FoldersResource(Resource):
         You can fetch a list of all folders for organizing content by making a GET request to
         `https://api.intercom.io/folders`.
 
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``Folder`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             page: query parameter page
             per_page: query parameter per_page
             parent_folder_id: query parameter parent_folder_id
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listFolders"],
             query={"page": page, "per_page": per_page, "parent_folder_id": parent_folder_id},
             options=request_options,
@@ -152,6 +157,6 @@ class FoldersResourceWithRawResponse:
         raw = FoldersResource(resource._client, raw=True)
         self.create_folder = as_raw(raw.create_folder)
         self.delete_folder = as_raw(raw.delete_folder)
-        self.list_folders = as_raw(raw.list_folders)
+        self.list_folders = as_raw_pager(raw.list_folders)
         self.retrieve_folder = as_raw(raw.retrieve_folder)
         self.update_folder = as_raw(raw.update_folder)

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -74,11 +75,13 @@ class HelpCenterResource(Resource):
             options=request_options,
         )
 
-    async def list_all_collections(
+    def list_all_collections(
         self,
         *,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> CollectionList:
+    ) -> AsyncPager[CollectionList, Collection]:
         """List all collections
 
         ``GET /help_center/collections`` (operationId listAllCollections)
@@ -88,9 +91,18 @@ class HelpCenterResource(Resource):
 
         Collections will be returned in descending order on the `updated_at` attribute. This means if you
         need to iterate through results then we'll show the most recently updated collections first.
+
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``Collection`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
+        Args:
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listAllCollections"],
+            query={"page": page, "per_page": per_page},
             options=request_options,
         )
 
@@ -188,7 +200,7 @@ class HelpCenterResourceWithRawResponse:
         raw = HelpCenterResource(resource._client, raw=True)
         self.create_collection = as_raw(raw.create_collection)
         self.delete_collection = as_raw(raw.delete_collection)
-        self.list_all_collections = as_raw(raw.list_all_collections)
+        self.list_all_collections = as_raw_pager(raw.list_all_collections)
         self.list_help_centers = as_raw(raw.list_help_centers)
         self.retrieve_collection = as_raw(raw.retrieve_collection)
         self.retrieve_help_center = as_raw(raw.retrieve_help_center)

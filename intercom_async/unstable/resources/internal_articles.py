@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -73,20 +74,31 @@ class InternalArticlesResource(Resource):
             options=request_options,
         )
 
-    async def list_internal_articles(
+    def list_internal_articles(
         self,
         *,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> InternalArticleList:
+    ) -> AsyncPager[InternalArticleList, InternalArticleListItem]:
         """List all articles
 
         ``GET /internal_articles`` (operationId listInternalArticles)
 
         You can fetch a list of all internal articles by making a GET request to
         `https://api.intercom.io/internal_articles`.
+
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``InternalArticleListItem`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
+        Args:
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listInternalArticles"],
+            query={"page": page, "per_page": per_page},
             options=request_options,
         )
 
@@ -112,12 +124,14 @@ class InternalArticlesResource(Resource):
             options=request_options,
         )
 
-    async def search_internal_articles(
+    def search_internal_articles(
         self,
         *,
         folder_id: int | Unset = UNSET,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> InternalArticleSearchResponse:
+    ) -> AsyncPager[InternalArticleSearchResponse, InternalArticleListItem]:
         """Search for internal articles
 
         ``GET /internal_articles/search`` (operationId searchInternalArticles)
@@ -125,12 +139,18 @@ class InternalArticlesResource(Resource):
         You can search for internal articles by making a GET request to
         `https://api.intercom.io/internal_articles/search`.
 
+        Paginated (link): ``await`` it for the first page, ``async for`` over it for every
+        ``InternalArticleListItem`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             folder_id: query parameter folder_id
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["searchInternalArticles"],
-            query={"folder_id": folder_id},
+            query={"folder_id": folder_id, "page": page, "per_page": per_page},
             options=request_options,
         )
 
@@ -167,7 +187,7 @@ class InternalArticlesResourceWithRawResponse:
         raw = InternalArticlesResource(resource._client, raw=True)
         self.create_internal_article = as_raw(raw.create_internal_article)
         self.delete_internal_article = as_raw(raw.delete_internal_article)
-        self.list_internal_articles = as_raw(raw.list_internal_articles)
+        self.list_internal_articles = as_raw_pager(raw.list_internal_articles)
         self.retrieve_internal_article = as_raw(raw.retrieve_internal_article)
-        self.search_internal_articles = as_raw(raw.search_internal_articles)
+        self.search_internal_articles = as_raw_pager(raw.search_internal_articles)
         self.update_internal_article = as_raw(raw.update_internal_article)

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -64,14 +65,14 @@ class MacrosResource(Resource):
             options=request_options,
         )
 
-    async def list_macros(
+    def list_macros(
         self,
         *,
         per_page: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         updated_since: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> MacroList:
+    ) -> AsyncPager[MacroList, Macro | None]:
         """List all macros
 
         ``GET /macros`` (operationId listMacros)
@@ -92,12 +93,16 @@ class MacrosResource(Resource):
         - From: `{{user.name | fallback: 'there'}}`
         - To: `<attribute key="user.name" default="there"/>`
 
+        Paginated (cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``Macro | None`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             per_page: query parameter per_page
             starting_after: query parameter starting_after
             updated_since: query parameter updated_since
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listMacros"],
             query={"per_page": per_page, "starting_after": starting_after, "updated_since": updated_since},
             options=request_options,
@@ -110,4 +115,4 @@ class MacrosResourceWithRawResponse:
     def __init__(self, resource: MacrosResource) -> None:
         raw = MacrosResource(resource._client, raw=True)
         self.get_macro = as_raw(raw.get_macro)
-        self.list_macros = as_raw(raw.list_macros)
+        self.list_macros = as_raw_pager(raw.list_macros)

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from ..models.message import Message
     from ..models.whatsapp_message_status import WhatsappMessageStatus
     from ..models.whatsapp_message_status_list import WhatsappMessageStatusList
+    from ..models.whatsapp_message_status_list_events_item import WhatsappMessageStatusListEventsItem
 
 
 class MessagesResource(Resource):
@@ -61,14 +63,14 @@ class MessagesResource(Resource):
             options=request_options,
         )
 
-    async def get_whats_app_message_status(
+    def get_whats_app_message_status(
         self,
         *,
         ruleset_id: str,
         per_page: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> WhatsappMessageStatusList:
+    ) -> AsyncPager[WhatsappMessageStatusList, WhatsappMessageStatusListEventsItem]:
         """Get statuses of all messages sent based on the specified ruleset_id
 
         ``GET /messages/status`` (operationId getWhatsAppMessageStatus)
@@ -81,12 +83,16 @@ class MessagesResource(Resource):
         providing
         information about delivery state and related message details.
 
+        Paginated (cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``WhatsappMessageStatusListEventsItem`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             ruleset_id: query parameter ruleset_id
             per_page: query parameter per_page
             starting_after: query parameter starting_after
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["getWhatsAppMessageStatus"],
             query={"ruleset_id": ruleset_id, "per_page": per_page, "starting_after": starting_after},
             options=request_options,
@@ -124,5 +130,5 @@ class MessagesResourceWithRawResponse:
     def __init__(self, resource: MessagesResource) -> None:
         raw = MessagesResource(resource._client, raw=True)
         self.create_message = as_raw(raw.create_message)
-        self.get_whats_app_message_status = as_raw(raw.get_whats_app_message_status)
+        self.get_whats_app_message_status = as_raw_pager(raw.get_whats_app_message_status)
         self.retrieve_whats_app_message_status = as_raw(raw.retrieve_whats_app_message_status)

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -70,56 +71,87 @@ class NewsResource(Resource):
             options=request_options,
         )
 
-    async def list_live_newsfeed_items(
+    def list_live_newsfeed_items(
         self,
         *,
         id: str,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> PaginatedResponse:
+    ) -> AsyncPager[PaginatedResponse, NewsItem | Newsfeed]:
         """List all live newsfeed items
 
         ``GET /news/newsfeeds/{id}/items`` (operationId listLiveNewsfeedItems)
 
         You can fetch a list of all news items that are live on a given newsfeed
 
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``NewsItem | Newsfeed`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             id: path parameter id
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listLiveNewsfeedItems"],
             path={"id": id},
+            query={"page": page, "per_page": per_page},
             options=request_options,
         )
 
-    async def list_news_items(
+    def list_news_items(
         self,
         *,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> PaginatedResponse:
+    ) -> AsyncPager[PaginatedResponse, NewsItem | Newsfeed]:
         """List all news items
 
         ``GET /news/news_items`` (operationId listNewsItems)
 
         You can fetch a list of all news items
+
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``NewsItem | Newsfeed`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
+        Args:
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listNewsItems"],
+            query={"page": page, "per_page": per_page},
             options=request_options,
         )
 
-    async def list_newsfeeds(
+    def list_newsfeeds(
         self,
         *,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> PaginatedResponse:
+    ) -> AsyncPager[PaginatedResponse, NewsItem | Newsfeed]:
         """List all newsfeeds
 
         ``GET /news/newsfeeds`` (operationId listNewsfeeds)
 
         You can fetch a list of all newsfeeds
+
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``NewsItem | Newsfeed`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
+        Args:
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listNewsfeeds"],
+            query={"page": page, "per_page": per_page},
             options=request_options,
         )
 
@@ -195,9 +227,9 @@ class NewsResourceWithRawResponse:
         raw = NewsResource(resource._client, raw=True)
         self.create_news_item = as_raw(raw.create_news_item)
         self.delete_news_item = as_raw(raw.delete_news_item)
-        self.list_live_newsfeed_items = as_raw(raw.list_live_newsfeed_items)
-        self.list_news_items = as_raw(raw.list_news_items)
-        self.list_newsfeeds = as_raw(raw.list_newsfeeds)
+        self.list_live_newsfeed_items = as_raw_pager(raw.list_live_newsfeed_items)
+        self.list_news_items = as_raw_pager(raw.list_news_items)
+        self.list_newsfeeds = as_raw_pager(raw.list_newsfeeds)
         self.retrieve_news_item = as_raw(raw.retrieve_news_item)
         self.retrieve_newsfeed = as_raw(raw.retrieve_newsfeed)
         self.update_news_item = as_raw(raw.update_news_item)

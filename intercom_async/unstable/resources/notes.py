@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -75,45 +76,63 @@ class NotesResource(Resource):
             options=request_options,
         )
 
-    async def list_company_notes(
+    def list_company_notes(
         self,
         *,
         company_id: str,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> NoteList:
+    ) -> AsyncPager[NoteList, Note]:
         """List all company notes
 
         ``GET /companies/{company_id}/notes`` (operationId listCompanyNotes)
 
         You can fetch a list of notes that are associated to a company.
 
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``Note`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             company_id: path parameter company_id
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listCompanyNotes"],
             path={"company_id": company_id},
+            query={"page": page, "per_page": per_page},
             options=request_options,
         )
 
-    async def list_notes(
+    def list_notes(
         self,
         *,
         id: int,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> NoteList:
+    ) -> AsyncPager[NoteList, Note]:
         """List all contact notes
 
         ``GET /contacts/{id}/notes`` (operationId listNotes)
 
         You can fetch a list of notes that are associated to a contact.
 
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``Note`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             id: path parameter id
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listNotes"],
             path={"id": id},
+            query={"page": page, "per_page": per_page},
             options=request_options,
         )
 
@@ -146,6 +165,6 @@ class NotesResourceWithRawResponse:
         raw = NotesResource(resource._client, raw=True)
         self.create_company_note = as_raw(raw.create_company_note)
         self.create_note = as_raw(raw.create_note)
-        self.list_company_notes = as_raw(raw.list_company_notes)
-        self.list_notes = as_raw(raw.list_notes)
+        self.list_company_notes = as_raw_pager(raw.list_company_notes)
+        self.list_notes = as_raw_pager(raw.list_notes)
         self.retrieve_note = as_raw(raw.retrieve_note)

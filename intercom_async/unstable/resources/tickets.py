@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -181,12 +182,12 @@ class TicketsResource(Resource):
             options=request_options,
         )
 
-    async def search_tickets(
+    def search_tickets(
         self,
         *,
         body: SearchRequest | dict[str, Any] | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> TicketList:
+    ) -> AsyncPager[TicketList, Ticket | None]:
         """Search tickets
 
         ``POST /tickets/search`` (operationId searchTickets)
@@ -305,10 +306,14 @@ class TicketsResource(Resource):
         | $        | String                         | Ends With
         |
 
+        Paginated (body_cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``Ticket | None`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             body: request body, the model or a plain dict.
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["searchTickets"],
             body=body,
             options=request_options,
@@ -350,5 +355,5 @@ class TicketsResourceWithRawResponse:
         self.enqueue_create_ticket = as_raw(raw.enqueue_create_ticket)
         self.get_ticket = as_raw(raw.get_ticket)
         self.reply_ticket = as_raw(raw.reply_ticket)
-        self.search_tickets = as_raw(raw.search_tickets)
+        self.search_tickets = as_raw_pager(raw.search_tickets)
         self.update_ticket = as_raw(raw.update_ticket)

@@ -10,6 +10,8 @@ from attrs import define as _define
 from attrs import field as _field
 
 from ..._codec import UNSET, Unset, _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
+from ..._codec import model_repr as _model_repr
+from ..._codec import not_an_object as _not_an_object
 from ..._codec import to_dict as _to_dict
 from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
@@ -17,11 +19,9 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 if TYPE_CHECKING:
     from .article_content_state import ArticleContentState
     from .article_content_type_type_1 import ArticleContentTypeType1
-    from .article_content_type_type_2_type_1 import ArticleContentTypeType2Type1
-    from .article_content_type_type_3_type_1 import ArticleContentTypeType3Type1
 
 
-@_define
+@_define(repr=False)
 class ArticleContent:
     """The Content of an Article.
 
@@ -37,9 +37,7 @@ class ArticleContent:
         url: The URL of the article.
     """
 
-    type_: (
-        ArticleContentTypeType1 | str | ArticleContentTypeType2Type1 | ArticleContentTypeType3Type1 | None | Unset
-    ) = UNSET
+    type_: ArticleContentTypeType1 | str | None | Unset = UNSET
     title: str | Unset = UNSET
     description: str | Unset = UNSET
     body: str | Unset = UNSET
@@ -52,20 +50,7 @@ class ArticleContent:
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
-        (
-            "type",
-            "type_",
-            False,
-            True,
-            (
-                "union",
-                (
-                    ("enum", "ArticleContentTypeType1"),
-                    ("enum", "ArticleContentTypeType2Type1"),
-                    ("enum", "ArticleContentTypeType3Type1"),
-                ),
-            ),
-        ),
+        ("type", "type_", False, True, ("enum", "ArticleContentTypeType1")),
         ("title", "title", False, False, "str"),
         ("description", "description", False, False, "str"),
         ("body", "body", False, False, "str"),
@@ -84,20 +69,13 @@ class ArticleContent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ArticleContent:
         """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise _not_an_object(cls, src_dict)
         if strict:
             _validate(cls, src_dict)
         _d = dict(src_dict)
         _obj = cls(
-            type_=_union(
-                _d.pop("type", UNSET),
-                (),
-                (),
-                (
-                    _models.ArticleContentTypeType1,
-                    _models.ArticleContentTypeType2Type1,
-                    _models.ArticleContentTypeType3Type1,
-                ),
-            ),
+            type_=_enum(_models.ArticleContentTypeType1, _d.pop("type", UNSET)),
             title=_d.pop("title", UNSET),
             description=_d.pop("description", UNSET),
             body=_d.pop("body", UNSET),
@@ -109,6 +87,8 @@ class ArticleContent:
         )
         _obj.additional_properties = _d
         return _obj
+
+    __repr__ = _model_repr
 
     def __getitem__(self, key: str) -> Any:
         return self.additional_properties[key]

@@ -10,6 +10,8 @@ from attrs import define as _define
 from attrs import field as _field
 
 from ..._codec import UNSET, Unset, _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
+from ..._codec import model_repr as _model_repr
+from ..._codec import not_an_object as _not_an_object
 from ..._codec import to_dict as _to_dict
 from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
@@ -17,11 +19,9 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 if TYPE_CHECKING:
     from .group_content import GroupContent
     from .group_translated_content_type_type_1 import GroupTranslatedContentTypeType1
-    from .group_translated_content_type_type_2_type_1 import GroupTranslatedContentTypeType2Type1
-    from .group_translated_content_type_type_3_type_1 import GroupTranslatedContentTypeType3Type1
 
 
-@_define
+@_define(repr=False)
 class GroupTranslatedContent:
     """The Translated Content of an Group. The keys are the locale codes and the values are the translated
     content of the Group.
@@ -67,14 +67,7 @@ class GroupTranslatedContent:
         zh_tw: The content of the group in Chinese (Taiwan)
     """
 
-    type_: (
-        GroupTranslatedContentTypeType1
-        | str
-        | GroupTranslatedContentTypeType2Type1
-        | GroupTranslatedContentTypeType3Type1
-        | None
-        | Unset
-    ) = UNSET
+    type_: GroupTranslatedContentTypeType1 | str | None | Unset = UNSET
     ar: GroupContent | None | Unset = UNSET
     bg: GroupContent | None | Unset = UNSET
     bs: GroupContent | None | Unset = UNSET
@@ -116,20 +109,7 @@ class GroupTranslatedContent:
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
-        (
-            "type",
-            "type_",
-            False,
-            True,
-            (
-                "union",
-                (
-                    ("enum", "GroupTranslatedContentTypeType1"),
-                    ("enum", "GroupTranslatedContentTypeType2Type1"),
-                    ("enum", "GroupTranslatedContentTypeType3Type1"),
-                ),
-            ),
-        ),
+        ("type", "type_", False, True, ("enum", "GroupTranslatedContentTypeType1")),
         ("ar", "ar", False, True, ("model", "GroupContent")),
         ("bg", "bg", False, True, ("model", "GroupContent")),
         ("bs", "bs", False, True, ("model", "GroupContent")),
@@ -177,20 +157,13 @@ class GroupTranslatedContent:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> GroupTranslatedContent:
         """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise _not_an_object(cls, src_dict)
         if strict:
             _validate(cls, src_dict)
         _d = dict(src_dict)
         _obj = cls(
-            type_=_union(
-                _d.pop("type", UNSET),
-                (),
-                (),
-                (
-                    _models.GroupTranslatedContentTypeType1,
-                    _models.GroupTranslatedContentTypeType2Type1,
-                    _models.GroupTranslatedContentTypeType3Type1,
-                ),
-            ),
+            type_=_enum(_models.GroupTranslatedContentTypeType1, _d.pop("type", UNSET)),
             ar=_model(_models.GroupContent, _d.pop("ar", UNSET)),
             bg=_model(_models.GroupContent, _d.pop("bg", UNSET)),
             bs=_model(_models.GroupContent, _d.pop("bs", UNSET)),
@@ -231,6 +204,8 @@ class GroupTranslatedContent:
         )
         _obj.additional_properties = _d
         return _obj
+
+    __repr__ = _model_repr
 
     def __getitem__(self, key: str) -> Any:
         return self.additional_properties[key]

@@ -10,18 +10,18 @@ from attrs import define as _define
 from attrs import field as _field
 
 from ..._codec import UNSET, Unset, _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
+from ..._codec import model_repr as _model_repr
+from ..._codec import not_an_object as _not_an_object
 from ..._codec import to_dict as _to_dict
 from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .linked_object_category_type_1 import LinkedObjectCategoryType1
-    from .linked_object_category_type_2_type_1 import LinkedObjectCategoryType2Type1
-    from .linked_object_category_type_3_type_1 import LinkedObjectCategoryType3Type1
     from .linked_object_type import LinkedObjectType
 
 
-@_define
+@_define(repr=False)
 class LinkedObject:
     """A linked conversation or ticket.
 
@@ -33,29 +33,14 @@ class LinkedObject:
 
     type_: LinkedObjectType | str | Unset = UNSET
     id: str | Unset = UNSET
-    category: (
-        LinkedObjectCategoryType1 | str | LinkedObjectCategoryType2Type1 | LinkedObjectCategoryType3Type1 | None | Unset
-    ) = UNSET
+    category: LinkedObjectCategoryType1 | str | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, ("enum", "LinkedObjectType")),
         ("id", "id", False, False, "str"),
-        (
-            "category",
-            "category",
-            False,
-            True,
-            (
-                "union",
-                (
-                    ("enum", "LinkedObjectCategoryType1"),
-                    ("enum", "LinkedObjectCategoryType2Type1"),
-                    ("enum", "LinkedObjectCategoryType3Type1"),
-                ),
-            ),
-        ),
+        ("category", "category", False, True, ("enum", "LinkedObjectCategoryType1")),
     )
     _ADDITIONAL: ClassVar[Any] = None
 
@@ -66,25 +51,20 @@ class LinkedObject:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> LinkedObject:
         """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise _not_an_object(cls, src_dict)
         if strict:
             _validate(cls, src_dict)
         _d = dict(src_dict)
         _obj = cls(
             type_=_enum(_models.LinkedObjectType, _d.pop("type", UNSET)),
             id=_d.pop("id", UNSET),
-            category=_union(
-                _d.pop("category", UNSET),
-                (),
-                (),
-                (
-                    _models.LinkedObjectCategoryType1,
-                    _models.LinkedObjectCategoryType2Type1,
-                    _models.LinkedObjectCategoryType3Type1,
-                ),
-            ),
+            category=_enum(_models.LinkedObjectCategoryType1, _d.pop("category", UNSET)),
         )
         _obj.additional_properties = _d
         return _obj
+
+    __repr__ = _model_repr
 
     def __getitem__(self, key: str) -> Any:
         return self.additional_properties[key]

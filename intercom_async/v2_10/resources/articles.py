@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -72,11 +73,13 @@ class ArticlesResource(Resource):
             options=request_options,
         )
 
-    async def list_articles(
+    def list_articles(
         self,
         *,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ArticleList:
+    ) -> AsyncPager[ArticleList, ArticleListItem]:
         """List all articles
 
         ``GET /articles`` (operationId listArticles)
@@ -87,9 +90,18 @@ class ArticlesResource(Resource):
         >
         > Articles will be returned in descending order on the `updated_at` attribute. This means if you
         need to iterate through results then we'll show the most recently updated articles first.
+
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``ArticleListItem`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
+        Args:
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listArticles"],
+            query={"page": page, "per_page": per_page},
             options=request_options,
         )
 
@@ -115,30 +127,45 @@ class ArticlesResource(Resource):
             options=request_options,
         )
 
-    async def search_articles(
+    def search_articles(
         self,
         *,
         phrase: str | Unset = UNSET,
         state: str | Unset = UNSET,
         help_center_id: int | Unset = UNSET,
         highlight: bool | Unset = UNSET,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ArticleSearchResponse:
+    ) -> AsyncPager[ArticleSearchResponse, ArticleListItem]:
         """Search for articles
 
         ``GET /articles/search`` (operationId searchArticles)
 
         You can search for articles by making a GET request to `https://api.intercom.io/articles/search`.
 
+        Paginated (link): ``await`` it for the first page, ``async for`` over it for every
+        ``ArticleListItem`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             phrase: query parameter phrase
             state: query parameter state
             help_center_id: query parameter help_center_id
             highlight: query parameter highlight
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["searchArticles"],
-            query={"phrase": phrase, "state": state, "help_center_id": help_center_id, "highlight": highlight},
+            query={
+                "phrase": phrase,
+                "state": state,
+                "help_center_id": help_center_id,
+                "highlight": highlight,
+                "page": page,
+                "per_page": per_page,
+            },
             options=request_options,
         )
 
@@ -175,7 +202,7 @@ class ArticlesResourceWithRawResponse:
         raw = ArticlesResource(resource._client, raw=True)
         self.create_article = as_raw(raw.create_article)
         self.delete_article = as_raw(raw.delete_article)
-        self.list_articles = as_raw(raw.list_articles)
+        self.list_articles = as_raw_pager(raw.list_articles)
         self.retrieve_article = as_raw(raw.retrieve_article)
-        self.search_articles = as_raw(raw.search_articles)
+        self.search_articles = as_raw_pager(raw.search_articles)
         self.update_article = as_raw(raw.update_article)

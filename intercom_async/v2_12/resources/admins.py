@@ -9,10 +9,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
 if TYPE_CHECKING:
+    from ..models.activity_log import ActivityLog
     from ..models.activity_log_list import ActivityLogList
     from ..models.admin import Admin
     from ..models.admin_list import AdminList
@@ -52,26 +54,39 @@ class AdminsResource(Resource):
             options=request_options,
         )
 
-    async def list_activity_logs(
+    def list_activity_logs(
         self,
         *,
         created_at_after: str,
         created_at_before: str | Unset = UNSET,
+        page: int | Unset = UNSET,
+        per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ActivityLogList:
+    ) -> AsyncPager[ActivityLogList, ActivityLog | None]:
         """List all activity logs
 
         ``GET /admins/activity_logs`` (operationId listActivityLogs)
 
         You can get a log of activities by all admins in an app.
 
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``ActivityLog | None`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             created_at_after: query parameter created_at_after
             created_at_before: query parameter created_at_before
+            page: the page to fetch (1-based) (accepted by the API, not declared by the spec)
+            per_page: results per page (accepted by the API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listActivityLogs"],
-            query={"created_at_after": created_at_after, "created_at_before": created_at_before},
+            query={
+                "created_at_after": created_at_after,
+                "created_at_before": created_at_before,
+                "page": page,
+                "per_page": per_page,
+            },
             options=request_options,
         )
 
@@ -148,7 +163,7 @@ class AdminsResourceWithRawResponse:
     def __init__(self, resource: AdminsResource) -> None:
         raw = AdminsResource(resource._client, raw=True)
         self.identify_admin = as_raw(raw.identify_admin)
-        self.list_activity_logs = as_raw(raw.list_activity_logs)
+        self.list_activity_logs = as_raw_pager(raw.list_activity_logs)
         self.list_admins = as_raw(raw.list_admins)
         self.retrieve_admin = as_raw(raw.retrieve_admin)
         self.set_away_admin = as_raw(raw.set_away_admin)

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from ..models.company_attached_segments import CompanyAttachedSegments
     from ..models.company_list import CompanyList
     from ..models.company_scroll import CompanyScroll
+    from ..models.contact import Contact
     from ..models.create_or_update_company_request import CreateOrUpdateCompanyRequest
     from ..models.deleted_company_object import DeletedCompanyObject
 
@@ -143,14 +145,14 @@ class CompaniesResource(Resource):
             options=request_options,
         )
 
-    async def list_all_companies(
+    def list_all_companies(
         self,
         *,
         page: int | Unset = UNSET,
         per_page: int | Unset = UNSET,
         order: str | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> CompanyList:
+    ) -> AsyncPager[CompanyList, Company]:
         """List all companies
 
         ``POST /companies/list`` (operationId listAllCompanies)
@@ -172,35 +174,49 @@ class CompaniesResource(Resource):
         `starting_after` param.
         {% /admonition %}
 
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``Company`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             page: query parameter page
             per_page: query parameter per_page
             order: query parameter order
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listAllCompanies"],
             query={"page": page, "per_page": per_page, "order": order},
             options=request_options,
         )
 
-    async def list_attached_contacts(
+    def list_attached_contacts(
         self,
         *,
         id: str,
+        per_page: int | Unset = UNSET,
+        starting_after: str | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> CompanyAttachedContacts:
+    ) -> AsyncPager[CompanyAttachedContacts, Contact]:
         """List attached contacts
 
         ``GET /companies/{id}/contacts`` (operationId ListAttachedContacts)
 
         You can fetch a list of all contacts that belong to a company.
 
+        Paginated (cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``Contact`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             id: path parameter id
+            per_page: results per page (accepted by the API, not declared by the spec)
+            starting_after: the cursor to start after (``pages.next.starting_after`` of the previous page) (accepted by the
+                API, not declared by the spec)
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["ListAttachedContacts"],
             path={"id": id},
+            query={"per_page": per_page, "starting_after": starting_after},
             options=request_options,
         )
 
@@ -246,7 +262,7 @@ class CompaniesResource(Resource):
             options=request_options,
         )
 
-    async def retrieve_company(
+    def retrieve_company(
         self,
         *,
         name: str | Unset = UNSET,
@@ -256,7 +272,7 @@ class CompaniesResource(Resource):
         page: int | Unset = UNSET,
         per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> CompanyList:
+    ) -> AsyncPager[CompanyList, Company]:
         """Retrieve companies
 
         ``GET /companies`` (operationId retrieveCompany)
@@ -273,6 +289,9 @@ class CompaniesResource(Resource):
 
           `https://api.intercom.io/companies?segment_id={segment_id}`
 
+        Paginated (page): ``await`` it for the first page, ``async for`` over it for every
+        ``Company`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             name: query parameter name
             company_id: query parameter company_id
@@ -281,7 +300,8 @@ class CompaniesResource(Resource):
             page: query parameter page
             per_page: query parameter per_page
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["retrieveCompany"],
             query={
                 "name": name,
@@ -294,12 +314,12 @@ class CompaniesResource(Resource):
             options=request_options,
         )
 
-    async def scroll_over_all_companies(
+    def scroll_over_all_companies(
         self,
         *,
         scroll_param: str | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> CompanyScroll:
+    ) -> AsyncPager[CompanyScroll, Company]:
         """Scroll over all companies
 
         ``GET /companies/scroll`` (operationId scrollOverAllCompanies)
@@ -326,10 +346,14 @@ class CompaniesResource(Resource):
         specific point when using scroll.
         {% /admonition %}
 
+        Paginated (scroll): ``await`` it for the first page, ``async for`` over it for every
+        ``Company`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             scroll_param: query parameter scroll_param
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["scrollOverAllCompanies"],
             query={"scroll_param": scroll_param},
             options=request_options,
@@ -371,10 +395,10 @@ class CompaniesResourceWithRawResponse:
         self.create_or_update_company = as_raw(raw.create_or_update_company)
         self.delete_company = as_raw(raw.delete_company)
         self.detach_contact_from_a_company = as_raw(raw.detach_contact_from_a_company)
-        self.list_all_companies = as_raw(raw.list_all_companies)
-        self.list_attached_contacts = as_raw(raw.list_attached_contacts)
+        self.list_all_companies = as_raw_pager(raw.list_all_companies)
+        self.list_attached_contacts = as_raw_pager(raw.list_attached_contacts)
         self.list_attached_segments_for_companies = as_raw(raw.list_attached_segments_for_companies)
         self.retrieve_a_company_by_id = as_raw(raw.retrieve_a_company_by_id)
-        self.retrieve_company = as_raw(raw.retrieve_company)
-        self.scroll_over_all_companies = as_raw(raw.scroll_over_all_companies)
+        self.retrieve_company = as_raw_pager(raw.retrieve_company)
+        self.scroll_over_all_companies = as_raw_pager(raw.scroll_over_all_companies)
         self.update_company = as_raw(raw.update_company)

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from ..models.contact_reply_base_request import ContactReplyBaseRequest
     from ..models.conversation import Conversation
     from ..models.conversation_list import ConversationList
+    from ..models.conversation_list_item import ConversationListItem
     from ..models.convert_conversation_to_ticket_request import ConvertConversationToTicketRequest
     from ..models.create_conversation_request import CreateConversationRequest
     from ..models.detach_contact_from_conversation_request import DetachContactFromConversationRequest
@@ -160,13 +162,13 @@ class ConversationsResource(Resource):
             options=request_options,
         )
 
-    async def list_conversations(
+    def list_conversations(
         self,
         *,
         per_page: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> PaginatedResponse:
+    ) -> AsyncPager[PaginatedResponse, Conversation]:
         """List all conversations
 
         ``GET /conversations`` (operationId listConversations)
@@ -182,11 +184,15 @@ class ConversationsResource(Resource):
         `starting_after` param.
         {% /admonition %}
 
+        Paginated (cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``Conversation`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             per_page: query parameter per_page
             starting_after: query parameter starting_after
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listConversations"],
             query={"per_page": per_page, "starting_after": starting_after},
             options=request_options,
@@ -324,12 +330,12 @@ class ConversationsResource(Resource):
             options=request_options,
         )
 
-    async def search_conversations(
+    def search_conversations(
         self,
         *,
         body: SearchRequest | dict[str, Any] | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ConversationList:
+    ) -> AsyncPager[ConversationList, ConversationListItem]:
         """Search conversations
 
         ``POST /conversations/search`` (operationId searchConversations)
@@ -521,10 +527,14 @@ class ConversationsResource(Resource):
         | $        | String                         | Ends With
         |
 
+        Paginated (body_cursor): ``await`` it for the first page, ``async for`` over it for every
+        ``ConversationListItem`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             body: request body, the model or a plain dict.
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["searchConversations"],
             body=body,
             options=request_options,
@@ -582,10 +592,10 @@ class ConversationsResourceWithRawResponse:
         self.convert_conversation_to_ticket = as_raw(raw.convert_conversation_to_ticket)
         self.create_conversation = as_raw(raw.create_conversation)
         self.detach_contact_from_conversation = as_raw(raw.detach_contact_from_conversation)
-        self.list_conversations = as_raw(raw.list_conversations)
+        self.list_conversations = as_raw_pager(raw.list_conversations)
         self.manage_conversation = as_raw(raw.manage_conversation)
         self.redact_conversation = as_raw(raw.redact_conversation)
         self.reply_conversation = as_raw(raw.reply_conversation)
         self.retrieve_conversation = as_raw(raw.retrieve_conversation)
-        self.search_conversations = as_raw(raw.search_conversations)
+        self.search_conversations = as_raw_pager(raw.search_conversations)
         self.update_conversation = as_raw(raw.update_conversation)

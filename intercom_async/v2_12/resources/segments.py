@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._codec import UNSET, Unset
+from ..._pagination import AsyncPager, as_raw_pager
 from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
@@ -25,22 +26,26 @@ class SegmentsResource(Resource):
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return SegmentsResourceWithRawResponse(self)
 
-    async def list_segments(
+    def list_segments(
         self,
         *,
         include_count: bool | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> SegmentList:
+    ) -> AsyncPager[SegmentList, Segment]:
         """List all segments
 
         ``GET /segments`` (operationId listSegments)
 
         You can fetch a list of all segments.
 
+        Paginated (link): ``await`` it for the first page, ``async for`` over it for every
+        ``Segment`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+
         Args:
             include_count: query parameter include_count
         """
-        return await self._call(
+        return AsyncPager(
+            self,
             _OPS["listSegments"],
             query={"include_count": include_count},
             options=request_options,
@@ -73,5 +78,5 @@ class SegmentsResourceWithRawResponse:
 
     def __init__(self, resource: SegmentsResource) -> None:
         raw = SegmentsResource(resource._client, raw=True)
-        self.list_segments = as_raw(raw.list_segments)
+        self.list_segments = as_raw_pager(raw.list_segments)
         self.retrieve_segment = as_raw(raw.retrieve_segment)

@@ -1,0 +1,482 @@
+"""Pagination: one ``async for`` over every paginated operation, whatever Intercom's paging shape.
+
+The generated method of a paginated operation is a plain ``def`` returning an ``AsyncPager``::
+
+    first = await client.contacts.list_contacts(per_page=150)        # the first page's typed model
+    async for contact in client.contacts.list_contacts(per_page=150):  # every item of every page
+        ...
+    async for page in client.contacts.list_contacts(per_page=150).pages():
+        page.data, page.items, page.response, page.next_cursor
+
+``op.pagination`` (a ``Pagination``, generated from the table in ``codegen/pagination.py``) says how the
+operation pages: where the position of the next page goes in the request (query cursor, body cursor, page
+number in the query or the body, scroll parameter, next-page URL) and where a page keeps its items and
+paging fields. Items come from the typed page model; where the API puts them under a key the spec does not
+declare they are read raw and decoded with the item model, so they are typed models either way.
+
+Termination: a walk stops on a page without a next cursor or link, on an empty page, and on
+``page >= total_pages``. A cursor or link the server sends twice, a page number the server does not honour,
+two identical pages in a row and a scroll that stops advancing raise ``PaginationError`` instead of looping.
+A next-page link is followed only when it points at the client's base URL (scheme, host, port, path
+prefix): the access token is never sent anywhere else.
+
+A scroll (``GET /companies/scroll``) that the API asks to restart (a 500 saying so) is started again, at
+most ``MAX_SCROLL_RESTARTS`` times, skipping the companies already handed out (by id), so each comes once.
+
+A position (``pager.cursor``, ``Page.cursor``) is what ``pager.resume(position)`` starts from: the
+``starting_after`` cursor, the page number, the ``scroll_param`` or the next-page URL, by shape. It is
+page-granular: resuming re-reads the page that was being processed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
+from urllib.parse import urljoin, urlsplit
+
+from ._codec import UNSET, dump
+from ._errors import APIError, IntercomError
+
+if TYPE_CHECKING:
+    from ._operation import Operation
+    from ._resource import RequestOptions, Resource
+    from ._response import APIResponse
+
+__all__ = ["SHAPES", "AsyncPager", "Page", "Pagination", "PaginationError"]
+
+T = TypeVar("T")
+I = TypeVar("I")
+P = ParamSpec("P")
+
+Steps = tuple[tuple[str, "str | None"], ...]  # ((JSON key, model attribute or None when undeclared), ...)
+
+SHAPES = ("cursor", "body_cursor", "page", "body_page", "scroll", "link")
+_QUERY_POSITION = {"cursor": "starting_after", "page": "page", "scroll": "scroll_param"}
+MAX_SCROLL_RESTARTS = 3
+
+
+class PaginationError(IntercomError):
+    """The server's paging cannot be followed safely: a repeated cursor or link, a page number it does not
+    honour, a page identical to the previous one, a scroll that does not advance, or a next-page link
+    outside the configured base URL."""
+
+
+class Pagination:
+    """How one operation pages; generated into ``OPERATIONS`` as ``Operation.pagination``."""
+
+    __slots__ = ("item", "item_model", "items", "next", "note", "page", "shape", "total_pages", "undeclared")
+
+    def __init__(
+        self,
+        *,
+        shape: str,
+        items: Steps,
+        item: Callable[[Any], Any],
+        item_model: str | None = None,
+        next: Steps | None = None,
+        page: Steps | None = None,
+        total_pages: Steps | None = None,
+        undeclared: tuple[str, ...] = (),
+        note: str = "",
+    ) -> None:
+        if shape not in SHAPES:
+            raise ValueError(f"unknown paging shape {shape!r}")
+        self.shape = shape
+        self.items = items  # where a page keeps its items
+        self.item = item  # decodes one raw item into its typed model
+        self.item_model = item_model  # the item class when the spec's is missing or wrong
+        self.next = next  # cursor / link / scroll_param of the next page
+        self.page = page  # page-number shapes: current page ...
+        self.total_pages = total_pages  # ... and page count
+        self.undeclared = undeclared  # paging parameters the generated method adds to the spec's
+        self.note = note  # where the real API differs from the spec
+
+    @property
+    def items_path(self) -> str:
+        return ".".join(key for key, _ in self.items)
+
+    def __repr__(self) -> str:
+        return f"<Pagination {self.shape}: items at {self.items_path}>"
+
+
+def pluck(obj: Any, steps: Steps | None) -> Any:
+    """The value at ``steps`` in a typed model or plain JSON (``None`` when any step is missing)."""
+    if steps is None:
+        return None
+    for key, attr in steps:
+        if obj is None or obj is UNSET:
+            return None
+        if isinstance(obj, dict):
+            obj = obj.get(key)
+            continue
+        value = getattr(obj, attr, UNSET) if attr else UNSET
+        if value is UNSET:
+            extra = getattr(obj, "additional_properties", None)
+            value = extra.get(key) if isinstance(extra, dict) else None
+        obj = value
+    return None if obj is UNSET else obj
+
+
+def _item_id(item: Any) -> Any:
+    value = item.get("id") if isinstance(item, dict) else pluck(item, (("id", "id"),))
+    return value if isinstance(value, (str, int)) else None
+
+
+class Page(Generic[T, I]):
+    """One fetched page: ``data`` (the typed page model), ``items`` (typed), ``response`` (``APIResponse``),
+    ``cursor`` (the position it was fetched from, ``None`` for the first) and ``next_cursor`` (``None`` at
+    the end). ``number`` counts pages from 1 within one walk."""
+
+    __slots__ = ("cursor", "data", "items", "next_cursor", "number", "response")
+
+    def __init__(
+        self, data: T, items: list[I], response: APIResponse[T], cursor: Any, next_cursor: Any, number: int
+    ) -> None:
+        self.data = data
+        self.items = items
+        self.response = response
+        self.cursor = cursor
+        self.next_cursor = next_cursor
+        self.number = number
+
+    def __repr__(self) -> str:
+        return f"<Page {self.number}: {len(self.items)} items, next_cursor={self.next_cursor!r}>"
+
+
+class AsyncPager(Generic[T, I]):
+    """What a paginated method returns: awaitable (the first page) and async-iterable (every item).
+
+    ``await pager`` -> the first page's typed model (``APIResponse`` under ``with_raw_response``).
+    ``async for item in pager`` / ``pager.items(max_items=, max_pages=, read_ahead=)`` -> every item.
+    ``pager.pages(max_pages=, read_ahead=)`` -> every ``Page``.
+    ``pager.resume(position)`` -> a pager starting from a saved position; ``pager.cursor`` is the position
+    of the next page not yet handed out (``None`` with ``pager.done`` once the walk has ended).
+
+    ``read_ahead=True`` fetches page n+1 while the caller works on page n; order and results are the same.
+    """
+
+    def __init__(
+        self,
+        resource: Resource,
+        op: Operation,
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        body: Any = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None:
+        if op.pagination is None:
+            raise TypeError(f"{op.operation_id} is not paginated")
+        self._client = resource._client
+        self._raw = resource._raw
+        self._op = op
+        self._paging: Pagination = op.pagination
+        self._path = path
+        self._query = dict(query or {})
+        self._headers = headers
+        self._body = body
+        self._options = self._lift_extra_query(options)
+        self._start = self._initial_position()
+        self._cursor: Any = self._start
+        self._done = False
+
+    # ------------------------------------------------------------------ public surface
+
+    @property
+    def pagination(self) -> Pagination:
+        return self._paging
+
+    @property
+    def cursor(self) -> Any:
+        """Position of the next page not yet handed out: pass it to ``resume`` to carry on from there."""
+        return self._cursor
+
+    @property
+    def done(self) -> bool:
+        """True once a walk has handed out its last page."""
+        return self._done
+
+    def resume(self, cursor: Any) -> AsyncPager[T, I]:
+        """A pager over the same request starting at ``cursor`` (a saved ``pager.cursor`` or ``Page.cursor``)."""
+        if cursor is not None and self._paging.shape == "link":
+            self._resolve_link(cursor)
+        elif cursor is not None and self._paging.shape in ("page", "body_page"):
+            cursor = int(cursor)
+        clone = copy.copy(self)
+        clone._start = clone._cursor = cursor
+        clone._done = False
+        return clone
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._first().__await__()
+
+    def __aiter__(self) -> AsyncIterator[I]:
+        return self.items()
+
+    async def items(
+        self, *, max_items: int | None = None, max_pages: int | None = None, read_ahead: bool = False
+    ) -> AsyncGenerator[I, None]:
+        """Every item of every page, in order; at most ``max_items`` items from at most ``max_pages`` pages."""
+        if max_items is not None and max_items <= 0:
+            return
+        count = 0
+        async with contextlib.aclosing(self.pages(max_pages=max_pages, read_ahead=read_ahead)) as pages:
+            async for page in pages:
+                for item in page.items:
+                    yield item
+                    count += 1
+                    if max_items is not None and count >= max_items:
+                        return
+
+    async def pages(
+        self, *, max_pages: int | None = None, read_ahead: bool = False
+    ) -> AsyncGenerator[Page[T, I], None]:
+        """Every page, in order, from the pager's start position; at most ``max_pages`` pages."""
+        walk = _Walk(self)
+        position = self._start
+        pending: asyncio.Future[APIResponse[T]] | None = None
+        handed_out = 0
+        try:
+            while max_pages is None or handed_out < max_pages:
+                try:
+                    response = await (pending if pending is not None else self._fetch(position))
+                except APIError as exc:
+                    pending = None
+                    if not walk.restart(exc):
+                        raise
+                    position = None
+                    continue
+                pending = None
+                page = walk.page(response, position, handed_out + 1)
+                if page is None:  # a scroll catching up after a restart: every item already handed out
+                    position = walk.last_next
+                    continue
+                handed_out += 1
+                self._cursor, self._done = page.next_cursor, page.next_cursor is None
+                if page.next_cursor is not None and read_ahead and (max_pages is None or handed_out < max_pages):
+                    pending = asyncio.ensure_future(self._fetch(page.next_cursor))
+                yield page
+                if page.next_cursor is None:
+                    return
+                position = page.next_cursor
+        finally:
+            if pending is not None:
+                await _discard(pending)
+
+    def __repr__(self) -> str:
+        return f"<AsyncPager {self._op.operation_id} ({self._paging.shape}) cursor={self._cursor!r}>"
+
+    # ------------------------------------------------------------------ requests
+
+    async def _first(self) -> Any:
+        response = await self._fetch(self._start)
+        return response if self._raw else response.parsed
+
+    def _lift_extra_query(self, options: RequestOptions | None) -> RequestOptions | None:
+        """Paging parameters passed through ``extra_query`` become regular ones, so the walk can move them."""
+        if not options or not options.get("extra_query"):
+            return options
+        extra = options["extra_query"]
+        keys = {"per_page", _QUERY_POSITION.get(self._paging.shape)}
+        lifted = {k: v for k, v in extra.items() if k in keys}
+        if not lifted:
+            return options
+        self._query.update(lifted)
+        return cast("RequestOptions", {**options, "extra_query": {k: v for k, v in extra.items() if k not in keys}})
+
+    def _initial_position(self) -> Any:
+        shape = self._paging.shape
+        value: Any = None
+        if shape in _QUERY_POSITION:
+            value = self._query.get(_QUERY_POSITION[shape])
+        elif shape in ("body_cursor", "body_page") and self._body is not UNSET:
+            body = dump(self._body)
+            if isinstance(body, dict):
+                value = (
+                    body.get("page") if shape == "body_page" else (body.get("pagination") or {}).get("starting_after")
+                )
+        return None if value is UNSET or value == "" else value
+
+    async def _fetch(self, position: Any) -> APIResponse[T]:
+        shape = self._paging.shape
+        query: dict[str, Any] | None = self._query
+        body, url, options = self._body, None, self._options
+        if position is not None:
+            if shape == "link":
+                url, query = self._resolve_link(position), None
+                if options and options.get("extra_query"):  # the link already carries the whole query
+                    options = cast("RequestOptions", {k: v for k, v in options.items() if k != "extra_query"})
+            elif shape in _QUERY_POSITION:
+                query = {**self._query, _QUERY_POSITION[shape]: position}
+            elif shape == "body_cursor":
+                body = _set_in_body(body, ("pagination", "starting_after"), position)
+            else:
+                body = _set_in_body(body, ("page",), position)
+        return await self._client._request(
+            self._op, path=self._path, query=query, headers=self._headers, body=body, options=options, url=url
+        )
+
+    def _resolve_link(self, link: Any) -> str:
+        """The absolute next-page URL, refused unless it is on the configured base URL."""
+        if not isinstance(link, str) or not link:
+            raise PaginationError(f"{self._where}: the next-page link is not a URL ({type(link).__name__})")
+        base = self._client.base_url
+        url = urljoin(base + "/", link)
+        want, got = urlsplit(base), urlsplit(url)
+        if _origin(got) != _origin(want) or not (got.path + "/").startswith(want.path.rstrip("/") + "/"):
+            raise PaginationError(
+                f"{self._where}: the next-page link points to {got.scheme}://{got.hostname}{got.path}, outside the "
+                f"configured base URL {base}; refusing to send the access token there"
+            )
+        return url
+
+    @property
+    def _where(self) -> str:
+        return f"{self._op.method} {self._op.path}"
+
+    def _typed(self, values: list[Any]) -> list[I]:
+        decode = self._paging.item
+        cls = getattr(self._op._models, self._paging.item_model) if self._paging.item_model else None
+        out = []
+        for value in values:
+            if type(value) is dict:
+                value = decode(value)
+            elif cls is not None and not isinstance(value, cls) and hasattr(value, "to_dict"):
+                value = decode(value.to_dict())  # decoded as the spec's (wrong) item model: re-decode losslessly
+            out.append(value)
+        return out
+
+
+class _Walk:
+    """The state of one walk: positions seen, the previous page, scroll restarts."""
+
+    def __init__(self, pager: AsyncPager[Any, Any]) -> None:
+        self.pager = pager
+        self.paging = pager._paging
+        self.seen: set[Any] = set() if pager._start is None else {pager._start}
+        self.previous: Any = None  # fingerprint of the previous page
+        self.last_next: Any = None
+        self.restarts = 0
+        self.ids: set[Any] = set()  # scroll: item ids handed out, to skip them after a restart
+        self.pages_this_scroll = 0
+        self.catch_up = 0  # scroll: pages of already-seen items still acceptable after a restart
+
+    def restart(self, exc: APIError) -> bool:
+        """True when ``exc`` is the scroll's "please restart the scroll" 500 and another restart is allowed."""
+        if self.paging.shape != "scroll" or exc.status_code != 500 or self.restarts >= MAX_SCROLL_RESTARTS:
+            return False
+        text = " ".join(str(e.message or "") for e in exc.errors) or str(exc.body or "")
+        if "restart" not in text.lower():
+            return False
+        self.restarts += 1
+        self.catch_up = self.pages_this_scroll + 1
+        self.pages_this_scroll = 0
+        self.previous = None
+        self.seen.clear()
+        return True
+
+    def page(self, response: APIResponse[Any], position: Any, number: int) -> Page[Any, Any] | None:
+        pager, paging = self.pager, self.paging
+        data = response.parsed
+        raw = pluck(data, paging.items)
+        if raw is None:
+            raw = []
+        if not isinstance(raw, list):
+            raise PaginationError(f"{pager._where}: expected a list at {paging.items_path!r}, got {type(raw).__name__}")
+        items = pager._typed(raw)
+        next_cursor = self._next(data, position) if items else None
+        self.last_next = next_cursor
+        fingerprint = (len(items), _item_id(items[0]), _item_id(items[-1])) if items else None
+        if fingerprint is not None and fingerprint[1] is not None and fingerprint == self.previous:
+            raise PaginationError(f"{pager._where}: the server returned the same page twice (at {position!r})")
+        self.previous = fingerprint
+        if paging.shape == "scroll":
+            self.pages_this_scroll += 1
+            fresh = [item for item in items if _item_id(item) is None or _item_id(item) not in self.ids]
+            self.ids.update(_item_id(item) for item in fresh)
+            if items and not fresh and next_cursor is not None:
+                if self.catch_up <= 0:
+                    raise PaginationError(f"{pager._where}: the scroll is not advancing")
+                self.catch_up -= 1
+                return None
+            items = fresh
+        return Page(data, items, response, position, next_cursor, number)
+
+    def _next(self, data: Any, position: Any) -> Any:
+        """The position of the next page, ``None`` at the end; raises on a position that repeats."""
+        pager, paging = self.pager, self.paging
+        shape = paging.shape
+        if shape in ("page", "body_page"):
+            requested = position if position is not None else 1
+            reported = pluck(data, paging.page)
+            if isinstance(reported, int) and not isinstance(reported, bool) and reported != requested:
+                raise PaginationError(
+                    f"{pager._where}: asked for page {requested}, the server answered page {reported}"
+                )
+            total = pluck(data, paging.total_pages)
+            if isinstance(total, int) and not isinstance(total, bool) and requested >= total:
+                return None
+            return requested + 1
+        value = pluck(data, paging.next)
+        if value is None or value == "":
+            holder = pluck(data, paging.next[:-1]) if shape in ("cursor", "body_cursor") and paging.next else None
+            if isinstance(holder, str) and holder:  # a link where a cursor belongs: stopping would lose data
+                raise PaginationError(f"{pager._where}: pages.next is a link, not a starting_after cursor")
+            return None
+        if shape == "link":
+            if not isinstance(value, str):
+                raise PaginationError(f"{pager._where}: the next-page link is not a URL ({type(value).__name__})")
+            value = urljoin(pager._client.base_url + "/", value)  # checked against the base URL when followed
+        elif not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise PaginationError(f"{pager._where}: unexpected next cursor of type {type(value).__name__}")
+        if shape == "scroll":
+            return value  # the same scroll_param may come back page after page; progress is checked by items
+        if value in self.seen:
+            shown = value if len(str(value)) <= 80 else str(value)[:77] + "..."
+            raise PaginationError(f"{pager._where}: the server sent the cursor {shown!r} again; stopping, not looping")
+        self.seen.add(value)
+        return value
+
+
+def _origin(parts: Any) -> tuple[str, str | None, int | None]:
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return scheme, parts.hostname, port if port is not None else {"http": 80, "https": 443}.get(scheme)
+
+
+def _set_in_body(body: Any, keys: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of the JSON body with ``keys`` (a path) set to ``value``."""
+    data = dump(body) if body is not UNSET else {}
+    if not isinstance(data, dict):
+        raise TypeError(f"a paginated request body must be a JSON object, not {type(data).__name__}")
+    out = dict(data)
+    node = out
+    for key in keys[:-1]:
+        child = node.get(key)
+        node[key] = dict(child) if isinstance(child, dict) else {}
+        node = node[key]
+    node[keys[-1]] = value
+    return out
+
+
+async def _discard(task: asyncio.Future[Any]) -> None:
+    """Cancel a read-ahead request and wait for it, so its connection is released before we return."""
+    if not task.done():
+        task.cancel()
+    try:
+        await asyncio.wait({task})
+    finally:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: no "exception was never retrieved" noise
+
+
+def as_raw_pager(method: Callable[P, AsyncPager[T, I]]) -> Callable[P, AsyncPager[APIResponse[T], I]]:
+    """Typing only: a paginated method of a ``raw=True`` resource awaits to ``APIResponse``."""
+    return method  # type: ignore[return-value]

@@ -1,0 +1,37 @@
+"""Fixtures of the pagination suite: a local fake Intercom per test and clients pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest_asyncio
+
+import intercom_async
+from tests.pagination.fake import Recorder
+
+TOKEN = "tok-pagination-secret"
+VERSIONS = ("2.10", "2.12", "Unstable")
+
+
+@pytest_asyncio.fixture
+async def server() -> AsyncIterator[Recorder]:
+    recorder = Recorder()
+    yield recorder
+    await recorder.close()
+
+
+@pytest_asyncio.fixture
+async def connect() -> AsyncIterator[Callable[..., Any]]:
+    """``connect(version, base_url, **options)``: a client closed at the end of the test."""
+    clients: list[Any] = []
+
+    def make(version: str, base_url: str, **options: Any) -> Any:
+        options.setdefault("max_retries", 0)
+        client = intercom_async.Intercom(TOKEN, version=version, base_url=base_url, **options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
