@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: help install fetch normalise generate check-generated test test-fast lint bench demo clean
 
@@ -30,13 +31,33 @@ check-generated: generate ## fail if regenerating changes the committed packages
 	@git diff --exit-code --stat -- intercom_async || (echo "generated code is stale or non-deterministic" && exit 1)
 	@test -z "$$(git status --porcelain -- intercom_async)" || (git status --porcelain -- intercom_async && exit 1)
 
-test: $(STAMP)
+# Prism (package.json, pinned by package-lock.json) for the contract tests and `make demo`. Without npm the
+# contract tests skip locally; in CI (CI=true) a missing npm fails here and a missing Prism fails the tests.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "npm is required in CI (contract tests against Prism)" >&2; exit 1; \
+	else \
+		echo "npm not found: the contract tests will be skipped and make demo needs INTERCOM_TOKEN" >&2; \
+	fi
+
+test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m codegen normalise >/dev/null
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check intercom_async codegen tests benchmarks
 	$(VENV)/bin/ruff format --check codegen tests benchmarks
+
+demo: $(STAMP)            ## examples/quickstart.py: against Prism (2.12 spec), or read-only with INTERCOM_TOKEN
+	@if [ -n "$$INTERCOM_TOKEN" ]; then \
+		$(PY) examples/quickstart.py; \
+	else \
+		$(MAKE) --no-print-directory $(NODE_STAMP) && \
+		$(PY) -m codegen normalise 2.12 >/dev/null && \
+		$(PY) tests/contract/prism.py --version 2.12 -- $(PY) examples/quickstart.py; \
+	fi
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_client.py

@@ -167,7 +167,8 @@ def _descriptor_one(prop: Any) -> str:
     if isinstance(prop, EnumProperty):
         return f"('enum', {py_str(class_name(prop))})"
     if isinstance(prop, ListProperty):
-        return f"('list', {descriptor(prop.inner_property)})"
+        kind = "list?" if nullable(prop.inner_property) else "list"  # list? : items may be null
+        return f"('{kind}', {descriptor(prop.inner_property)})"
     if isinstance(prop, BooleanProperty):
         return "'bool'"
     if isinstance(prop, IntProperty):
@@ -287,9 +288,9 @@ def endpoint_info(endpoint: Any, operation_id: str, tag: str, resource: str) -> 
         refs.update(body["refs"])
     if not success:
         # No 2xx documented (Unstable GET /fin_voice/phone_number/{phone_number}): the decoded JSON; a
-        # documented redirect (GET /calls/{id}/recording, 302) returns None, Location via raw access.
+        # documented redirect (GET /calls/{id}/recording, 302) returns its Location, the target URL.
         redirect = any(r.status_code.range and 300 <= r.status_code.range[0] < 400 for r in endpoint.responses)
-        success = ["None" if redirect else "Any"]
+        success = ["str | None" if redirect else "Any"]
     returns = "Any" if "Any" in success else " | ".join(success)
     return {
         "name": str(endpoint.name),

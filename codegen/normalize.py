@@ -70,6 +70,45 @@ def drop_version_header_parameter(spec: dict, report: Report) -> None:
             report("drop_version_header_parameter", f"{method.upper()} {path}")
 
 
+def accept_header_parameter(spec: dict, report: Report) -> None:
+    """Unstable's export download (``GET /download/reporting_data/{job_identifier}``) declares
+    ``Accept: application/octet-stream`` as a required header *parameter* and documents no media type
+    for its 200 response.
+
+    As a parameter, every caller would have to pass a constant by hand (and after ``single_value_enums``
+    it would be free text). The value is what the 200 response is: the parameter is removed and the
+    response gets ``content: {<value>: {schema: {type: string, format: binary}}}``, so the client sends
+    that ``Accept`` itself and returns the bytes.
+    """
+    for path, method, op in _operations(spec):
+        params = op.get("parameters", [])
+        for param in params:
+            if param.get("in") == "header" and param.get("name", "").lower() == "accept":
+                values = param.get("schema", {}).get("enum") or [param.get("schema", {}).get("example")]
+                media = values[0] if values and values[0] else "application/octet-stream"
+                op["parameters"] = [p for p in params if p is not param]
+                for status, response in op.get("responses", {}).items():
+                    if status.startswith("2") and "$ref" not in response and not response.get("content"):
+                        response["content"] = {media: {"schema": {"type": "string", "format": "binary"}}}
+                report("accept_header_parameter", f"{method.upper()} {path}: Accept {media}")
+                break
+
+
+def nullable_enum_without_null(spec: dict, report: Report) -> None:
+    """Enums marked ``nullable: true`` whose values do not include ``null`` (Unstable
+    ``data_connector_detail.data_transformation_type``; the spec's own example sends null there).
+
+    openapi-python-client reads an enum's nullability from a ``null`` among its values and ignores
+    ``nullable``, so the field came out non-nullable and strict mode rejected the documented example.
+    ``null`` is added to the values (``nullable_enum_listing_null`` then drops the redundant flag).
+    """
+    for path, node in _schemas(spec):
+        values = node.get("enum")
+        if node.get("nullable") is True and isinstance(values, list) and None not in values and len(values) > 1:
+            values.append(None)
+            report("nullable_enum_without_null", _where(path))
+
+
 def path_parameter_declared_in_query(spec: dict, report: Report) -> None:
     """Unstable's reporting-data export paths template ``{job_identifier}`` but declare it ``in: query``.
 
@@ -436,6 +475,8 @@ def nullable_enum_listing_null(spec: dict, report: Report) -> None:
 
 RULES: list[Callable[[dict, Report], None]] = [
     drop_version_header_parameter,
+    accept_header_parameter,
+    nullable_enum_without_null,
     path_parameter_declared_in_query,
     synthesize_operation_ids,
     define_dangling_component_refs,

@@ -125,7 +125,7 @@ def _fits(desc: Any, value: Any, models: Any) -> bool:
     kind, arg = desc
     if kind == "model":
         return type(value) is dict
-    if kind == "list":
+    if kind == "list" or kind == "list?":
         return type(value) is list and all(_fits(arg, v, models) for v in value[:3])
     if kind == "enum":
         return value in getattr(models, arg)._value2member_map_
@@ -245,11 +245,13 @@ def _check(desc: Any, value: Any, path: str, models: Any) -> None:
                 allowed = ", ".join(repr(m.value) for m in cls)
                 raise StrictValidationError(path, f"unknown {arg} value {value!r} (allowed: {allowed})")
             return None
-        if kind == "list":
+        if kind == "list" or kind == "list?":
             if not isinstance(value, list):
                 raise StrictValidationError(path, f"expected array, got {_type_name(value)}")
             for i, item in enumerate(value):
                 if item is None:
+                    if kind == "list?":
+                        continue
                     raise StrictValidationError(f"{path}[{i}]", "unexpected null")
                 _check(arg, item, f"{path}[{i}]", models)
             return None

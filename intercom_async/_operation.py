@@ -76,6 +76,16 @@ class Operation:
             path = path.replace("{" + key + "}", quote(str(getattr(value, "value", value)), safe=""))
         return path
 
+    @property
+    def accept(self) -> str:
+        """The ``Accept`` header for this operation: the media type of its documented 2xx response."""
+        kinds = {spec[1] for spec in self.responses if spec[0].startswith("2")}
+        if "bytes" in kinds:
+            return "application/octet-stream"
+        if "text" in kinds and "json" not in kinds:
+            return "text/plain"
+        return "application/json"
+
     def response_spec(self, status: int) -> ResponseSpec | None:
         """The documented response for ``status``: exact code, then ``NXX`` range, then ``default``."""
         try:

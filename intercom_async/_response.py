@@ -74,6 +74,8 @@ class APIResponse(Generic[T]):
         if self._parsed is _MISSING:
             if self.operation is None:
                 self._parsed = self.json() if self.content else None
+            elif 300 <= self.status_code < 400:
+                self._parsed = self.headers.get("Location")  # a documented redirect: its target
             else:
                 self._parsed = self.operation.parse(self.status_code, self.content, strict=self._strict)
         return self._parsed

@@ -128,3 +128,10 @@ def test_repr_shows_set_fields_only_and_bad_input_is_named():
     assert repr(contact) == "Contact(id='1', email='a@example.com', additional_properties={'new_field': 1})"
     with pytest.raises(TypeError, match=r"Contact.from_dict\(\) expects a JSON object \(a dict\), got array: \[1\]"):
         m.Contact.from_dict([1])
+
+
+def test_strict_mode_accepts_what_the_spec_allows_to_be_null():
+    # news_item.reactions is an array of nullable strings
+    assert m.NewsItem.from_dict({"reactions": [None, "x"]}, strict=True).reactions == [None, "x"]
+    with pytest.raises(StrictValidationError, match=r"\$\.reactions\[1\]: expected str"):
+        m.NewsItem.from_dict({"reactions": [None, 5]}, strict=True)

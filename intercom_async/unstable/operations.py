@@ -1172,7 +1172,7 @@ OPERATIONS = Registry(
             resource="export",
             name="get_download_reporting_data_by_job_identifier",
             responses=(
-                ("200", "none", lambda _v: _v, "any"),
+                ("200", "bytes", lambda _v: _v, "any"),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
         ),

@@ -164,11 +164,13 @@ async def test_operation_request_and_response(server, version, path, method, op)
 
     success = spec.first_success_example(version, op)
     status, example = success if success else (200, {"type": "unexpected"})
-    text_response = any(
-        "text/plain" in spec.resolve(spec.load(version), r).get("content", {}) for r in op["responses"].values()
-    )
+    media = {ct for r in op["responses"].values() for ct in spec.resolve(spec.load(version), r).get("content", {})}
+    text_response = "text/plain" in media
+    binary_response = "application/octet-stream" in media
     if text_response:
         recorder.reply = (status, "text/plain", b"line one\nline two")
+    elif binary_response:
+        recorder.reply = (status, "application/octet-stream", b"\x00\x01binary")
     elif example is None:
         recorder.reply = (status, "application/json", b"")
     else:
@@ -191,8 +193,12 @@ async def test_operation_request_and_response(server, version, path, method, op)
         assert sent["headers"]["Content-Type"] == "application/json"
         assert json.loads(sent["body"]) == body
 
+    expected_accept = "text/plain" if text_response else "application/octet-stream" if binary_response else "application/json"
+    assert sent["headers"]["Accept"] == expected_accept
     if text_response:
         assert result == "line one\nline two"
+    elif binary_response:
+        assert result == b"\x00\x01binary"
     elif example is None:
         assert result is None
     else:

@@ -31,7 +31,7 @@ _MODULES: dict[str, str] = {
     "AiAgent": "ai_agent",
     "AiAgentLastAnswerTypeType1": "ai_agent_last_answer_type_type_1",
     "AiAgentResolutionStateType1": "ai_agent_resolution_state_type_1",
-    "AiAgentSourceType": "ai_agent_source_type",
+    "AiAgentSourceTypeType1": "ai_agent_source_type_type_1",
     "AiCallResponse": "ai_call_response",
     "AiCallResponseCallTranscriptItem": "ai_call_response_call_transcript_item",
     "AiCallResponseIntentItem": "ai_call_response_intent_item",
@@ -246,11 +246,11 @@ _MODULES: dict[str, str] = {
     "DataConnector": "data_connector",
     "DataConnectorDetail": "data_connector_detail",
     "DataConnectorDetailAudiencesItem": "data_connector_detail_audiences_item",
-    "DataConnectorDetailConfigurationResponseType": "data_connector_detail_configuration_response_type",
+    "DataConnectorDetailConfigurationResponseTypeType1": "data_connector_detail_configuration_response_type_type_1",
     "DataConnectorDetailDataInputsItem": "data_connector_detail_data_inputs_item",
     "DataConnectorDetailDataInputsItemType": "data_connector_detail_data_inputs_item_type",
-    "DataConnectorDetailDataTransformationType": "data_connector_detail_data_transformation_type",
-    "DataConnectorDetailExecutionType": "data_connector_detail_execution_type",
+    "DataConnectorDetailDataTransformationTypeType1": "data_connector_detail_data_transformation_type_type_1",
+    "DataConnectorDetailExecutionTypeType1": "data_connector_detail_execution_type_type_1",
     "DataConnectorDetailHeadersItem": "data_connector_detail_headers_item",
     "DataConnectorDetailHttpMethod": "data_connector_detail_http_method",
     "DataConnectorDetailObjectMappingsItem": "data_connector_detail_object_mappings_item",
@@ -263,12 +263,12 @@ _MODULES: dict[str, str] = {
     "DataConnectorDetailResponseFieldsItemType": "data_connector_detail_response_fields_item_type",
     "DataConnectorDetailState": "data_connector_detail_state",
     "DataConnectorExecutionResult": "data_connector_execution_result",
-    "DataConnectorExecutionResultErrorType": "data_connector_execution_result_error_type",
+    "DataConnectorExecutionResultErrorTypeType1": "data_connector_execution_result_error_type_type_1",
     "DataConnectorExecutionResultHttpMethod": "data_connector_execution_result_http_method",
     "DataConnectorExecutionResultList": "data_connector_execution_result_list",
     "DataConnectorExecutionResultListPages": "data_connector_execution_result_list_pages",
     "DataConnectorExecutionResultListPagesNextType0": "data_connector_execution_result_list_pages_next_type_0",
-    "DataConnectorExecutionResultSourceType": "data_connector_execution_result_source_type",
+    "DataConnectorExecutionResultSourceTypeType1": "data_connector_execution_result_source_type_type_1",
     "DataConnectorHttpMethod": "data_connector_http_method",
     "DataConnectorList": "data_connector_list",
     "DataConnectorListPages": "data_connector_list_pages",
@@ -561,7 +561,7 @@ if TYPE_CHECKING:
     from .ai_agent import AiAgent
     from .ai_agent_last_answer_type_type_1 import AiAgentLastAnswerTypeType1
     from .ai_agent_resolution_state_type_1 import AiAgentResolutionStateType1
-    from .ai_agent_source_type import AiAgentSourceType
+    from .ai_agent_source_type_type_1 import AiAgentSourceTypeType1
     from .ai_call_response import AiCallResponse
     from .ai_call_response_call_transcript_item import AiCallResponseCallTranscriptItem
     from .ai_call_response_intent_item import AiCallResponseIntentItem
@@ -786,11 +786,13 @@ if TYPE_CHECKING:
     from .data_connector import DataConnector
     from .data_connector_detail import DataConnectorDetail
     from .data_connector_detail_audiences_item import DataConnectorDetailAudiencesItem
-    from .data_connector_detail_configuration_response_type import DataConnectorDetailConfigurationResponseType
+    from .data_connector_detail_configuration_response_type_type_1 import (
+        DataConnectorDetailConfigurationResponseTypeType1,
+    )
     from .data_connector_detail_data_inputs_item import DataConnectorDetailDataInputsItem
     from .data_connector_detail_data_inputs_item_type import DataConnectorDetailDataInputsItemType
-    from .data_connector_detail_data_transformation_type import DataConnectorDetailDataTransformationType
-    from .data_connector_detail_execution_type import DataConnectorDetailExecutionType
+    from .data_connector_detail_data_transformation_type_type_1 import DataConnectorDetailDataTransformationTypeType1
+    from .data_connector_detail_execution_type_type_1 import DataConnectorDetailExecutionTypeType1
     from .data_connector_detail_headers_item import DataConnectorDetailHeadersItem
     from .data_connector_detail_http_method import DataConnectorDetailHttpMethod
     from .data_connector_detail_object_mappings_item import DataConnectorDetailObjectMappingsItem
@@ -813,12 +815,12 @@ if TYPE_CHECKING:
     from .data_connector_detail_response_fields_item_type import DataConnectorDetailResponseFieldsItemType
     from .data_connector_detail_state import DataConnectorDetailState
     from .data_connector_execution_result import DataConnectorExecutionResult
-    from .data_connector_execution_result_error_type import DataConnectorExecutionResultErrorType
+    from .data_connector_execution_result_error_type_type_1 import DataConnectorExecutionResultErrorTypeType1
     from .data_connector_execution_result_http_method import DataConnectorExecutionResultHttpMethod
     from .data_connector_execution_result_list import DataConnectorExecutionResultList
     from .data_connector_execution_result_list_pages import DataConnectorExecutionResultListPages
     from .data_connector_execution_result_list_pages_next_type_0 import DataConnectorExecutionResultListPagesNextType0
-    from .data_connector_execution_result_source_type import DataConnectorExecutionResultSourceType
+    from .data_connector_execution_result_source_type_type_1 import DataConnectorExecutionResultSourceTypeType1
     from .data_connector_http_method import DataConnectorHttpMethod
     from .data_connector_list import DataConnectorList
     from .data_connector_list_pages import DataConnectorListPages

@@ -36,7 +36,7 @@ class AdminList:
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
-        ("admins", "admins", False, False, ("list", ("model", "Admin"))),
+        ("admins", "admins", False, False, ("list?", ("model", "Admin"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
 

@@ -37,7 +37,7 @@ class CustomObjectInstanceList:
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
-        ("instances", "instances", False, False, ("list", ("model", "CustomObjectInstance"))),
+        ("instances", "instances", False, False, ("list?", ("model", "CustomObjectInstance"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
 

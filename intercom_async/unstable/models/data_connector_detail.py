@@ -18,10 +18,12 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .data_connector_detail_audiences_item import DataConnectorDetailAudiencesItem
-    from .data_connector_detail_configuration_response_type import DataConnectorDetailConfigurationResponseType
+    from .data_connector_detail_configuration_response_type_type_1 import (
+        DataConnectorDetailConfigurationResponseTypeType1,
+    )
     from .data_connector_detail_data_inputs_item import DataConnectorDetailDataInputsItem
-    from .data_connector_detail_data_transformation_type import DataConnectorDetailDataTransformationType
-    from .data_connector_detail_execution_type import DataConnectorDetailExecutionType
+    from .data_connector_detail_data_transformation_type_type_1 import DataConnectorDetailDataTransformationTypeType1
+    from .data_connector_detail_execution_type_type_1 import DataConnectorDetailExecutionTypeType1
     from .data_connector_detail_headers_item import DataConnectorDetailHeadersItem
     from .data_connector_detail_http_method import DataConnectorDetailHttpMethod
     from .data_connector_detail_object_mappings_item import DataConnectorDetailObjectMappingsItem
@@ -76,9 +78,9 @@ class DataConnectorDetail:
     http_method: DataConnectorDetailHttpMethod | str | Unset = UNSET
     direct_fin_usage: bool | Unset = UNSET
     audiences: list[DataConnectorDetailAudiencesItem | str] | Unset = UNSET
-    execution_type: DataConnectorDetailExecutionType | str | Unset = UNSET
-    configuration_response_type: DataConnectorDetailConfigurationResponseType | str | Unset = UNSET
-    data_transformation_type: DataConnectorDetailDataTransformationType | str | Unset = UNSET
+    execution_type: DataConnectorDetailExecutionTypeType1 | str | None | Unset = UNSET
+    configuration_response_type: DataConnectorDetailConfigurationResponseTypeType1 | str | None | Unset = UNSET
+    data_transformation_type: DataConnectorDetailDataTransformationTypeType1 | str | None | Unset = UNSET
     client_function_name: str | None | Unset = UNSET
     client_function_timeout_ms: int | None | Unset = UNSET
     data_inputs: list[DataConnectorDetailDataInputsItem] | Unset = UNSET
@@ -108,20 +110,20 @@ class DataConnectorDetail:
         ("http_method", "http_method", False, False, ("enum", "DataConnectorDetailHttpMethod")),
         ("direct_fin_usage", "direct_fin_usage", False, False, "bool"),
         ("audiences", "audiences", False, False, ("list", ("enum", "DataConnectorDetailAudiencesItem"))),
-        ("execution_type", "execution_type", False, False, ("enum", "DataConnectorDetailExecutionType")),
+        ("execution_type", "execution_type", False, True, ("enum", "DataConnectorDetailExecutionTypeType1")),
         (
             "configuration_response_type",
             "configuration_response_type",
             False,
-            False,
-            ("enum", "DataConnectorDetailConfigurationResponseType"),
+            True,
+            ("enum", "DataConnectorDetailConfigurationResponseTypeType1"),
         ),
         (
             "data_transformation_type",
             "data_transformation_type",
             False,
-            False,
-            ("enum", "DataConnectorDetailDataTransformationType"),
+            True,
+            ("enum", "DataConnectorDetailDataTransformationTypeType1"),
         ),
         ("client_function_name", "client_function_name", False, True, "str"),
         ("client_function_timeout_ms", "client_function_timeout_ms", False, True, "int"),
@@ -176,12 +178,12 @@ class DataConnectorDetail:
             http_method=_enum(_models.DataConnectorDetailHttpMethod, _d.pop("http_method", UNSET)),
             direct_fin_usage=_d.pop("direct_fin_usage", UNSET),
             audiences=_enum_list(_models.DataConnectorDetailAudiencesItem, _d.pop("audiences", UNSET)),
-            execution_type=_enum(_models.DataConnectorDetailExecutionType, _d.pop("execution_type", UNSET)),
+            execution_type=_enum(_models.DataConnectorDetailExecutionTypeType1, _d.pop("execution_type", UNSET)),
             configuration_response_type=_enum(
-                _models.DataConnectorDetailConfigurationResponseType, _d.pop("configuration_response_type", UNSET)
+                _models.DataConnectorDetailConfigurationResponseTypeType1, _d.pop("configuration_response_type", UNSET)
             ),
             data_transformation_type=_enum(
-                _models.DataConnectorDetailDataTransformationType, _d.pop("data_transformation_type", UNSET)
+                _models.DataConnectorDetailDataTransformationTypeType1, _d.pop("data_transformation_type", UNSET)
             ),
             client_function_name=_d.pop("client_function_name", UNSET),
             client_function_timeout_ms=_d.pop("client_function_timeout_ms", UNSET),

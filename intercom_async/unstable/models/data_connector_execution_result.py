@@ -17,9 +17,9 @@ from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
-    from .data_connector_execution_result_error_type import DataConnectorExecutionResultErrorType
+    from .data_connector_execution_result_error_type_type_1 import DataConnectorExecutionResultErrorTypeType1
     from .data_connector_execution_result_http_method import DataConnectorExecutionResultHttpMethod
-    from .data_connector_execution_result_source_type import DataConnectorExecutionResultSourceType
+    from .data_connector_execution_result_source_type_type_1 import DataConnectorExecutionResultSourceTypeType1
 
 
 @_define(repr=False)
@@ -52,10 +52,10 @@ class DataConnectorExecutionResult:
     success: bool | Unset = UNSET
     http_status: int | None | Unset = UNSET
     http_method: DataConnectorExecutionResultHttpMethod | str | Unset = UNSET
-    error_type: DataConnectorExecutionResultErrorType | str | Unset = UNSET
+    error_type: DataConnectorExecutionResultErrorTypeType1 | str | None | Unset = UNSET
     error_message: str | None | Unset = UNSET
     execution_time_ms: int | None | Unset = UNSET
-    source_type: DataConnectorExecutionResultSourceType | str | Unset = UNSET
+    source_type: DataConnectorExecutionResultSourceTypeType1 | str | None | Unset = UNSET
     source_id: str | None | Unset = UNSET
     conversation_id: str | None | Unset = UNSET
     created_at: str | Unset = UNSET
@@ -73,10 +73,10 @@ class DataConnectorExecutionResult:
         ("success", "success", False, False, "bool"),
         ("http_status", "http_status", False, True, "int"),
         ("http_method", "http_method", False, False, ("enum", "DataConnectorExecutionResultHttpMethod")),
-        ("error_type", "error_type", False, False, ("enum", "DataConnectorExecutionResultErrorType")),
+        ("error_type", "error_type", False, True, ("enum", "DataConnectorExecutionResultErrorTypeType1")),
         ("error_message", "error_message", False, True, "str"),
         ("execution_time_ms", "execution_time_ms", False, True, "int"),
-        ("source_type", "source_type", False, False, ("enum", "DataConnectorExecutionResultSourceType")),
+        ("source_type", "source_type", False, True, ("enum", "DataConnectorExecutionResultSourceTypeType1")),
         ("source_id", "source_id", False, True, "str"),
         ("conversation_id", "conversation_id", False, True, "str"),
         ("created_at", "created_at", False, False, "str"),
@@ -106,10 +106,10 @@ class DataConnectorExecutionResult:
             success=_d.pop("success", UNSET),
             http_status=_d.pop("http_status", UNSET),
             http_method=_enum(_models.DataConnectorExecutionResultHttpMethod, _d.pop("http_method", UNSET)),
-            error_type=_enum(_models.DataConnectorExecutionResultErrorType, _d.pop("error_type", UNSET)),
+            error_type=_enum(_models.DataConnectorExecutionResultErrorTypeType1, _d.pop("error_type", UNSET)),
             error_message=_d.pop("error_message", UNSET),
             execution_time_ms=_d.pop("execution_time_ms", UNSET),
-            source_type=_enum(_models.DataConnectorExecutionResultSourceType, _d.pop("source_type", UNSET)),
+            source_type=_enum(_models.DataConnectorExecutionResultSourceTypeType1, _d.pop("source_type", UNSET)),
             source_id=_d.pop("source_id", UNSET),
             conversation_id=_d.pop("conversation_id", UNSET),
             created_at=_d.pop("created_at", UNSET),

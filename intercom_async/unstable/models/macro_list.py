@@ -39,7 +39,7 @@ class MacroList:
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
-        ("data", "data", False, False, ("list", ("model", "Macro"))),
+        ("data", "data", False, False, ("list?", ("model", "Macro"))),
         ("pages", "pages", False, False, ("model", "MacroListPages")),
     )
     _ADDITIONAL: ClassVar[Any] = None

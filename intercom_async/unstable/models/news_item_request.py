@@ -56,7 +56,7 @@ class NewsItemRequest:
         ("state", "state", False, False, ("enum", "NewsItemRequestState")),
         ("deliver_silently", "deliver_silently", False, False, "bool"),
         ("labels", "labels", False, False, ("list", "str")),
-        ("reactions", "reactions", False, False, ("list", "str")),
+        ("reactions", "reactions", False, False, ("list?", "str")),
         ("newsfeed_assignments", "newsfeed_assignments", False, False, ("list", ("model", "NewsfeedAssignment"))),
     )
     _ADDITIONAL: ClassVar[Any] = None

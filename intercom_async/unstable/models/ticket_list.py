@@ -41,7 +41,7 @@ class TicketList:
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
-        ("tickets", "tickets", False, False, ("list", ("model", "Ticket"))),
+        ("tickets", "tickets", False, False, ("list?", ("model", "Ticket"))),
         ("total_count", "total_count", False, False, "int"),
         ("pages", "pages", False, True, ("model", "CursorPages")),
     )

@@ -222,7 +222,7 @@ class CallsResource(Resource):
         *,
         id: str,
         request_options: RequestOptions | None = None,
-    ) -> None:
+    ) -> str | None:
         """Get call recording by call id
 
         ``GET /calls/{id}/recording`` (operationId showCallRecording)

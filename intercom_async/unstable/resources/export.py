@@ -36,9 +36,8 @@ class ExportResource(Resource):
         *,
         job_identifier: str,
         app_id: str,
-        accept: str,
         request_options: RequestOptions | None = None,
-    ) -> None:
+    ) -> bytes:
         """Download completed export job data
 
         ``GET /download/reporting_data/{job_identifier}`` (operationId getDownloadReportingDataByJobIdentifier)
@@ -52,13 +51,11 @@ class ExportResource(Resource):
         Args:
             job_identifier: path parameter job_identifier
             app_id: query parameter app_id
-            accept: Always `application/octet-stream`.
         """
         return await self._call(
             _OPS["getDownloadReportingDataByJobIdentifier"],
             path={"job_identifier": job_identifier},
             query={"app_id": app_id},
-            headers={"Accept": accept},
             options=request_options,
         )
 

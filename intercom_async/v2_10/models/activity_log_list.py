@@ -40,7 +40,7 @@ class ActivityLogList:
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("pages", "pages", False, True, ("model", "CursorPages")),
-        ("activity_logs", "activity_logs", False, False, ("list", ("model", "ActivityLog"))),
+        ("activity_logs", "activity_logs", False, False, ("list?", ("model", "ActivityLog"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
 

@@ -36,7 +36,7 @@ class TicketTypeAttributeList:
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
-        ("ticket_type_attributes", "ticket_type_attributes", False, False, ("list", ("model", "TicketTypeAttribute"))),
+        ("ticket_type_attributes", "ticket_type_attributes", False, False, ("list?", ("model", "TicketTypeAttribute"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
 

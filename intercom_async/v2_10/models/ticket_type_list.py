@@ -36,7 +36,7 @@ class TicketTypeList:
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
-        ("ticket_types", "ticket_types", False, False, ("list", ("model", "TicketType"))),
+        ("ticket_types", "ticket_types", False, False, ("list?", ("model", "TicketType"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
 

@@ -28,7 +28,7 @@ _MODULES: dict[str, str] = {
     "AiAgent": "ai_agent",
     "AiAgentLastAnswerTypeType1": "ai_agent_last_answer_type_type_1",
     "AiAgentResolutionStateType1": "ai_agent_resolution_state_type_1",
-    "AiAgentSourceType": "ai_agent_source_type",
+    "AiAgentSourceTypeType1": "ai_agent_source_type_type_1",
     "App": "app",
     "ArticleContent": "article_content",
     "ArticleContentState": "article_content_state",
@@ -351,7 +351,7 @@ if TYPE_CHECKING:
     from .ai_agent import AiAgent
     from .ai_agent_last_answer_type_type_1 import AiAgentLastAnswerTypeType1
     from .ai_agent_resolution_state_type_1 import AiAgentResolutionStateType1
-    from .ai_agent_source_type import AiAgentSourceType
+    from .ai_agent_source_type_type_1 import AiAgentSourceTypeType1
     from .app import App
     from .article_content import ArticleContent
     from .article_content_state import ArticleContentState

@@ -19,7 +19,7 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 if TYPE_CHECKING:
     from .ai_agent_last_answer_type_type_1 import AiAgentLastAnswerTypeType1
     from .ai_agent_resolution_state_type_1 import AiAgentResolutionStateType1
-    from .ai_agent_source_type import AiAgentSourceType
+    from .ai_agent_source_type_type_1 import AiAgentSourceTypeType1
     from .content_sources_list import ContentSourcesList
 
 
@@ -40,7 +40,7 @@ class AiAgent:
         content_sources: Content Source List
     """
 
-    source_type: AiAgentSourceType | str | Unset = UNSET
+    source_type: AiAgentSourceTypeType1 | str | None | Unset = UNSET
     source_title: str | None | Unset = UNSET
     last_answer_type: AiAgentLastAnswerTypeType1 | str | None | Unset = UNSET
     resolution_state: AiAgentResolutionStateType1 | str | None | Unset = UNSET
@@ -51,7 +51,7 @@ class AiAgent:
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
-        ("source_type", "source_type", False, False, ("enum", "AiAgentSourceType")),
+        ("source_type", "source_type", False, True, ("enum", "AiAgentSourceTypeType1")),
         ("source_title", "source_title", False, True, "str"),
         ("last_answer_type", "last_answer_type", False, True, ("enum", "AiAgentLastAnswerTypeType1")),
         ("resolution_state", "resolution_state", False, True, ("enum", "AiAgentResolutionStateType1")),
@@ -74,7 +74,7 @@ class AiAgent:
             _validate(cls, src_dict)
         _d = dict(src_dict)
         _obj = cls(
-            source_type=_enum(_models.AiAgentSourceType, _d.pop("source_type", UNSET)),
+            source_type=_enum(_models.AiAgentSourceTypeType1, _d.pop("source_type", UNSET)),
             source_title=_d.pop("source_title", UNSET),
             last_answer_type=_enum(_models.AiAgentLastAnswerTypeType1, _d.pop("last_answer_type", UNSET)),
             resolution_state=_enum(_models.AiAgentResolutionStateType1, _d.pop("resolution_state", UNSET)),

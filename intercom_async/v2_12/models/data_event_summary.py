@@ -45,7 +45,7 @@ class DataEventSummary:
         ("email", "email", False, False, "str"),
         ("intercom_user_id", "intercom_user_id", False, False, "str"),
         ("user_id", "user_id", False, False, "str"),
-        ("events", "events", False, False, ("list", ("model", "DataEventSummaryItem"))),
+        ("events", "events", False, False, ("list?", ("model", "DataEventSummaryItem"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
 

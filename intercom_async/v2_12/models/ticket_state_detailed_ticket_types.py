@@ -36,7 +36,7 @@ class TicketStateDetailedTicketTypes:
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
-        ("data", "data", False, False, ("list", ("model", "TicketType"))),
+        ("data", "data", False, False, ("list?", ("model", "TicketType"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from enum import Enum
 
 
-class DataConnectorDetailDataTransformationType(str, Enum):
+class DataConnectorDetailConfigurationResponseTypeType1(str, Enum):
     """Known values. Values the spec does not list are kept as plain ``str`` when parsing."""
 
-    FULL_ACCESS = "full_access"
-    REDACTED_ACCESS = "redacted_access"
-    CODE_BLOCK_TRANSFORMATION = "code_block_transformation"
+    TEST_RESPONSE_TYPE = "test_response_type"
+    MOCK_RESPONSE_TYPE = "mock_response_type"
 
     def __str__(self) -> str:
         return str(self.value)

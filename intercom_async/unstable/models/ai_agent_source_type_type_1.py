@@ -6,11 +6,14 @@ from __future__ import annotations
 from enum import Enum
 
 
-class DataConnectorDetailExecutionType(str, Enum):
+class AiAgentSourceTypeType1(str, Enum):
     """Known values. Values the spec does not list are kept as plain ``str`` when parsing."""
 
-    SERVER_SIDE = "server_side"
-    CLIENT_SIDE = "client_side"
+    ESSENTIALS_PLAN_SETUP = "essentials_plan_setup"
+    PROFILE = "profile"
+    WORKFLOW = "workflow"
+    WORKFLOW_PREVIEW = "workflow_preview"
+    FIN_PREVIEW = "fin_preview"
 
     def __str__(self) -> str:
         return str(self.value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import Enum
 
 
-class AiAgentSourceType(str, Enum):
+class AiAgentSourceTypeType1(str, Enum):
     """Known values. Values the spec does not list are kept as plain ``str`` when parsing."""
 
     ESSENTIALS_PLAN_SETUP = "essentials_plan_setup"

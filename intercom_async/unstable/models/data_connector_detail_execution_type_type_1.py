@@ -6,11 +6,11 @@ from __future__ import annotations
 from enum import Enum
 
 
-class DataConnectorDetailConfigurationResponseType(str, Enum):
+class DataConnectorDetailExecutionTypeType1(str, Enum):
     """Known values. Values the spec does not list are kept as plain ``str`` when parsing."""
 
-    TEST_RESPONSE_TYPE = "test_response_type"
-    MOCK_RESPONSE_TYPE = "mock_response_type"
+    SERVER_SIDE = "server_side"
+    CLIENT_SIDE = "client_side"
 
     def __str__(self) -> str:
         return str(self.value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import Enum
 
 
-class DataConnectorExecutionResultSourceType(str, Enum):
+class DataConnectorExecutionResultSourceTypeType1(str, Enum):
     """Known values. Values the spec does not list are kept as plain ``str`` when parsing."""
 
     CUSTOM_BOT = "custom_bot"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import Enum
 
 
-class DataConnectorExecutionResultErrorType(str, Enum):
+class DataConnectorExecutionResultErrorTypeType1(str, Enum):
     """Known values. Values the spec does not list are kept as plain ``str`` when parsing."""
 
     REQUEST_CONFIGURATION_ERROR = "request_configuration_error"

@@ -6,14 +6,12 @@ from __future__ import annotations
 from enum import Enum
 
 
-class AiAgentSourceType(str, Enum):
+class DataConnectorDetailDataTransformationTypeType1(str, Enum):
     """Known values. Values the spec does not list are kept as plain ``str`` when parsing."""
 
-    ESSENTIALS_PLAN_SETUP = "essentials_plan_setup"
-    PROFILE = "profile"
-    WORKFLOW = "workflow"
-    WORKFLOW_PREVIEW = "workflow_preview"
-    FIN_PREVIEW = "fin_preview"
+    FULL_ACCESS = "full_access"
+    REDACTED_ACCESS = "redacted_access"
+    CODE_BLOCK_TRANSFORMATION = "code_block_transformation"
 
     def __str__(self) -> str:
         return str(self.value)
