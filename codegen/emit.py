@@ -116,7 +116,8 @@ def is_plain(prop: Any) -> bool:
     """True when the JSON value is used as is (no model, enum or list of them inside)."""
     alts, _ = variants(prop)
     return all(
-        not isinstance(a, (ModelProperty, EnumProperty)) and (not isinstance(a, ListProperty) or is_plain(a.inner_property))
+        not isinstance(a, (ModelProperty, EnumProperty))
+        and (not isinstance(a, ListProperty) or is_plain(a.inner_property))
         for a in alts
     )
 
@@ -141,7 +142,11 @@ def decode(prop: Any, src: str) -> str:
             return f"_list({src}, lambda _v: {decode(alt.inner_property, '_v')})"
     models = [a for a in alts if isinstance(a, ModelProperty)]
     item_models = [
-        i for a in alts if isinstance(a, ListProperty) for i in variants(a.inner_property)[0] if isinstance(i, ModelProperty)
+        i
+        for a in alts
+        if isinstance(a, ListProperty)
+        for i in variants(a.inner_property)[0]
+        if isinstance(i, ModelProperty)
     ]
     enums = [a for a in alts if isinstance(a, EnumProperty)]
     model_tuple = "(" + "".join(f"{MODELS}.{class_name(m)}, " for m in models) + ")"
@@ -197,6 +202,7 @@ def field_rows(model: ModelProperty) -> list[dict[str, Any]]:
                 "annotation": annotation(prop),
                 "decode": decode(prop, f"_d.pop({py_str(prop.name)}, UNSET)"),
                 "plain": is_plain(prop),
+                "scalar": set(annotation(prop).split(" | ")) <= {"str", "int", "float", "bool", "None"},
                 "descriptor": descriptor(prop),
                 "doc": str(raw(prop.description) or "").strip(),
             }
@@ -263,10 +269,16 @@ def endpoint_info(endpoint: Any, operation_id: str, tag: str, resource: str) -> 
     refs: dict[str, str] = {}
     for response in endpoint.responses:
         code_range = response.status_code.range
-        pattern = "default" if code_range is None else (str(code_range[0]) if code_range[0] == code_range[1] else f"{code_range[0] // 100}XX")
+        pattern = (
+            "default"
+            if code_range is None
+            else (str(code_range[0]) if code_range[0] == code_range[1] else f"{code_range[0] // 100}XX")
+        )
         kind = _response_kind(response.source)
         prop = response.prop
-        schemaless_json = kind == "none" and any("json" in str(raw(ct)) for ct in (getattr(response.data, "content", None) or {}))
+        schemaless_json = kind == "none" and any(
+            "json" in str(raw(ct)) for ct in (getattr(response.data, "content", None) or {})
+        )
         if schemaless_json:
             # JSON documented by examples only (e.g. 2.10 createPhoneSwitch 400): decoded, kept as is
             kind, ann, dec, desc = "json", "Any", "_v", "'any'"

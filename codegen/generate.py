@@ -39,7 +39,7 @@ class GenerationError(RuntimeError):
 def load_spec(path: Path) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open("rb") as f:
-        return yaml.load(f, Loader=loader)  # noqa: S506 - safe loader
+        return yaml.load(f, Loader=loader)
 
 
 def normalised_spec(pin: Pin, *, verbose: bool = False, quiet: bool = False) -> dict[str, Any]:
@@ -69,7 +69,9 @@ def parse(pin: Pin, spec: dict[str, Any]) -> tuple[GeneratorData, Config]:
         problems.extend(collection.parse_errors)
     if problems:
         lines = [f"  {p.level.value}: {p.header} {p.detail or ''}".rstrip() for p in problems]
-        raise GenerationError(f"[{pin.name}] {len(problems)} generator warning(s) (fail-on-warning):\n" + "\n".join(lines))
+        raise GenerationError(
+            f"[{pin.name}] {len(problems)} generator warning(s) (fail-on-warning):\n" + "\n".join(lines)
+        )
     return data, config
 
 
@@ -187,7 +189,9 @@ def build_versions_module(pins: list[Pin], default: str, out: Path) -> None:
     """Render ``_versions.py`` (``VERSIONS`` and the version-dispatching ``Intercom``) to ``out``."""
     from jinja2 import Environment, FileSystemLoader
 
-    env = Environment(loader=FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+    )
     env.filters["repr"] = repr
     out.write_text(env.get_template("versions.py.jinja").render(pins=pins, default=default), encoding="utf-8")
     _ruff("format", "--quiet", "--config", str(ROOT / "pyproject.toml"), str(out))

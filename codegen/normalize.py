@@ -119,7 +119,10 @@ def path_parameter_declared_in_query(spec: dict, report: Report) -> None:
         names = set(re.findall(r"{([^}]+)}", path))
         for param in op.get("parameters", []):
             if param.get("name") in names and param.get("in") != "path":
-                report("path_parameter_declared_in_query", f"{method.upper()} {path}: {param['name']} was in {param.get('in')}")
+                report(
+                    "path_parameter_declared_in_query",
+                    f"{method.upper()} {path}: {param['name']} was in {param.get('in')}",
+                )
                 param["in"] = "path"
                 param["required"] = True
 
@@ -202,12 +205,21 @@ def nullable_component_schemas(spec: dict, report: Report) -> None:
     refs = {f"#/components/schemas/{n}" for n in nullable}
     moved = 0
     for path, node in list(_walk(spec)):
-        if node.get("$ref") in refs and path and path[-1] != "schema" and len(path) >= 2 and path[-2] not in ("oneOf", "anyOf", "allOf"):
+        if (
+            node.get("$ref") in refs
+            and path
+            and path[-1] != "schema"
+            and len(path) >= 2
+            and path[-2] not in ("oneOf", "anyOf", "allOf")
+        ):
             node["allOf"] = [{"$ref": node.pop("$ref")}]
             node["nullable"] = True
             moved += 1
     if nullable:
-        report("nullable_component_schemas", f"{len(nullable)} components, {moved} references: {', '.join(sorted(nullable))}")
+        report(
+            "nullable_component_schemas",
+            f"{len(nullable)} components, {moved} references: {', '.join(sorted(nullable))}",
+        )
 
 
 def array_without_items(spec: dict, report: Report) -> None:
@@ -266,7 +278,7 @@ def hoist_inline_objects_in_compositions(spec: dict, report: Report) -> None:
             for key, value in list(node.items()):
                 if key == "properties" and isinstance(value, dict):
                     for prop, sub in value.items():
-                        hoist(sub, f"{name}_{prop}", lambda new, p=prop: value.__setitem__(p, new))
+                        hoist(sub, f"{name}_{prop}", lambda new, p=prop, props=value: props.__setitem__(p, new))
                 elif key == "items" and isinstance(value, dict):
                     hoist(value, f"{name}_item", lambda new: node.__setitem__("items", new))
                 elif key in ("oneOf", "anyOf", "allOf") and isinstance(value, list):
@@ -380,9 +392,14 @@ def drop_schema_titles(spec: dict, report: Report) -> None:
     description when the schema has none, so the docs keep it.
     """
     count = 0
-    for path, node in _schemas(spec):
+    for _path, node in _schemas(spec):
         title = node.get("title")
-        if isinstance(title, str) and ("type" in node or "properties" in node or "$ref" in node or any(k in node for k in ("oneOf", "anyOf", "allOf"))):
+        if isinstance(title, str) and (
+            "type" in node
+            or "properties" in node
+            or "$ref" in node
+            or any(k in node for k in ("oneOf", "anyOf", "allOf"))
+        ):
             del node["title"]
             if not node.get("description") and "$ref" not in node:
                 node["description"] = title

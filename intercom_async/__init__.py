@@ -4,8 +4,8 @@
         me = await client.admins.identify_admin()
 
 Public surface: ``Intercom`` (picks the generated client of the requested version), ``VERSIONS``, the
-errors, ``APIResponse``, ``RequestOptions``, ``UNSET``. Version packages (``v2_10``, ``v2_12``,
-``unstable``) and the client are imported on first use, so ``import intercom_async`` stays cheap.
+errors, ``APIResponse``, ``RequestOptions``, ``AsyncPager``, ``UNSET``. Version packages (``v2_10``,
+``v2_12``, ``unstable``) are imported on first use, and their models one by one as responses need them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# The hand-written core (and aiohttp with it) is imported here, at application start-up, so that the first
+# request of a web app does not pay ~200 ms of imports; only the generated version packages are lazy.
 from ._codec import UNSET, StrictValidationError, Unset
 from ._errors import (
     APIConnectionError,
@@ -30,6 +32,12 @@ from ._errors import (
     ServerError,
     UnprocessableEntityError,
 )
+from ._pagination import AsyncPager, Page, PaginationError
+from ._ratelimit import InProcessRateLimiter, LimiterStats, RateLimiter
+from ._resource import RequestOptions
+from ._response import APIResponse
+from ._transport import RetryPolicy
+from ._versions import DEFAULT_VERSION, VERSIONS, Intercom
 
 __version__ = "0.1.0"
 
@@ -46,6 +54,9 @@ __all__ = [
     "AsyncPager",
     "Page",
     "PaginationError",
+    "RateLimiter",
+    "InProcessRateLimiter",
+    "LimiterStats",
     "UNSET",
     "Unset",
     "IntercomError",
@@ -65,35 +76,17 @@ __all__ = [
     "ErrorDetail",
 ]
 
-_LAZY = {
-    "Intercom": "._versions",
-    "VERSIONS": "._versions",
-    "DEFAULT_VERSION": "._versions",
-    "APIResponse": "._response",
-    "RequestOptions": "._resource",
-    "RetryPolicy": "._transport",
-    "AsyncPager": "._pagination",
-    "Page": "._pagination",
-    "PaginationError": "._pagination",
-}
 _VERSION_MODULES = {"v2_10", "v2_12", "unstable"}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    elif name in _VERSION_MODULES:
+    """Version packages load on first use: ``intercom_async.v2_12`` costs nothing until touched."""
+    if name in _VERSION_MODULES:
         value = importlib.import_module(f".{name}", __name__)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if TYPE_CHECKING:
     from . import unstable, v2_10, v2_12
-    from ._pagination import AsyncPager, Page, PaginationError
-    from ._resource import RequestOptions
-    from ._response import APIResponse
-    from ._transport import RetryPolicy
-    from ._versions import DEFAULT_VERSION, VERSIONS, Intercom

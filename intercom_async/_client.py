@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import importlib
 import json
+import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Union
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Union
 import aiohttp
 
 from ._codec import UNSET, dump
-from ._errors import InvalidResponseError, error_for
+from ._errors import APIError, InvalidResponseError, error_for, redact
 from ._resource import RequestOptions
 from ._response import APIResponse
 from ._transport import RetryPolicy, Transport
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from ._operation import Operation
+    from ._ratelimit import RateLimiter
 
 REGIONS: dict[str, str] = {
     "us": "https://api.intercom.io",
@@ -63,19 +65,12 @@ def load_client_class(versions: Mapping[str, VersionInfo], version: str) -> type
     if info is None:
         raise ValueError(f"unknown Intercom API version {version!r}; this SDK has {list(versions)}")
     return importlib.import_module(info.module + ".client").Intercom
+
+
 _PROTECTED_HEADERS = frozenset({"authorization", "intercom-version"})
 
 
-class _ClientMeta(type):
-    """Makes ``isinstance(c, intercom_async.Intercom)`` true for every versioned client."""
-
-    def __instancecheck__(cls, instance: Any) -> bool:
-        if cls.__dict__.get("_DISPATCHER", False):
-            return isinstance(instance, BaseClient)
-        return super().__instancecheck__(instance)
-
-
-class BaseClient(metaclass=_ClientMeta):
+class BaseClient:
     """Shared core of the versioned clients. Construct through ``intercom_async.Intercom(...)``.
 
     Args:
@@ -84,8 +79,16 @@ class BaseClient(metaclass=_ClientMeta):
         version: API version; must match the class (``intercom_async.Intercom`` picks the class from it).
         region: ``"us"`` (default), ``"eu"`` or ``"au"``.
         base_url: overrides ``region`` (tests, proxies), e.g. ``"http://127.0.0.1:4010"``.
-        timeout: total seconds per attempt (default 30); ``connect_timeout`` for the connection (default 10).
+        timeout: total seconds per attempt (default 30); ``connect_timeout`` for establishing the connection
+            (default 10). Either can be overridden per call (``request_options={"timeout": ..., "connect_timeout":
+            ...}``); expiry raises ``APITimeoutError``.
         max_retries: retries after a retryable failure (default 2; see ``intercom_async._transport``).
+        retry_policy: a ``RetryPolicy`` (backoff, caps); when given it replaces ``max_retries``.
+        rate_limiter: a ``RateLimiter`` (e.g. ``InProcessRateLimiter``) every attempt waits on; share one
+            instance between all the clients of one Intercom app. Default: none.
+        max_concurrency: at most this many requests of this client in flight at once. Default: no cap
+            (aiohttp's pool allows 100 connections).
+        logger: where the per-attempt DEBUG lines go (default ``logging.getLogger("intercom_async")``).
         session: an ``aiohttp.ClientSession`` to use (proxies, custom connectors); it is never closed here.
         strict: validate every response against the spec and raise ``StrictValidationError`` on drift.
     """
@@ -107,6 +110,9 @@ class BaseClient(metaclass=_ClientMeta):
         strict: bool = False,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        rate_limiter: RateLimiter | None = None,
+        max_concurrency: int | None = None,
+        logger: logging.Logger | None = None,
     ) -> None:
         if version is not None and version != self.VERSION:
             raise ValueError(
@@ -133,7 +139,15 @@ class BaseClient(metaclass=_ClientMeta):
         self.base_url = base_url.rstrip("/")
         self.strict = strict
         self._policy = retry_policy or RetryPolicy(max_retries)
-        self._transport = Transport(session=session, timeout=timeout, connect_timeout=connect_timeout)
+        self._transport = Transport(
+            session=session,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            rate_limiter=rate_limiter,
+            max_concurrency=max_concurrency,
+            logger=logger,
+        )
+        self._last_token: str | None = None  # only to scrub it from error texts; never shown
         self._static_headers = {
             "Intercom-Version": self.VERSION,
             "Accept": "application/json",
@@ -172,6 +186,7 @@ class BaseClient(metaclass=_ClientMeta):
                 token = await token  # type: ignore[misc]
             if not isinstance(token, str) or not token:
                 raise TypeError("the token callable must return a non-empty str")
+            self._last_token = token
         return {**self._static_headers, "Authorization": f"Bearer {token}"}
 
     async def _request(
@@ -191,6 +206,8 @@ class BaseClient(metaclass=_ClientMeta):
         params = encode_query(query, options.get("extra_query"))
         data = None
         extra_headers: dict[str, str] = {}
+        if op.accept != "application/json":
+            extra_headers["Accept"] = op.accept  # e.g. text/plain for GET /calls/{id}/transcript
         extra_body = options.get("extra_body")
         if body is not UNSET or extra_body:
             payload = dump(body) if body is not UNSET else {}
@@ -215,14 +232,7 @@ class BaseClient(metaclass=_ClientMeta):
 
         policy = self._policy
         if "max_retries" in options:
-            policy = RetryPolicy(
-                options["max_retries"],
-                backoff_base=policy.backoff_base,
-                backoff_cap=policy.backoff_cap,
-                max_retry_wait=policy.max_retry_wait,
-                clock=policy.clock,
-                rng=policy.rng,
-            )
+            policy = policy.with_max_retries(options["max_retries"])
         result = await self._transport.send(
             op.method,
             url or self.base_url + request_path,
@@ -231,6 +241,7 @@ class BaseClient(metaclass=_ClientMeta):
             data=data,
             policy=policy,
             timeout=options.get("timeout"),
+            connect_timeout=options.get("connect_timeout"),
             log_path=request_path,
         )
         response: APIResponse[Any] = APIResponse(
@@ -247,13 +258,21 @@ class BaseClient(metaclass=_ClientMeta):
             strict=self.strict,
         )
         if not 200 <= result.status < 300 and not _documented_redirect(op, result.status):
-            raise error_for(response)
+            raise self._scrubbed(error_for(response))
         try:
             _ = response.parsed  # parse now so a bad body fails the call, not a later attribute access
         except InvalidResponseError as exc:
             exc.response = response
+            self._scrubbed(exc)
             raise
         return response
+
+    def _scrubbed(self, exc: APIError | InvalidResponseError) -> APIError | InvalidResponseError:
+        """``exc`` with the token (and anything shaped like credentials) removed from its text: a proxy's error
+        page or a debugging server may echo the request's ``Authorization`` header into the body we quote."""
+        secrets = [t for t in (self._token, self._last_token) if isinstance(t, str)]
+        exc.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in exc.args)
+        return exc
 
 
 def _documented_redirect(op: Operation, status: int) -> bool:
@@ -275,7 +294,9 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-def encode_query(query: Mapping[str, Any] | None, extra: Mapping[str, Any] | None = None) -> list[tuple[str, str]] | None:
+def encode_query(
+    query: Mapping[str, Any] | None, extra: Mapping[str, Any] | None = None
+) -> list[tuple[str, str]] | None:
     """Query pairs: unset/None dropped, booleans as ``true``/``false``, lists repeated, objects exploded
     into their keys (OpenAPI ``style: form, explode: true``, e.g. ``GET /events``' ``filter``)."""
     merged = {**(query or {}), **(extra or {})}

@@ -157,32 +157,24 @@ def pick(classes: tuple, value: dict) -> Any:
 
 
 def dump(value: Any) -> Any:
-    """JSON-ready form of a field value: models via ``to_dict()``, enums by value, containers deeply."""
+    """JSON-ready form of a value: models via ``to_dict()``, enums by value, containers deeply."""
     kind = type(value)
     if kind is str or kind is int or kind is float or kind is bool or value is None:
         return value
-    to_dict = getattr(value, "to_dict", None)
+    if kind is list:
+        return [dump(v) for v in value]
+    if kind is dict:
+        return {k: dump(v) for k, v in value.items()}
+    to_dict = getattr(kind, "to_dict", None)
     if to_dict is not None:
-        return to_dict()
+        return to_dict(value)
     if isinstance(value, enum.Enum):
         return value.value
-    if kind is list or kind is tuple:
+    if kind is tuple:
         return [dump(v) for v in value]
     if isinstance(value, Mapping):
         return {k: dump(v) for k, v in value.items()}
     return value
-
-
-def to_dict(model: Any) -> dict[str, Any]:
-    """Shared ``to_dict`` for generated models: declared fields that are set, then the unknown ones."""
-    out: dict[str, Any] = {}
-    for json_name, attr, _required, _nullable, _desc in model._FIELDS:
-        value = getattr(model, attr)
-        if value is not UNSET:
-            out[json_name] = dump(value)
-    for key, value in model.additional_properties.items():
-        out[key] = dump(value)
-    return out
 
 
 def model_repr(model: Any) -> str:
@@ -198,7 +190,9 @@ def model_repr(model: Any) -> str:
 
 
 def not_an_object(cls: Any, value: Any) -> TypeError:
-    return TypeError(f"{cls.__name__}.from_dict() expects a JSON object (a dict), got {_type_name(value)}: {value!r:.80}")
+    return TypeError(
+        f"{cls.__name__}.from_dict() expects a JSON object (a dict), got {_type_name(value)}: {value!r:.80}"
+    )
 
 
 # ------------------------------------------------------------------ strict validation

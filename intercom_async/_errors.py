@@ -18,12 +18,16 @@ Hierarchy::
     └── StrictValidationError         strict mode: the response differs from the spec (``intercom_async._codec``)
 
 Messages are built from the status, Intercom's error codes/messages and the request id only: never from
-request headers, so a token cannot leak into an exception's text or repr.
+request headers, so a token cannot leak into an exception's text or repr. A body snippet quoted in a
+message (an HTML page from a proxy, say) goes through ``redact`` first, in case it echoes the request's
+``Authorization`` header.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,6 +36,25 @@ if TYPE_CHECKING:
 
 class IntercomError(Exception):
     """Base class of every error raised by intercom_async."""
+
+
+_CREDENTIAL_PATTERNS = (
+    # "Bearer <token>" / "Basic <creds>" anywhere (echoed headers, debug pages), "access_token=<token>"
+    re.compile(r"(?i)\b(bearer\s+|basic\s+|access_token=|token=)[A-Za-z0-9._~+/=:-]{4,}"),
+    # "Authorization: <anything up to the end of the line or a quote>"
+    re.compile(r"""(?i)(authorization["']?\s*[:=]\s*["']?)([^"'\r\n<,}]+)"""),
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with credentials replaced by ``[REDACTED]``: the given secrets verbatim, and anything that
+    looks like an ``Authorization`` header or a bearer token."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[REDACTED]")
+    for pattern in _CREDENTIAL_PATTERNS:
+        text = pattern.sub(r"\1[REDACTED]", text)
+    return text
 
 
 class ErrorDetail:
@@ -100,13 +123,18 @@ class APIError(IntercomError):
         """The first error code (e.g. ``"not_found"``), if Intercom sent one."""
         return self.errors[0].code if self.errors else None
 
+    @property
+    def retries(self) -> int:
+        """How many retries were made before this answer."""
+        return self.response.retries
+
     def _message(self) -> str:
         parts = [f"{self.status_code} {self.response.reason or ''}".rstrip()]
         parts.append(f"{self.response.method} {self.response.path}")
         if self.errors:
             parts.append("; ".join(f"{e.code}: {e.message}" if e.code else str(e.message) for e in self.errors))
         elif self.body is None and self.response.content:
-            snippet = self.response.content[:120].decode("utf-8", "replace").strip()
+            snippet = redact(self.response.content[:120].decode("utf-8", "replace").strip())
             parts.append(f"non-JSON body: {snippet!r}")
         if self.request_id:
             parts.append(f"request_id={self.request_id}")
@@ -156,6 +184,24 @@ class RateLimitError(APIError):
         except ValueError:
             return None
 
+    @property
+    def limit(self) -> int | None:
+        """``X-RateLimit-Limit``: requests allowed per window."""
+        return _int_header(self.response.headers, "X-RateLimit-Limit")
+
+    @property
+    def remaining(self) -> int | None:
+        """``X-RateLimit-Remaining`` (0 on a 429)."""
+        return _int_header(self.response.headers, "X-RateLimit-Remaining")
+
+
+def _int_header(headers: Any, name: str) -> int | None:
+    value = headers.get(name)
+    try:
+        return int(float(value)) if value is not None else None
+    except ValueError:
+        return None
+
 
 class ServerError(APIError):
     """5xx"""
@@ -170,7 +216,11 @@ class InvalidResponseError(IntercomError):
 
 
 class APIConnectionError(IntercomError):
-    """The request got no HTTP answer: connection refused or reset, or closed mid-body."""
+    """The request got no HTTP answer: connection refused or reset, or closed mid-body.
+
+    ``retries`` is how many retries were made before giving up."""
+
+    retries: int = 0
 
 
 class APITimeoutError(APIConnectionError):

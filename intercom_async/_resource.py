@@ -24,6 +24,7 @@ class RequestOptions(TypedDict, total=False):
     """Per-call overrides, passed as ``request_options={...}`` to any operation.
 
     timeout:       total seconds for the call (each attempt), overriding the client's
+    connect_timeout: seconds to open a connection, overriding the client's
     max_retries:   retries for this call, overriding the client's (0 disables)
     extra_query:   query parameters added to (or overriding) the declared ones, e.g. undeclared paging params
     extra_headers: headers added to the request (``Authorization`` and ``Intercom-Version`` cannot be changed)
@@ -31,6 +32,7 @@ class RequestOptions(TypedDict, total=False):
     """
 
     timeout: float
+    connect_timeout: float
     max_retries: int
     extra_query: Mapping[str, Any]
     extra_headers: Mapping[str, str]

@@ -1,46 +1,79 @@
-"""HTTP transport: one aiohttp session per client, retries with backoff, timeouts, typed failures.
+"""HTTP transport: one aiohttp session per client, retries with backoff, timeouts, limits, typed failures.
 
 ``Transport.send`` performs one logical request, retrying where it is safe:
 
-* retried: 408, 429, 5xx, connection failures and timeouts, up to ``max_retries`` times (default 2);
+* retried: 408, 429, 5xx, connection failures (refused, reset, closed mid-body) and timeouts, up to
+  ``max_retries`` times (default 2, so at most 3 attempts);
+* never retried: any other 4xx, a certificate failure, an invalid URL;
 * a POST/PUT/PATCH is retried only when the request cannot have been acted on: the connection was never
-  established, or the server answered 429 or 503;
-* the wait before retry ``n`` (0-based) is full jitter, ``uniform(0, min(cap, base * 2**n))``, unless the
-  server said when to come back (``Retry-After`` seconds, or ``X-RateLimit-Reset`` Unix seconds on a 429),
-  which is honoured up to ``max_retry_wait``;
-* the body is always read completely inside ``async with``, so an exception or a cancellation releases
-  (or closes) the connection rather than leaving a half-read one in the pool.
+  established (refused, DNS, connect timeout), or the server answered 429 or 503;
+* the wait before retry ``n`` (0-based) is full jitter, ``uniform(0, min(backoff_cap, backoff_base * 2**n))``,
+  unless the server said when to come back (``Retry-After`` seconds or HTTP date, or ``X-RateLimit-Reset``
+  Unix seconds on a 429): then that, plus up to 10% jitter so a fleet of workers does not return at once,
+  capped at ``max_retry_wait``;
+* aiohttp's own silent one-shot retry of idempotent requests on a dropped keep-alive connection is turned off
+  on the sessions created here, so ``max_retries`` is the exact number of extra requests the server can see.
 
-The session is created lazily inside the running event loop and closed once by ``aclose()``; a session
-passed in by the user is used as is and never closed here.
+Every attempt goes, in order, through the client's concurrency cap (``max_concurrency``), the optional
+``RateLimiter`` (``intercom_async._ratelimit``), then the token callable, then aiohttp. The body is always
+read completely inside ``async with``: an exception or a cancellation releases or closes the connection, so
+a half-read connection never goes back to the pool. Waits (retry backoff, limiter) are plain awaits in the
+caller's task: cancelling the call cancels them, and nothing keeps running in the background.
+
+The session is created lazily inside the running event loop, reused for every call and closed once by
+``aclose()``; a session passed in by the user is used as is and never closed here. Each attempt logs one
+DEBUG line on ``logging.getLogger("intercom_async")`` (method, path, status or error, elapsed, retry number,
+``X-RateLimit-Remaining``); headers, and so the token, are never logged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
+import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from ._errors import APIConnectionError, APITimeoutError
 
-logger = logging.getLogger("intercom_async")
+if TYPE_CHECKING:
+    from ._ratelimit import RateLimiter
+
+logger = _DEFAULT_LOGGER = logging.getLogger("intercom_async")
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 SAFE_TO_REPEAT_STATUSES = frozenset({429, 503})  # the request was not processed: retry even a POST
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
+# Failures after which the request provably never left: safe to repeat whatever the method.
+_NOT_SENT_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientConnectorError,)
+if hasattr(aiohttp, "ConnectionTimeoutError"):  # aiohttp >= 3.10: timeout while connecting / waiting for the pool
+    _NOT_SENT_ERRORS += (aiohttp.ConnectionTimeoutError,)
+# Failures that no retry can fix.
+_PERMANENT_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientConnectorCertificateError, aiohttp.InvalidURL)
+# Everything an attempt can fail with that becomes an ``APIConnectionError``/``APITimeoutError``.
+_CAUGHT_ERRORS: tuple[type[Exception], ...] = (asyncio.TimeoutError, aiohttp.ClientError, OSError)
+# Connection-level failures worth another attempt (for an idempotent request).
+_TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    aiohttp.ClientConnectionError,
+    aiohttp.ClientPayloadError,
+    OSError,
+)
+
 
 class RawResult:
     """What one exchange returned: everything needed to build an ``APIResponse``."""
 
-    __slots__ = ("status", "reason", "headers", "body", "url", "elapsed", "retries")
+    __slots__ = ("body", "elapsed", "headers", "reason", "retries", "status", "url")
 
-    def __init__(self, status: int, reason: str | None, headers: Any, body: bytes, url: str, elapsed: float, retries: int):
+    def __init__(
+        self, status: int, reason: str | None, headers: Any, body: bytes, url: str, elapsed: float, retries: int
+    ):
         self.status = status
         self.reason = reason
         self.headers = headers
@@ -51,7 +84,15 @@ class RawResult:
 
 
 class RetryPolicy:
-    """When and how long to wait before trying again."""
+    """When and how long to wait before trying again.
+
+    Args:
+        max_retries: retries after the first attempt (default 2; 0 disables).
+        backoff_base / backoff_cap: full-jitter exponential backoff, ``uniform(0, min(cap, base * 2**n))``.
+        max_retry_wait: cap on any single wait, including server hints (``Retry-After``, ``X-RateLimit-Reset``).
+        clock: Unix seconds (to turn ``X-RateLimit-Reset`` into a delay); rng: ``uniform(a, b)``;
+        sleep: the async sleep used between attempts. All three are injectable for tests.
+    """
 
     def __init__(
         self,
@@ -62,15 +103,29 @@ class RetryPolicy:
         max_retry_wait: float = 60.0,
         clock: Callable[[], float] = time.time,
         rng: Callable[[float, float], float] = random.uniform,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
     ) -> None:
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+        _check_retries(max_retries)
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_retry_wait = max_retry_wait
         self.clock = clock
         self.rng = rng
+        self.sleep = sleep
+
+    def __repr__(self) -> str:
+        return (
+            f"RetryPolicy(max_retries={self.max_retries}, backoff_base={self.backoff_base}, "
+            f"backoff_cap={self.backoff_cap}, max_retry_wait={self.max_retry_wait})"
+        )
+
+    def with_max_retries(self, max_retries: int) -> RetryPolicy:
+        """A copy of this policy (subclass and injected clock/rng/sleep kept) with another retry count."""
+        _check_retries(max_retries)
+        clone = copy.copy(self)
+        clone.max_retries = max_retries
+        return clone
 
     def should_retry_status(self, method: str, status: int) -> bool:
         if status not in RETRY_STATUSES and status < 500:
@@ -78,17 +133,21 @@ class RetryPolicy:
         return method in IDEMPOTENT_METHODS or status in SAFE_TO_REPEAT_STATUSES
 
     def should_retry_error(self, method: str, exc: BaseException) -> bool:
-        if method in IDEMPOTENT_METHODS:
+        if isinstance(exc, _PERMANENT_ERRORS):
+            return False
+        if isinstance(exc, _NOT_SENT_ERRORS):
             return True
-        # Non-idempotent: only when the request provably never reached the server.
-        return isinstance(exc, aiohttp.ClientConnectorError)
+        if method in IDEMPOTENT_METHODS:
+            return isinstance(exc, (*_TRANSIENT_ERRORS, asyncio.TimeoutError))
+        return False  # the request may have been processed: repeating a POST/PUT could duplicate it
 
     def wait(self, attempt: int, headers: Mapping[str, str] | None = None, status: int | None = None) -> float:
         """Seconds to sleep before retry number ``attempt`` (0-based)."""
         hinted = self._server_hint(headers, status) if headers is not None else None
-        if hinted is not None:
-            return min(max(hinted, 0.0), self.max_retry_wait)
-        return self.rng(0.0, min(self.backoff_cap, self.backoff_base * (2**attempt)))
+        if hinted is not None and hinted > 0:
+            return min(hinted + self.rng(0.0, 0.1 * hinted), self.max_retry_wait)
+        # No hint, or one already in the past (clock skew): back off rather than hammer the server.
+        return min(self.rng(0.0, min(self.backoff_cap, self.backoff_base * (2**attempt))), self.max_retry_wait)
 
     def _server_hint(self, headers: Mapping[str, str], status: int | None) -> float | None:
         retry_after = headers.get("Retry-After")
@@ -96,7 +155,12 @@ class RetryPolicy:
             try:
                 return float(retry_after)
             except ValueError:
-                pass
+                try:
+                    when = email.utils.parsedate_to_datetime(retry_after)
+                except (TypeError, ValueError):
+                    when = None
+                if when is not None and when.tzinfo is not None:
+                    return when.timestamp() - self.clock()
         if status == 429:
             reset = headers.get("X-RateLimit-Reset")
             if reset is not None:
@@ -107,8 +171,13 @@ class RetryPolicy:
         return None
 
 
+def _check_retries(max_retries: int) -> None:
+    if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+        raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+
+
 class Transport:
-    """Owns (or borrows) the aiohttp session and performs requests with retries."""
+    """Owns (or borrows) the aiohttp session and performs requests with limits and retries."""
 
     def __init__(
         self,
@@ -118,39 +187,85 @@ class Transport:
         connect_timeout: float | None = 10.0,
         connector_limit: int = 100,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        rate_limiter: RateLimiter | None = None,
+        max_concurrency: int | None = None,
+        logger: logging.Logger | None = None,
     ) -> None:
+        if max_concurrency is not None and max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be >= 1 (or None), got {max_concurrency}")
         self._session = session
         self._owns_session = session is None
         self._timeout = timeout
         self._connect_timeout = connect_timeout
-        self._connector_limit = connector_limit
+        # Sent with every request on a borrowed session, whose own defaults (aiohttp: 5 minutes) would
+        # otherwise silently replace the client's ``timeout``/``connect_timeout``.
+        self._default_timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
+        self._connector_limit = max(connector_limit, max_concurrency or 0)
         self._sleep = sleep
+        self._limiter = rate_limiter
+        self._semaphore = asyncio.Semaphore(max_concurrency) if max_concurrency is not None else None
+        self._logger = logger if logger is not None else _DEFAULT_LOGGER
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._close_task: asyncio.Future[None] | None = None
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("open" if self._session is not None else "idle")
+        return f"<Transport {state} timeout={self._timeout} limiter={self._limiter!r}>"
 
     @property
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def rate_limiter(self) -> RateLimiter | None:
+        return self._limiter
+
     def session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise RuntimeError("this Intercom client is closed; create a new one")
-        if self._session is None:
+        session = self._session
+        if session is None:
             # Created on first use, inside the running loop (aiohttp binds a session to its loop).
-            self._session = aiohttp.ClientSession(
+            self._loop = asyncio.get_running_loop()
+            session = self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connector_limit),
-                timeout=aiohttp.ClientTimeout(total=self._timeout, connect=self._connect_timeout),
+                timeout=self._default_timeout,
                 auto_decompress=True,
             )
-        return self._session
+            if "_retry_connection" in getattr(aiohttp.ClientSession, "ATTRS", ()):
+                # aiohttp >= 3.10 silently resends an idempotent request once when a kept-alive connection
+                # drops; our RetryPolicy owns retries (and counts them), so that hidden attempt is disabled.
+                session._retry_connection = False
+        elif self._loop is not None and self._loop is not asyncio.get_running_loop():
+            raise RuntimeError(
+                "this Intercom client was first used in another event loop; create one client per loop "
+                "(e.g. in your app's startup hook) and close it in that loop"
+            )
+        return session
 
     async def aclose(self) -> None:
-        """Close the owned session once; later calls are no-ops. A borrowed session is left open."""
-        if self._closed:
-            return
-        self._closed = True
-        session, self._session = self._session, None
-        if session is not None and self._owns_session and not session.closed:
-            await session.close()
+        """Close the owned session exactly once; concurrent and later calls wait for / skip it.
+
+        A borrowed session is left open. The close runs shielded, so cancelling ``aclose()`` (a shutdown
+        timeout, say) does not leave the connector half closed.
+        """
+        if not self._closed:
+            self._closed = True
+            session, self._session = self._session, None
+            if session is not None and self._owns_session and not session.closed:
+                self._close_task = asyncio.ensure_future(session.close())
+        if self._close_task is not None:
+            await asyncio.shield(self._close_task)
+
+    def client_timeout(self, timeout: float | None, connect_timeout: float | None) -> aiohttp.ClientTimeout | None:
+        """The per-call ``ClientTimeout`` for overrides, or ``None`` to use the session's."""
+        if timeout is None and connect_timeout is None:
+            return None
+        return aiohttp.ClientTimeout(
+            total=self._timeout if timeout is None else timeout,
+            sock_connect=self._connect_timeout if connect_timeout is None else connect_timeout,
+        )
 
     async def send(
         self,
@@ -162,64 +277,109 @@ class Transport:
         data: bytes | None,
         policy: RetryPolicy,
         timeout: float | None = None,
+        connect_timeout: float | None = None,
         log_path: str = "",
     ) -> RawResult:
         """Send with retries. ``headers`` is called before every attempt (token rotation)."""
         session = self.session()
         extra: dict[str, Any] = {}
-        if timeout is not None:
-            extra["timeout"] = aiohttp.ClientTimeout(total=timeout, connect=self._connect_timeout)
+        client_timeout = self.client_timeout(timeout, connect_timeout)
+        if client_timeout is not None:
+            extra["timeout"] = client_timeout
+        elif not self._owns_session:
+            extra["timeout"] = self._default_timeout
+        sleep = policy.sleep or self._sleep
+        limiter = self._limiter
+        semaphore = self._semaphore
+        log = self._logger
         attempt = 0
         while True:
-            started = time.monotonic()
+            if semaphore is not None:
+                await semaphore.acquire()
             try:
-                request_headers = await _maybe_await(headers())
-                async with session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=data,
-                    headers=request_headers,
-                    allow_redirects=False,
-                    **extra,
-                ) as resp:
-                    body = await resp.read()
-                    result = RawResult(
-                        resp.status, resp.reason, resp.headers, body, str(resp.url), time.monotonic() - started, attempt
+                if limiter is not None:
+                    await limiter.acquire()
+                try:
+                    request_headers = await _maybe_await(headers())
+                    started = time.monotonic()
+                    try:
+                        async with session.request(
+                            method,
+                            url,
+                            params=params,
+                            data=data,
+                            headers=request_headers,
+                            allow_redirects=False,
+                            **extra,
+                        ) as resp:
+                            body = await resp.read()
+                            result = RawResult(
+                                resp.status,
+                                resp.reason,
+                                resp.headers,
+                                body,
+                                str(resp.url),
+                                time.monotonic() - started,
+                                attempt,
+                            )
+                    except _CAUGHT_ERRORS as exc:
+                        failure: BaseException | None = exc
+                    else:
+                        failure = None
+                        if limiter is not None:
+                            await limiter.observe(result.status, result.headers)
+                finally:
+                    if limiter is not None:
+                        limiter.release()
+            finally:
+                if semaphore is not None:
+                    semaphore.release()
+
+            if failure is not None:
+                elapsed = time.monotonic() - started
+                error = _map_error(method, log_path, failure, elapsed, attempt)
+                retry = attempt < policy.max_retries and policy.should_retry_error(method, failure)
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug(
+                        "%s %s -> %s in %.3fs (retry %d%s)",
+                        method,
+                        log_path,
+                        type(error).__name__,
+                        elapsed,
+                        attempt,
+                        ", will retry" if retry else "",
                     )
-            except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
-                error: Exception = APITimeoutError(f"{method} {log_path}: timed out after {time.monotonic() - started:.2f}s")
-                retry = attempt < policy.max_retries and policy.should_retry_error(method, exc)
-                _log_failure(method, log_path, started, attempt, error, retry)
                 if not retry:
                     raise error from None
-                await self._sleep(policy.wait(attempt))
+                await sleep(policy.wait(attempt))
                 attempt += 1
                 continue
-            except aiohttp.ClientError as exc:
-                error = APIConnectionError(f"{method} {log_path}: {type(exc).__name__}: {_safe_reason(exc)}")
-                retry = attempt < policy.max_retries and policy.should_retry_error(method, exc)
-                _log_failure(method, log_path, started, attempt, error, retry)
-                if not retry:
-                    raise error from None
-                await self._sleep(policy.wait(attempt))
-                attempt += 1
-                continue
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug(
-                    "%s %s -> %d in %.3fs (retry %d, ratelimit remaining %s)",
+
+            retry = attempt < policy.max_retries and policy.should_retry_status(method, result.status)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "%s %s -> %d in %.3fs (retry %d%s, ratelimit remaining %s)",
                     method,
                     log_path,
                     result.status,
                     result.elapsed,
                     attempt,
+                    ", will retry" if retry else "",
                     result.headers.get("X-RateLimit-Remaining", "-"),
                 )
-            if attempt < policy.max_retries and policy.should_retry_status(method, result.status):
-                await self._sleep(policy.wait(attempt, result.headers, result.status))
-                attempt += 1
-                continue
-            return result
+            if not retry:
+                return result
+            await sleep(policy.wait(attempt, result.headers, result.status))
+            attempt += 1
+
+
+def _map_error(method: str, path: str, exc: BaseException, elapsed: float, attempt: int) -> APIConnectionError:
+    if isinstance(exc, asyncio.TimeoutError):
+        error: APIConnectionError = APITimeoutError(f"{method} {path}: timed out after {elapsed:.2f}s")
+    else:
+        error = APIConnectionError(f"{method} {path}: {type(exc).__name__}: {_safe_reason(exc)}")
+    error.retries = attempt
+    return error
 
 
 async def _maybe_await(value: Any) -> Any:
@@ -232,16 +392,3 @@ def _safe_reason(exc: BaseException) -> str:
     """The exception text without anything that could echo request headers."""
     text = str(exc) or type(exc).__name__
     return text.split("\n", 1)[0][:200]
-
-
-def _log_failure(method: str, path: str, started: float, attempt: int, error: Exception, retry: bool) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug(
-            "%s %s -> %s after %.3fs (retry %d%s)",
-            method,
-            path,
-            type(error).__name__,
-            time.monotonic() - started,
-            attempt,
-            ", will retry" if retry else "",
-        )

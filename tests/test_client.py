@@ -86,14 +86,16 @@ async def test_regions(region, host):
             assert client.base_url == host
             me = await client.admins.identify_admin()
         assert me.email == ADMIN["email"]
-        (key, calls), = mocked.requests.items()
+        ((key, calls),) = mocked.requests.items()
         assert str(key[1]) == f"{host}/me"
         assert calls[0].kwargs["headers"]["Intercom-Version"] == "2.12"
 
 
 def test_bad_configuration_is_reported_clearly(monkeypatch):
     monkeypatch.delenv("INTERCOM_TOKEN", raising=False)
-    with pytest.raises(ValueError, match=r"unknown Intercom API version '3.0'; this SDK has \['2.10', '2.12', 'Unstable'\]"):
+    with pytest.raises(
+        ValueError, match=r"unknown Intercom API version '3.0'; this SDK has \['2.10', '2.12', 'Unstable'\]"
+    ):
         intercom_async.Intercom(TOKEN, version="3.0")
     with pytest.raises(ValueError, match="unknown region 'mars'"):
         intercom_async.Intercom(TOKEN, region="mars")

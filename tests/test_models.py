@@ -18,7 +18,12 @@ CONTACT = {
     "role": "user",
     "email": "joe@example.com",
     "created_at": 1663597223,
-    "tags": {"data": [{"type": "tag", "id": "1", "url": "/tags/1"}], "url": "/c/tags", "total_count": 1, "has_more": False},
+    "tags": {
+        "data": [{"type": "tag", "id": "1", "url": "/tags/1"}],
+        "url": "/c/tags",
+        "total_count": 1,
+        "has_more": False,
+    },
     "location": {"type": "location", "country": "Ireland", "region": "Dublin", "city": "Dublin"},
 }
 
@@ -72,7 +77,9 @@ def test_unknown_enum_value_is_kept_as_plain_str():
     assert type(parsed.state) is str
     known = m.ArticleListItem.from_dict({**article, "state": "published"})
     assert known.state is m.ArticleListItemState.PUBLISHED
-    with pytest.raises(StrictValidationError, match=r"\$\.state: unknown ArticleListItemState value 'archived_forever'"):
+    with pytest.raises(
+        StrictValidationError, match=r"\$\.state: unknown ArticleListItemState value 'archived_forever'"
+    ):
         m.ArticleListItem.from_dict(article, strict=True)
 
 

@@ -20,7 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pin(tmp_path: Path, data: bytes, url: str = "http://127.0.0.1:9/spec.yaml", sha: str | None = None) -> Pin:
-    pin = Pin(name="9.99", module="v9_99", commit="0" * 40, path="x.yaml", sha256=sha or hashlib.sha256(data).hexdigest(), url=url)
+    pin = Pin(
+        name="9.99",
+        module="v9_99",
+        commit="0" * 40,
+        path="x.yaml",
+        sha256=sha or hashlib.sha256(data).hexdigest(),
+        url=url,
+    )
     return pin
 
 
@@ -49,7 +56,7 @@ def test_download_fallback_is_checked_too(tmp_path, cache):
     class Handler(http.server.BaseHTTPRequestHandler):
         served = 0
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             Handler.served += 1
             self.send_response(200)
             self.end_headers()

@@ -94,7 +94,7 @@ def _keyword_names(method: Any) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {"path": {}, "query": {}, "headers": {}}
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg in out and isinstance(node.value, ast.Dict):
-            for key, value in zip(node.value.keys, node.value.values):
+            for key, value in zip(node.value.keys, node.value.values, strict=True):
                 if isinstance(key, ast.Constant) and isinstance(value, ast.Name):
                     out[node.arg][key.value] = value.id
     return out

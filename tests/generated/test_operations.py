@@ -193,7 +193,9 @@ async def test_operation_request_and_response(server, version, path, method, op)
         assert sent["headers"]["Content-Type"] == "application/json"
         assert json.loads(sent["body"]) == body
 
-    expected_accept = "text/plain" if text_response else "application/octet-stream" if binary_response else "application/json"
+    expected_accept = (
+        "text/plain" if text_response else "application/octet-stream" if binary_response else "application/json"
+    )
     assert sent["headers"]["Accept"] == expected_accept
     if text_response:
         assert result == "line one\nline two"

@@ -1,0 +1,1 @@
+"""Resilience suite: retries, rate limits, timeouts, cancellation, lifecycle and log safety."""
