@@ -222,6 +222,46 @@ def nullable_component_schemas(spec: dict, report: Report) -> None:
         )
 
 
+def extend_single_ref_allof(spec: dict, report: Report) -> None:
+    """A schema that extends one other schema as ``allOf: [{$ref: X}]`` plus its own ``properties``
+    (``article`` = ``article_list_item`` + ``statistics``; the seven ``contact_reply_*_request`` bodies =
+    ``contact_reply_base_request`` + ``email``/``user_id``/...; 2.12's ``GET /contacts/{id}`` answer =
+    ``contact`` + ``enabled_push_messaging``).
+
+    openapi-python-client treats a one-element ``allOf`` of a reference as an alias of that reference and
+    silently drops the sibling properties. For a named component the own properties move into a second
+    ``allOf`` branch, which the engine merges into a model of its own (``Article``). For an inline response
+    or body schema that only adds optional properties, they are added (optional) to the referenced
+    component instead, so ``GET /contacts/{id}`` still returns a ``Contact``, now with the extra field
+    typed; an inline extension with required properties or a conflicting definition gets its own model.
+    """
+    schemas = spec.get("components", {}).get("schemas", {})
+    for path, node in list(_schemas(spec)):
+        branches = node.get("allOf")
+        if not (isinstance(branches, list) and len(branches) == 1 and "$ref" in branches[0]):
+            continue
+        own = {k: node.pop(k) for k in ("properties", "required", "additionalProperties") if k in node}
+        if not own.get("properties") and not own.get("required"):
+            node.update(own)
+            continue
+        target_name = branches[0]["$ref"].rsplit("/", 1)[1]
+        target = schemas.get(target_name, {})
+        inline = path[:2] != ("components", "schemas") or len(path) != 3
+        target_props = target.setdefault("properties", {}) if "properties" in target else None
+        if (
+            inline
+            and target_props is not None
+            and not own.get("required")
+            and set(own) == {"properties"}
+            and all(target_props.get(k, v) == v for k, v in own["properties"].items())
+        ):
+            target_props.update(own["properties"])
+            report("extend_single_ref_allof", f"{_where(path)}: {sorted(own['properties'])} added to {target_name}")
+            continue
+        node["allOf"] = [branches[0], {"type": "object", **own}]
+        report("extend_single_ref_allof", f"{_where(path)} extends {target_name} (own model)")
+
+
 def array_without_items(spec: dict, report: Report) -> None:
     """``type: array`` without ``items`` (ticket custom attribute values); OpenAPI 3.0 requires ``items``.
 
@@ -499,6 +539,7 @@ RULES: list[Callable[[dict, Report], None]] = [
     define_dangling_component_refs,
     nullable_beside_ref,
     nullable_component_schemas,
+    extend_single_ref_allof,
     array_without_items,
     single_value_enums,
     hoist_inline_objects_in_compositions,

@@ -26,9 +26,7 @@ OPERATIONS = Registry(
             tag="Contacts",
             resource="contacts",
             name="archive_contact",
-            responses=(
-                ("200", "json", lambda _v: _model(_models.ContactReference, _v), ("model", "ContactReference")),
-            ),
+            responses=(("200", "json", lambda _v: _model(_models.ContactArchived, _v), ("model", "ContactArchived")),),
         ),
         Operation(
             operation_id="BlockContact",
@@ -37,9 +35,7 @@ OPERATIONS = Registry(
             tag="Contacts",
             resource="contacts",
             name="block_contact",
-            responses=(
-                ("200", "json", lambda _v: _model(_models.ContactReference, _v), ("model", "ContactReference")),
-            ),
+            responses=(("200", "json", lambda _v: _model(_models.ContactBlocked, _v), ("model", "ContactBlocked")),),
         ),
         Operation(
             operation_id="CreateContact",
@@ -61,7 +57,7 @@ OPERATIONS = Registry(
             resource="contacts",
             name="delete_contact",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ContactReference, _v), ("model", "ContactReference")),
+                ("200", "json", lambda _v: _model(_models.ContactDeleted, _v), ("model", "ContactDeleted")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
         ),
@@ -248,7 +244,7 @@ OPERATIONS = Registry(
             resource="contacts",
             name="unarchive_contact",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ContactReference, _v), ("model", "ContactReference")),
+                ("200", "json", lambda _v: _model(_models.ContactUnarchived, _v), ("model", "ContactUnarchived")),
             ),
         ),
         Operation(
@@ -468,7 +464,7 @@ OPERATIONS = Registry(
             resource="articles",
             name="create_article",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ArticleListItem, _v), ("model", "ArticleListItem")),
+                ("200", "json", lambda _v: _model(_models.Article, _v), ("model", "Article")),
                 ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
@@ -531,7 +527,12 @@ OPERATIONS = Registry(
             resource="conversations",
             name="create_conversation",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Message, _v), ("model", "Message")),
+                (
+                    "200",
+                    "json",
+                    lambda _v: _model(_models.CreateConversationResponse200, _v),
+                    ("model", "CreateConversationResponse200"),
+                ),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
@@ -2348,7 +2349,7 @@ OPERATIONS = Registry(
             resource="articles",
             name="retrieve_article",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ArticleListItem, _v), ("model", "ArticleListItem")),
+                ("200", "json", lambda _v: _model(_models.Article, _v), ("model", "Article")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
@@ -2616,7 +2617,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="link",
                 items=(("data", "data"), ("articles", "articles")),
-                item=lambda _v: _model(_models.ArticleListItem, _v),
+                item=lambda _v: _model(_models.Article, _v),
                 item_model=None,
                 next=(("pages", "pages"), ("next", "next_")),
                 page=None,
@@ -2773,7 +2774,7 @@ OPERATIONS = Registry(
             resource="articles",
             name="update_article",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ArticleListItem, _v), ("model", "ArticleListItem")),
+                ("200", "json", lambda _v: _model(_models.Article, _v), ("model", "Article")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),

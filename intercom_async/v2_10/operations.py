@@ -353,7 +353,7 @@ OPERATIONS = Registry(
             resource="articles",
             name="create_article",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ArticleListItem, _v), ("model", "ArticleListItem")),
+                ("200", "json", lambda _v: _model(_models.Article, _v), ("model", "Article")),
                 ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
@@ -379,7 +379,12 @@ OPERATIONS = Registry(
             resource="conversations",
             name="create_conversation",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Message, _v), ("model", "Message")),
+                (
+                    "200",
+                    "json",
+                    lambda _v: _model(_models.CreateConversationResponse200, _v),
+                    ("model", "CreateConversationResponse200"),
+                ),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
@@ -1267,7 +1272,7 @@ OPERATIONS = Registry(
             resource="articles",
             name="retrieve_article",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ArticleListItem, _v), ("model", "ArticleListItem")),
+                ("200", "json", lambda _v: _model(_models.Article, _v), ("model", "Article")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),
@@ -1455,7 +1460,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="link",
                 items=(("data", "data"), ("articles", "articles")),
-                item=lambda _v: _model(_models.ArticleListItem, _v),
+                item=lambda _v: _model(_models.Article, _v),
                 item_model=None,
                 next=(("pages", "pages"), ("next", "next_")),
                 page=None,
@@ -1527,7 +1532,7 @@ OPERATIONS = Registry(
             resource="articles",
             name="update_article",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ArticleListItem, _v), ("model", "ArticleListItem")),
+                ("200", "json", lambda _v: _model(_models.Article, _v), ("model", "Article")),
                 ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
                 ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
             ),

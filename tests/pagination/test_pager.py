@@ -298,7 +298,7 @@ async def test_article_search_items_nested_under_data(server, connect):
     client = connect("2.12", await server.start())
     got = [a async for a in client.articles.search_articles(phrase="x", per_page=2)]
     assert [a.id for a in got] == [f"a{i}" for i in range(5)]
-    assert all(isinstance(a, m212.ArticleListItem) for a in got)
+    assert all(isinstance(a, m212.Article) for a in got)
 
 
 async def test_segments_without_next_are_a_single_page(server, connect):

@@ -39,6 +39,7 @@ _MODULES: dict[str, str] = {
     "AiTopic": "ai_topic",
     "AiTopics": "ai_topics",
     "App": "app",
+    "Article": "article",
     "ArticleContent": "article_content",
     "ArticleContentState": "article_content_state",
     "ArticleContentTypeType1": "article_content_type_type_1",
@@ -90,20 +91,30 @@ _MODULES: dict[str, str] = {
     "CompanySegments": "company_segments",
     "CompanyTags": "company_tags",
     "Contact": "contact",
+    "ContactArchived": "contact_archived",
     "ContactAttachedCompanies": "contact_attached_companies",
     "ContactAvatarType0": "contact_avatar_type_0",
+    "ContactBlocked": "contact_blocked",
     "ContactCompanies": "contact_companies",
     "ContactCustomAttributes": "contact_custom_attributes",
+    "ContactDeleted": "contact_deleted",
     "ContactList": "contact_list",
     "ContactLocation": "contact_location",
     "ContactNotes": "contact_notes",
     "ContactReference": "contact_reference",
     "ContactReplyBaseRequest": "contact_reply_base_request",
     "ContactReplyBaseRequestReplyOptionsItem": "contact_reply_base_request_reply_options_item",
+    "ContactReplyEmailRequest": "contact_reply_email_request",
+    "ContactReplyIntercomUserIdRequest": "contact_reply_intercom_user_id_request",
+    "ContactReplyTicketEmailRequest": "contact_reply_ticket_email_request",
+    "ContactReplyTicketIntercomUserIdRequest": "contact_reply_ticket_intercom_user_id_request",
+    "ContactReplyTicketUserIdRequest": "contact_reply_ticket_user_id_request",
+    "ContactReplyUserIdRequest": "contact_reply_user_id_request",
     "ContactSegments": "contact_segments",
     "ContactSocialProfiles": "contact_social_profiles",
     "ContactSubscriptionTypes": "contact_subscription_types",
     "ContactTags": "contact_tags",
+    "ContactUnarchived": "contact_unarchived",
     "ContentImportSource": "content_import_source",
     "ContentImportSourceStatus": "content_import_source_status",
     "ContentImportSourceSyncBehavior": "content_import_source_sync_behavior",
@@ -182,6 +193,7 @@ _MODULES: dict[str, str] = {
     "CreateConversationRequest": "create_conversation_request",
     "CreateConversationRequestFrom": "create_conversation_request_from",
     "CreateConversationRequestFromType": "create_conversation_request_from_type",
+    "CreateConversationResponse200": "create_conversation_response_200",
     "CreateDataAttributeRequest": "create_data_attribute_request",
     "CreateDataAttributeRequestModel": "create_data_attribute_request_model",
     "CreateDataAttributeRequestOneof0OptionsItem": "create_data_attribute_request_oneof_0_options_item",
@@ -382,6 +394,7 @@ _MODULES: dict[str, str] = {
     "PriorityChangedCurrentPriority": "priority_changed_current_priority",
     "PriorityChangedPreviousPriority": "priority_changed_previous_priority",
     "QuickReplyOption": "quick_reply_option",
+    "QuickReplyOptionTranslationsType0": "quick_reply_option_translations_type_0",
     "Recipient": "recipient",
     "RecipientType": "recipient_type",
     "RedactConversationRequestType0": "redact_conversation_request_type_0",
@@ -569,6 +582,7 @@ if TYPE_CHECKING:
     from .ai_topic import AiTopic
     from .ai_topics import AiTopics
     from .app import App
+    from .article import Article
     from .article_content import ArticleContent
     from .article_content_state import ArticleContentState
     from .article_content_type_type_1 import ArticleContentTypeType1
@@ -624,20 +638,30 @@ if TYPE_CHECKING:
     from .company_segments import CompanySegments
     from .company_tags import CompanyTags
     from .contact import Contact
+    from .contact_archived import ContactArchived
     from .contact_attached_companies import ContactAttachedCompanies
     from .contact_avatar_type_0 import ContactAvatarType0
+    from .contact_blocked import ContactBlocked
     from .contact_companies import ContactCompanies
     from .contact_custom_attributes import ContactCustomAttributes
+    from .contact_deleted import ContactDeleted
     from .contact_list import ContactList
     from .contact_location import ContactLocation
     from .contact_notes import ContactNotes
     from .contact_reference import ContactReference
     from .contact_reply_base_request import ContactReplyBaseRequest
     from .contact_reply_base_request_reply_options_item import ContactReplyBaseRequestReplyOptionsItem
+    from .contact_reply_email_request import ContactReplyEmailRequest
+    from .contact_reply_intercom_user_id_request import ContactReplyIntercomUserIdRequest
+    from .contact_reply_ticket_email_request import ContactReplyTicketEmailRequest
+    from .contact_reply_ticket_intercom_user_id_request import ContactReplyTicketIntercomUserIdRequest
+    from .contact_reply_ticket_user_id_request import ContactReplyTicketUserIdRequest
+    from .contact_reply_user_id_request import ContactReplyUserIdRequest
     from .contact_segments import ContactSegments
     from .contact_social_profiles import ContactSocialProfiles
     from .contact_subscription_types import ContactSubscriptionTypes
     from .contact_tags import ContactTags
+    from .contact_unarchived import ContactUnarchived
     from .content_import_source import ContentImportSource
     from .content_import_source_status import ContentImportSourceStatus
     from .content_import_source_sync_behavior import ContentImportSourceSyncBehavior
@@ -720,6 +744,7 @@ if TYPE_CHECKING:
     from .create_conversation_request import CreateConversationRequest
     from .create_conversation_request_from import CreateConversationRequestFrom
     from .create_conversation_request_from_type import CreateConversationRequestFromType
+    from .create_conversation_response_200 import CreateConversationResponse200
     from .create_data_attribute_request import CreateDataAttributeRequest
     from .create_data_attribute_request_model import CreateDataAttributeRequestModel
     from .create_data_attribute_request_oneof_0_options_item import CreateDataAttributeRequestOneof0OptionsItem
@@ -944,6 +969,7 @@ if TYPE_CHECKING:
     from .priority_changed_current_priority import PriorityChangedCurrentPriority
     from .priority_changed_previous_priority import PriorityChangedPreviousPriority
     from .quick_reply_option import QuickReplyOption
+    from .quick_reply_option_translations_type_0 import QuickReplyOptionTranslationsType0
     from .recipient import Recipient
     from .recipient_type import RecipientType
     from .redact_conversation_request_type_0 import RedactConversationRequestType0

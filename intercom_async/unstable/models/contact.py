@@ -82,6 +82,7 @@ class Contact:
             Use the url to get more.
         location: An object containing location meta data about a Intercom contact.
         social_profiles: An object containing social profiles that a contact has.
+        enabled_push_messaging: If the user has enabled push messaging.
     """
 
     type_: str | Unset = UNSET
@@ -130,6 +131,7 @@ class Contact:
     companies: ContactCompanies | Unset = UNSET
     location: ContactLocation | Unset = UNSET
     social_profiles: ContactSocialProfiles | Unset = UNSET
+    enabled_push_messaging: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
@@ -180,6 +182,7 @@ class Contact:
         ("companies", "companies", False, False, ("model", "ContactCompanies")),
         ("location", "location", False, False, ("model", "ContactLocation")),
         ("social_profiles", "social_profiles", False, False, ("model", "ContactSocialProfiles")),
+        ("enabled_push_messaging", "enabled_push_messaging", False, True, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
 
@@ -278,6 +281,8 @@ class Contact:
             _out["location"] = _dump(self.location)
         if self.social_profiles is not UNSET:
             _out["social_profiles"] = _dump(self.social_profiles)
+        if self.enabled_push_messaging is not UNSET:
+            _out["enabled_push_messaging"] = self.enabled_push_messaging
         if self.additional_properties:
             for _k, _v in self.additional_properties.items():
                 _out[_k] = _dump(_v)
@@ -339,6 +344,7 @@ class Contact:
         _obj.companies = _model(_models.ContactCompanies, _d.pop("companies", UNSET))
         _obj.location = _model(_models.ContactLocation, _d.pop("location", UNSET))
         _obj.social_profiles = _model(_models.ContactSocialProfiles, _d.pop("social_profiles", UNSET))
+        _obj.enabled_push_messaging = _d.pop("enabled_push_messaging", UNSET)
         _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
         return _obj
 

@@ -48,6 +48,7 @@ class CreateTicketRequest:
             of type `list`, the key should be `priority` and the value of the attribute should be the guid
             of the list item (e.g. `de1825a0-0164-4070-8ca6-13e22462fa7e`).
         assignment
+        skip_notifications: Option to disable notifications when a Ticket is created.
     """
 
     ticket_type_id: str
@@ -61,6 +62,7 @@ class CreateTicketRequest:
     created_at: int | Unset = UNSET
     ticket_attributes: TicketRequestCustomAttributes | Unset = UNSET
     assignment: CreateTicketRequestAssignment | Unset = UNSET
+    skip_notifications: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
@@ -88,6 +90,7 @@ class CreateTicketRequest:
         ("created_at", "created_at", False, False, "int"),
         ("ticket_attributes", "ticket_attributes", False, False, ("model", "TicketRequestCustomAttributes")),
         ("assignment", "assignment", False, False, ("model", "CreateTicketRequestAssignment")),
+        ("skip_notifications", "skip_notifications", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
 
@@ -108,6 +111,8 @@ class CreateTicketRequest:
             _out["ticket_attributes"] = _dump(self.ticket_attributes)
         if self.assignment is not UNSET:
             _out["assignment"] = _dump(self.assignment)
+        if self.skip_notifications is not UNSET:
+            _out["skip_notifications"] = self.skip_notifications
         if self.additional_properties:
             for _k, _v in self.additional_properties.items():
                 _out[_k] = _dump(_v)
@@ -142,6 +147,7 @@ class CreateTicketRequest:
         _obj.created_at = _d.pop("created_at", UNSET)
         _obj.ticket_attributes = _model(_models.TicketRequestCustomAttributes, _d.pop("ticket_attributes", UNSET))
         _obj.assignment = _model(_models.CreateTicketRequestAssignment, _d.pop("assignment", UNSET))
+        _obj.skip_notifications = _d.pop("skip_notifications", UNSET)
         _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
         return _obj
 

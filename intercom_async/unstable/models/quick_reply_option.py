@@ -16,6 +16,9 @@ from ..._codec import dump as _dump
 from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
+if TYPE_CHECKING:
+    from .quick_reply_option_translations_type_0 import QuickReplyOptionTranslationsType0
+
 
 @_define(repr=False)
 class QuickReplyOption:
@@ -26,16 +29,19 @@ class QuickReplyOption:
         uuid: A unique identifier for this quick reply option. This value will be available within the
             metadata of the comment conversation part that is created when a user clicks on this reply
             option.
+        translations: The translations for the quick reply option.
     """
 
     text: str
     uuid: str
+    translations: QuickReplyOptionTranslationsType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("text", "text", True, False, "str"),
         ("uuid", "uuid", True, False, "str"),
+        ("translations", "translations", False, True, ("model", "QuickReplyOptionTranslationsType0")),
     )
     _ADDITIONAL: ClassVar[Any] = None
 
@@ -46,6 +52,8 @@ class QuickReplyOption:
             _out["text"] = self.text
         if self.uuid is not UNSET:
             _out["uuid"] = self.uuid
+        if self.translations is not UNSET:
+            _out["translations"] = _dump(self.translations)
         if self.additional_properties:
             for _k, _v in self.additional_properties.items():
                 _out[_k] = _dump(_v)
@@ -63,6 +71,7 @@ class QuickReplyOption:
         _obj = object.__new__(cls)
         _obj.text = _d.pop("text", UNSET)
         _obj.uuid = _d.pop("uuid", UNSET)
+        _obj.translations = _model(_models.QuickReplyOptionTranslationsType0, _d.pop("translations", UNSET))
         _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
         return _obj
 

@@ -36,6 +36,7 @@ class UpdateTicketRequest:
         admin_id: The ID of the admin performing ticket update. Needed for workflows execution and attributing
             actions to specific admins.
         assignee_id: The ID of the admin or team to which the ticket is assigned. Set this 0 to unassign it.
+        skip_notifications: Option to disable notifications when a Ticket is updated.
     """
 
     ticket_attributes: UpdateTicketRequestTicketAttributes | Unset = UNSET
@@ -46,6 +47,7 @@ class UpdateTicketRequest:
     snoozed_until: int | Unset = UNSET
     admin_id: int | Unset = UNSET
     assignee_id: str | Unset = UNSET
+    skip_notifications: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
@@ -58,6 +60,7 @@ class UpdateTicketRequest:
         ("snoozed_until", "snoozed_until", False, False, "int"),
         ("admin_id", "admin_id", False, False, "int"),
         ("assignee_id", "assignee_id", False, False, "str"),
+        ("skip_notifications", "skip_notifications", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
 
@@ -80,6 +83,8 @@ class UpdateTicketRequest:
             _out["admin_id"] = self.admin_id
         if self.assignee_id is not UNSET:
             _out["assignee_id"] = self.assignee_id
+        if self.skip_notifications is not UNSET:
+            _out["skip_notifications"] = self.skip_notifications
         if self.additional_properties:
             for _k, _v in self.additional_properties.items():
                 _out[_k] = _dump(_v)
@@ -103,6 +108,7 @@ class UpdateTicketRequest:
         _obj.snoozed_until = _d.pop("snoozed_until", UNSET)
         _obj.admin_id = _d.pop("admin_id", UNSET)
         _obj.assignee_id = _d.pop("assignee_id", UNSET)
+        _obj.skip_notifications = _d.pop("skip_notifications", UNSET)
         _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
         return _obj
 

@@ -16,10 +16,13 @@ from ..operations import OPERATIONS as _OPS
 if TYPE_CHECKING:
     from ..models.company import Company
     from ..models.contact import Contact
+    from ..models.contact_archived import ContactArchived
     from ..models.contact_attached_companies import ContactAttachedCompanies
+    from ..models.contact_blocked import ContactBlocked
+    from ..models.contact_deleted import ContactDeleted
     from ..models.contact_list import ContactList
-    from ..models.contact_reference import ContactReference
     from ..models.contact_segments import ContactSegments
+    from ..models.contact_unarchived import ContactUnarchived
     from ..models.create_contact_request import CreateContactRequest
     from ..models.merge_contacts_request import MergeContactsRequest
     from ..models.search_request import SearchRequest
@@ -41,7 +44,7 @@ class ContactsResource(Resource):
         *,
         id: str,
         request_options: RequestOptions | None = None,
-    ) -> ContactReference:
+    ) -> ContactArchived:
         """Archive contact
 
         ``POST /contacts/{id}/archive`` (operationId ArchiveContact)
@@ -62,7 +65,7 @@ class ContactsResource(Resource):
         *,
         id: str,
         request_options: RequestOptions | None = None,
-    ) -> ContactReference:
+    ) -> ContactBlocked:
         """Block contact
 
         ``POST /contacts/{id}/block`` (operationId BlockContact)
@@ -106,7 +109,7 @@ class ContactsResource(Resource):
         *,
         id: str,
         request_options: RequestOptions | None = None,
-    ) -> ContactReference:
+    ) -> ContactDeleted:
         """Delete a contact
 
         ``DELETE /contacts/{id}`` (operationId DeleteContact)
@@ -485,7 +488,7 @@ class ContactsResource(Resource):
         *,
         id: str,
         request_options: RequestOptions | None = None,
-    ) -> ContactReference:
+    ) -> ContactUnarchived:
         """Unarchive contact
 
         ``POST /contacts/{id}/unarchive`` (operationId UnarchiveContact)

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from ..models.assign_conversation_request import AssignConversationRequest
     from ..models.attach_contact_to_conversation_request import AttachContactToConversationRequest
     from ..models.close_conversation_request import CloseConversationRequest
-    from ..models.contact_reply_base_request import ContactReplyBaseRequest
+    from ..models.contact_reply_email_request import ContactReplyEmailRequest
+    from ..models.contact_reply_intercom_user_id_request import ContactReplyIntercomUserIdRequest
+    from ..models.contact_reply_user_id_request import ContactReplyUserIdRequest
     from ..models.conversation import Conversation
     from ..models.conversation_deleted import ConversationDeleted
     from ..models.conversation_list import ConversationList
@@ -26,11 +28,11 @@ if TYPE_CHECKING:
     from ..models.conversation_part import ConversationPart
     from ..models.convert_conversation_to_ticket_request import ConvertConversationToTicketRequest
     from ..models.create_conversation_request import CreateConversationRequest
+    from ..models.create_conversation_response_200 import CreateConversationResponse200
     from ..models.deleted_conversation_item import DeletedConversationItem
     from ..models.deleted_conversation_list import DeletedConversationList
     from ..models.detach_contact_from_conversation_request import DetachContactFromConversationRequest
     from ..models.handling_event_list import HandlingEventList
-    from ..models.message import Message
     from ..models.open_conversation_request import OpenConversationRequest
     from ..models.redact_conversation_request_type_0 import RedactConversationRequestType0
     from ..models.redact_conversation_request_type_1 import RedactConversationRequestType1
@@ -111,7 +113,7 @@ class ConversationsResource(Resource):
         *,
         body: CreateConversationRequest | dict[str, Any] | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> Message:
+    ) -> CreateConversationResponse200:
         """Creates a conversation
 
         ``POST /conversations`` (operationId createConversation)
@@ -408,7 +410,12 @@ class ConversationsResource(Resource):
         self,
         *,
         id: str,
-        body: ContactReplyBaseRequest | AdminReplyConversationRequest | dict[str, Any] | Unset = UNSET,
+        body: ContactReplyIntercomUserIdRequest
+        | ContactReplyEmailRequest
+        | ContactReplyUserIdRequest
+        | AdminReplyConversationRequest
+        | dict[str, Any]
+        | Unset = UNSET,
         request_options: RequestOptions | None = None,
     ) -> Conversation:
         """Reply to a conversation

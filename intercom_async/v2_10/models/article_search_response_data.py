@@ -17,7 +17,7 @@ from ..._codec import validate as _validate
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
-    from .article_list_item import ArticleListItem
+    from .article import Article
     from .article_search_highlights import ArticleSearchHighlights
 
 
@@ -30,13 +30,13 @@ class ArticleSearchResponseData:
         highlights: A corresponding array of highlighted Article content
     """
 
-    articles: list[ArticleListItem] | Unset = UNSET
+    articles: list[Article] | Unset = UNSET
     highlights: list[ArticleSearchHighlights] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
-        ("articles", "articles", False, False, ("list", ("model", "ArticleListItem"))),
+        ("articles", "articles", False, False, ("list", ("model", "Article"))),
         ("highlights", "highlights", False, False, ("list", ("model", "ArticleSearchHighlights"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
@@ -63,7 +63,7 @@ class ArticleSearchResponseData:
         _d = dict(src_dict)
         # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
         _obj = object.__new__(cls)
-        _obj.articles = _model_list(_models.ArticleListItem, _d.pop("articles", UNSET))
+        _obj.articles = _model_list(_models.Article, _d.pop("articles", UNSET))
         _obj.highlights = _model_list(_models.ArticleSearchHighlights, _d.pop("highlights", UNSET))
         _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
         return _obj

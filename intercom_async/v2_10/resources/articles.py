@@ -14,6 +14,7 @@ from ..._resource import RequestOptions, Resource, as_raw
 from ..operations import OPERATIONS as _OPS
 
 if TYPE_CHECKING:
+    from ..models.article import Article
     from ..models.article_list import ArticleList
     from ..models.article_list_item import ArticleListItem
     from ..models.article_search_response import ArticleSearchResponse
@@ -35,7 +36,7 @@ class ArticlesResource(Resource):
         *,
         body: CreateArticleRequest | dict[str, Any] | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ArticleListItem:
+    ) -> Article:
         """Create an article
 
         ``POST /articles`` (operationId createArticle)
@@ -110,7 +111,7 @@ class ArticlesResource(Resource):
         *,
         id: int,
         request_options: RequestOptions | None = None,
-    ) -> ArticleListItem:
+    ) -> Article:
         """Retrieve an article
 
         ``GET /articles/{id}`` (operationId retrieveArticle)
@@ -137,7 +138,7 @@ class ArticlesResource(Resource):
         page: int | Unset = UNSET,
         per_page: int | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> AsyncPager[ArticleSearchResponse, ArticleListItem]:
+    ) -> AsyncPager[ArticleSearchResponse, Article]:
         """Search for articles
 
         ``GET /articles/search`` (operationId searchArticles)
@@ -145,7 +146,7 @@ class ArticlesResource(Resource):
         You can search for articles by making a GET request to `https://api.intercom.io/articles/search`.
 
         Paginated (link): ``await`` it for the first page, ``async for`` over it for every
-        ``ArticleListItem`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
+        ``Article`` of every page, ``.pages()`` for each page (see ``intercom_async._pagination``).
 
         Args:
             phrase: query parameter phrase
@@ -175,7 +176,7 @@ class ArticlesResource(Resource):
         id: int,
         body: UpdateArticleRequest | dict[str, Any] | Unset = UNSET,
         request_options: RequestOptions | None = None,
-    ) -> ArticleListItem:
+    ) -> Article:
         """Update an article
 
         ``PUT /articles/{id}`` (operationId updateArticle)

@@ -30,6 +30,7 @@ _MODULES: dict[str, str] = {
     "AiAgentResolutionStateType1": "ai_agent_resolution_state_type_1",
     "AiAgentSourceTypeType1": "ai_agent_source_type_type_1",
     "App": "app",
+    "Article": "article",
     "ArticleContent": "article_content",
     "ArticleContentState": "article_content_state",
     "ArticleContentTypeType1": "article_content_type_type_1",
@@ -82,6 +83,12 @@ _MODULES: dict[str, str] = {
     "ContactNotes": "contact_notes",
     "ContactReference": "contact_reference",
     "ContactReplyBaseRequest": "contact_reply_base_request",
+    "ContactReplyEmailRequest": "contact_reply_email_request",
+    "ContactReplyIntercomUserIdRequest": "contact_reply_intercom_user_id_request",
+    "ContactReplyTicketEmailRequest": "contact_reply_ticket_email_request",
+    "ContactReplyTicketIntercomUserIdRequest": "contact_reply_ticket_intercom_user_id_request",
+    "ContactReplyTicketUserIdRequest": "contact_reply_ticket_user_id_request",
+    "ContactReplyUserIdRequest": "contact_reply_user_id_request",
     "ContactSegments": "contact_segments",
     "ContactSocialProfiles": "contact_social_profiles",
     "ContactSubscriptionTypes": "contact_subscription_types",
@@ -127,6 +134,7 @@ _MODULES: dict[str, str] = {
     "CreateConversationRequest": "create_conversation_request",
     "CreateConversationRequestFrom": "create_conversation_request_from",
     "CreateConversationRequestFromType": "create_conversation_request_from_type",
+    "CreateConversationResponse200": "create_conversation_response_200",
     "CreateDataAttributeRequest": "create_data_attribute_request",
     "CreateDataAttributeRequestDataType": "create_data_attribute_request_data_type",
     "CreateDataAttributeRequestModel": "create_data_attribute_request_model",
@@ -353,6 +361,7 @@ if TYPE_CHECKING:
     from .ai_agent_resolution_state_type_1 import AiAgentResolutionStateType1
     from .ai_agent_source_type_type_1 import AiAgentSourceTypeType1
     from .app import App
+    from .article import Article
     from .article_content import ArticleContent
     from .article_content_state import ArticleContentState
     from .article_content_type_type_1 import ArticleContentTypeType1
@@ -409,6 +418,12 @@ if TYPE_CHECKING:
     from .contact_notes import ContactNotes
     from .contact_reference import ContactReference
     from .contact_reply_base_request import ContactReplyBaseRequest
+    from .contact_reply_email_request import ContactReplyEmailRequest
+    from .contact_reply_intercom_user_id_request import ContactReplyIntercomUserIdRequest
+    from .contact_reply_ticket_email_request import ContactReplyTicketEmailRequest
+    from .contact_reply_ticket_intercom_user_id_request import ContactReplyTicketIntercomUserIdRequest
+    from .contact_reply_ticket_user_id_request import ContactReplyTicketUserIdRequest
+    from .contact_reply_user_id_request import ContactReplyUserIdRequest
     from .contact_segments import ContactSegments
     from .contact_social_profiles import ContactSocialProfiles
     from .contact_subscription_types import ContactSubscriptionTypes
@@ -454,6 +469,7 @@ if TYPE_CHECKING:
     from .create_conversation_request import CreateConversationRequest
     from .create_conversation_request_from import CreateConversationRequestFrom
     from .create_conversation_request_from_type import CreateConversationRequestFromType
+    from .create_conversation_response_200 import CreateConversationResponse200
     from .create_data_attribute_request import CreateDataAttributeRequest
     from .create_data_attribute_request_data_type import CreateDataAttributeRequestDataType
     from .create_data_attribute_request_model import CreateDataAttributeRequestModel

@@ -15,7 +15,9 @@ from ..operations import OPERATIONS as _OPS
 
 if TYPE_CHECKING:
     from ..models.admin_reply_ticket_request import AdminReplyTicketRequest
-    from ..models.contact_reply_base_request import ContactReplyBaseRequest
+    from ..models.contact_reply_ticket_email_request import ContactReplyTicketEmailRequest
+    from ..models.contact_reply_ticket_intercom_user_id_request import ContactReplyTicketIntercomUserIdRequest
+    from ..models.contact_reply_ticket_user_id_request import ContactReplyTicketUserIdRequest
     from ..models.create_ticket_request import CreateTicketRequest
     from ..models.search_request import SearchRequest
     from ..models.ticket import Ticket
@@ -78,7 +80,12 @@ class TicketsResource(Resource):
         self,
         *,
         id: str,
-        body: ContactReplyBaseRequest | AdminReplyTicketRequest | dict[str, Any] | Unset = UNSET,
+        body: ContactReplyTicketIntercomUserIdRequest
+        | ContactReplyTicketUserIdRequest
+        | ContactReplyTicketEmailRequest
+        | AdminReplyTicketRequest
+        | dict[str, Any]
+        | Unset = UNSET,
         request_options: RequestOptions | None = None,
     ) -> TicketReply:
         """Reply to a ticket
