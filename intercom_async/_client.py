@@ -179,11 +179,12 @@ class BaseClient:
     # ------------------------------------------------------------------ requests
 
     async def _auth_headers(self) -> dict[str, str]:
-        token = self._token
-        if not isinstance(token, str):
-            token = token()
-            if not isinstance(token, str):
-                token = await token  # type: ignore[misc]
+        source = self._token
+        if isinstance(source, str):
+            token = source
+        else:
+            produced = source()
+            token = produced if isinstance(produced, str) else await produced
             if not isinstance(token, str) or not token:
                 raise TypeError("the token callable must return a non-empty str")
             self._last_token = token

@@ -121,10 +121,11 @@ class Operation:
                 raise InvalidResponseError(f"{self.method} {self.path}: empty body for a {status} documented as JSON")
             try:
                 data = json.loads(content)
-            except ValueError as exc:
+            except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
                 snippet = content[:80].decode("utf-8", "replace")
+                reason = getattr(exc, "msg", None) or type(exc).__name__
                 raise InvalidResponseError(
-                    f"{self.method} {self.path}: {status} body is not JSON ({exc.msg}): {snippet!r}"
+                    f"{self.method} {self.path}: {status} body is not JSON ({reason}): {snippet!r}"
                 ) from None
             if strict:
                 validate_descriptor(descriptor, data, self._models)

@@ -259,3 +259,11 @@ def test_imports_are_lazy():
     assert not any(m.startswith(("intercom_async.v2_10", "intercom_async.unstable")) for m in result["after"])
     loaded_models = [m for m in result["after"] if m.startswith("intercom_async.v2_12.models.")]
     assert loaded_models == [], loaded_models  # no model is imported before a response needs it
+
+
+async def test_undecodable_2xx_body_is_a_typed_error_not_a_crash(local):
+    local["reply"] = (200, b"\xff\xfe not utf-8 \x80", {})
+    async with intercom_async.Intercom(TOKEN, base_url=local["url"]) as client:
+        with pytest.raises(intercom_async.InvalidResponseError, match=r"GET /me: 200 body is not JSON") as info:
+            await client.admins.identify_admin()
+    assert info.value.response is not None and info.value.response.content.startswith(b"\xff\xfe")
