@@ -48,7 +48,7 @@ test: $(STAMP) $(NODE_STAMP)
 
 lint: $(STAMP)            ## ruff on the hand-written code (generated packages are excluded in pyproject.toml)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff format --check intercom_async codegen tests benchmarks examples
 
 demo: $(STAMP)            ## examples/quickstart.py: against Prism (2.12 spec), or read-only with INTERCOM_TOKEN
 	@if [ -n "$$INTERCOM_TOKEN" ]; then \
