@@ -62,6 +62,7 @@ class Intercom(BaseClient):
     def __new__(cls, token: TokenSource | None = None, *, version: str | None = None, **options: Any) -> Any:
         # Versioned clients subclass this class: called on it, pick the class for `version`; Python then
         # runs that class's __init__ with the same arguments (it checks that `version` matches).
+        target: type[BaseClient] = cls
         if cls is Intercom:
-            cls = load_client_class(VERSIONS, version or DEFAULT_VERSION)
-        return object.__new__(cls)
+            target = load_client_class(VERSIONS, version or DEFAULT_VERSION)
+        return object.__new__(target)
