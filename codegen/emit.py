@@ -193,16 +193,16 @@ def field_rows(model: ModelProperty) -> list[dict[str, Any]]:
     """One row per property of a model, in declaration order, with everything the model template needs."""
     rows = []
     for prop in list(model.required_properties) + list(model.optional_properties):
+        ann = annotation(prop)
         rows.append(
             {
                 "json": py_str(prop.name),
                 "name": str(prop.python_name),
                 "required": bool(prop.required),
                 "nullable": nullable(prop),
-                "annotation": annotation(prop),
+                "annotation": ann,
                 "decode": decode(prop, f"_d.pop({py_str(prop.name)}, UNSET)"),
-                "plain": is_plain(prop),
-                "scalar": set(annotation(prop).split(" | ")) <= {"str", "int", "float", "bool", "None"},
+                "scalar": set(ann.split(" | ")) <= {"str", "int", "float", "bool", "None"},  # to_dict copies as is
                 "descriptor": descriptor(prop),
                 "doc": str(raw(prop.description) or "").strip(),
             }
@@ -214,9 +214,9 @@ def model_imports(model: ModelProperty) -> dict[str, str]:
     out: dict[str, str] = {}
     for prop in list(model.required_properties) + list(model.optional_properties):
         out.update(referenced_classes(prop))
-    if isinstance(model.additional_properties, object) and not isinstance(model.additional_properties, bool):
-        if model.additional_properties is not None:
-            out.update(referenced_classes(model.additional_properties))
+    extra = model.additional_properties
+    if extra is not None and not isinstance(extra, bool):  # typed additionalProperties
+        out.update(referenced_classes(extra))
     out.pop(class_name(model), None)
     return dict(sorted(out.items()))
 
@@ -237,6 +237,7 @@ def _param_rows(endpoint: Any) -> list[dict[str, Any]]:
                 {
                     "name": str(prop.python_name),
                     "json": py_str(prop.name),
+                    "json_name": str(raw(prop.name)),
                     "location": location,
                     "required": bool(prop.required) or location == "path",
                     "annotation": ann,
@@ -308,6 +309,7 @@ def endpoint_info(endpoint: Any, operation_id: str, tag: str, resource: str) -> 
         "name": str(endpoint.name),
         "operation_id": py_str(operation_id),
         "method": py_str(endpoint.method.upper()),
+        "title": f"``{endpoint.method.upper()} {raw(endpoint.path)}`` (operationId {operation_id})",  # docstring text
         "path": py_str(endpoint.path),
         "tag": py_str(tag),
         "resource": resource,

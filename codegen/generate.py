@@ -142,16 +142,16 @@ def render(pin: Pin, spec: dict[str, Any], out: Path) -> dict[str, int]:
         resource = str(tag_id)
         class_name = "".join(w[:1].upper() + w[1:] for w in resource.split("_")) + "Resource"
         ops = []
+        tag_name = resource
         for endpoint in collection.endpoints:
-            op_id, tag = index[(endpoint.method.upper(), emit.raw(endpoint.path))]
-            info = emit.endpoint_info(endpoint, op_id, tag, resource)
+            op_id, tag_name = index[(endpoint.method.upper(), emit.raw(endpoint.path))]
+            info = emit.endpoint_info(endpoint, op_id, tag_name, resource)
             pagination.annotate(pin.name, info, endpoint, data.models)  # paging facts: codegen/pagination.py
             ops.append(info)
         ops.sort(key=lambda o: o["name"])
         imports: dict[str, str] = {}
         for op in ops:
             imports.update(op["refs"])
-        tag_name = index[(ops[0]["method"][1:-1], ops[0]["path"][1:-1])][1] if ops else resource
         write(
             f"resources/{resource}.py",
             "resource.py.jinja",

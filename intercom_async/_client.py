@@ -154,6 +154,10 @@ class BaseClient:
             "User-Agent": USER_AGENT,
             **(default_headers or {}),
         }
+        # With a plain-string token the headers never change: build them once, copy per attempt.
+        self._fixed_headers = (
+            {**self._static_headers, "Authorization": f"Bearer {token}"} if isinstance(token, str) else None
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -179,6 +183,8 @@ class BaseClient:
     # ------------------------------------------------------------------ requests
 
     async def _auth_headers(self) -> dict[str, str]:
+        if self._fixed_headers is not None:
+            return self._fixed_headers.copy()
         source = self._token
         if isinstance(source, str):
             token = source

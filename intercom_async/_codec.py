@@ -14,7 +14,6 @@ path of the first difference (``$.conversation_parts.conversation_parts[3].autho
 from __future__ import annotations
 
 import enum
-import importlib
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Literal
@@ -103,12 +102,13 @@ def _union(value: Any, models: tuple, item_models: tuple, enums: tuple) -> Any:
     return value
 
 
-def _shape(cls: Any) -> tuple[dict[str, Any], frozenset[str], Any]:
-    """(declared key -> descriptor, required keys, models package) of a generated model, cached on it."""
+def _shape(cls: Any) -> tuple[dict[str, tuple], frozenset[str], Any]:
+    """(json name -> its ``_FIELDS`` row, required json names, models package) of a generated model, cached
+    on the class; used by union matching and strict validation."""
     shape = cls.__dict__.get("_shape_cache")
     if shape is None:
         shape = (
-            {f[0]: f[4] for f in cls._FIELDS},
+            {f[0]: f for f in cls._FIELDS},
             frozenset(f[0] for f in cls._FIELDS if f[2]),
             sys.modules[cls.__module__.rsplit(".", 1)[0]],
         )
@@ -116,12 +116,20 @@ def _shape(cls: Any) -> tuple[dict[str, Any], frozenset[str], Any]:
     return shape
 
 
+_SCALARS: dict[str, Any] = {"str": str, "int": int, "float": (int, float), "bool": bool}
+
+
+def _is_scalar(desc: str, value: Any) -> bool:
+    """``value`` is of the JSON scalar type ``desc`` (a bool is not an int or a float here)."""
+    return isinstance(value, _SCALARS[desc]) and (desc == "bool" or type(value) is not bool)
+
+
 def _fits(desc: Any, value: Any, models: Any) -> bool:
     """Shallow check: does this JSON value look like ``desc`` (type, or enum membership)?"""
     if value is None or desc == "any":
         return True
     if isinstance(desc, str):
-        return isinstance(value, _SCALARS[desc]) and not (desc != "bool" and type(value) is bool)
+        return _is_scalar(desc, value)
     kind, arg = desc
     if kind == "model":
         return type(value) is dict
@@ -130,9 +138,6 @@ def _fits(desc: Any, value: Any, models: Any) -> bool:
     if kind == "enum":
         return value in getattr(models, arg)._value2member_map_
     return any(_fits(d, value, models) for d in arg)
-
-
-_SCALARS: dict[str, Any] = {"str": str, "int": int, "float": (int, float), "bool": bool}
 
 
 def pick(classes: tuple, value: dict) -> Any:
@@ -146,7 +151,7 @@ def pick(classes: tuple, value: dict) -> Any:
     for cls in classes:
         declared, required, models = _shape(cls)
         matched = [k for k in present if k in declared]
-        fitting = sum(1 for k in matched if _fits(declared[k], value[k], models))
+        fitting = sum(1 for k in matched if _fits(declared[k][4], value[k], models))
         score = (required <= present, fitting, len(matched), len(matched) - len(present))
         if best_score is None or score > best_score:
             best, best_score = cls, score
@@ -198,13 +203,9 @@ def not_an_object(cls: Any, value: Any) -> TypeError:
 # ------------------------------------------------------------------ strict validation
 
 
-def _models_package(cls: Any) -> Any:
-    return importlib.import_module(cls.__module__.rsplit(".", 1)[0])
-
-
 def validate(cls: Any, data: Any, path: str = "$") -> None:
     """Raise ``StrictValidationError`` where ``data`` differs from model ``cls``'s schema."""
-    _check(("model", cls.__name__), data, path, _models_package(cls))
+    _check_model(cls, data, path, _shape(cls)[2])
 
 
 def validate_descriptor(desc: Any, data: Any, models: Any, path: str = "$") -> None:
@@ -221,60 +222,52 @@ def _type_name(value: Any) -> str:
 def _check(desc: Any, value: Any, path: str, models: Any) -> None:
     if desc == "any":
         return
-    if desc == "str":
-        ok = isinstance(value, str)
-    elif desc == "int":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif desc == "float":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    elif desc == "bool":
-        ok = isinstance(value, bool)
-    else:
-        kind, arg = desc
-        if kind == "model":
-            return _check_model(getattr(models, arg), value, path, models)
-        if kind == "enum":
-            cls = getattr(models, arg)
-            if value not in cls._value2member_map_:
-                allowed = ", ".join(repr(m.value) for m in cls)
-                raise StrictValidationError(path, f"unknown {arg} value {value!r} (allowed: {allowed})")
-            return None
-        if kind == "list" or kind == "list?":
-            if not isinstance(value, list):
-                raise StrictValidationError(path, f"expected array, got {_type_name(value)}")
-            for i, item in enumerate(value):
-                if item is None:
-                    if kind == "list?":
-                        continue
-                    raise StrictValidationError(f"{path}[{i}]", "unexpected null")
-                _check(arg, item, f"{path}[{i}]", models)
-            return None
-        if kind == "union":
-            errors = []
-            for alt in arg:
-                try:
-                    _check(alt, value, path, models)
-                    return None
-                except StrictValidationError as exc:
-                    errors.append(exc)
-            if isinstance(value, dict):
-                # report against the variant the tolerant decoder would pick
-                classes = tuple(getattr(models, a[1]) for a in arg if isinstance(a, tuple) and a[0] == "model")
-                if classes:
-                    return _check_model(pick(classes, value), value, path, models)
-            raise errors[0]
-        raise AssertionError(f"unknown descriptor {desc!r}")
-    if not ok:
-        raise StrictValidationError(path, f"expected {desc}, got {_type_name(value)} {value!r:.60}")
-    return None
+    if isinstance(desc, str):
+        if not _is_scalar(desc, value):
+            raise StrictValidationError(path, f"expected {desc}, got {_type_name(value)} {value!r:.60}")
+        return
+    kind, arg = desc
+    if kind == "model":
+        return _check_model(getattr(models, arg), value, path, models)
+    if kind == "enum":
+        cls = getattr(models, arg)
+        if value not in cls._value2member_map_:
+            allowed = ", ".join(repr(m.value) for m in cls)
+            raise StrictValidationError(path, f"unknown {arg} value {value!r} (allowed: {allowed})")
+        return None
+    if kind == "list" or kind == "list?":
+        if not isinstance(value, list):
+            raise StrictValidationError(path, f"expected array, got {_type_name(value)}")
+        for i, item in enumerate(value):
+            if item is None:
+                if kind == "list?":
+                    continue
+                raise StrictValidationError(f"{path}[{i}]", "unexpected null")
+            _check(arg, item, f"{path}[{i}]", models)
+        return None
+    if kind == "union":
+        errors = []
+        for alt in arg:
+            try:
+                _check(alt, value, path, models)
+                return None
+            except StrictValidationError as exc:
+                errors.append(exc)
+        if isinstance(value, dict):
+            # report against the variant the tolerant decoder would pick
+            classes = tuple(getattr(models, a[1]) for a in arg if isinstance(a, tuple) and a[0] == "model")
+            if classes:
+                return _check_model(pick(classes, value), value, path, models)
+        raise errors[0]
+    raise AssertionError(f"unknown descriptor {desc!r}")
 
 
 def _check_model(cls: Any, value: Any, path: str, models: Any) -> None:
     if not isinstance(value, dict):
         raise StrictValidationError(path, f"expected object ({cls.__name__}), got {_type_name(value)}")
-    declared = {f[0]: f for f in cls._FIELDS}
-    for json_name, _attr, required, _nullable, _desc in cls._FIELDS:
-        if required and json_name not in value:
+    declared, required, _models = _shape(cls)
+    for json_name in declared:  # declaration order, so the first missing field named is stable
+        if json_name in required and json_name not in value:
             raise StrictValidationError(f"{path}.{json_name}", f"required field missing ({cls.__name__})")
     extra_desc = cls._ADDITIONAL
     for key, item in value.items():

@@ -23,11 +23,22 @@ if TYPE_CHECKING:
 ResponseSpec = tuple[str, str, Callable[[Any], Any], Any]
 
 
+def _accept_for(responses: tuple[ResponseSpec, ...]) -> str:
+    """The ``Accept`` header for an operation: the media type of its documented 2xx response."""
+    kinds = {spec[1] for spec in responses if spec[0].startswith("2")}
+    if "bytes" in kinds:
+        return "application/octet-stream"
+    if "text" in kinds and "json" not in kinds:
+        return "text/plain"
+    return "application/json"
+
+
 class Operation:
     """One API operation: ``getattr(getattr(client, op.resource), op.name)`` is its method."""
 
     __slots__ = (
         "_by_status",
+        "accept",
         "_models",
         "method",
         "name",
@@ -59,6 +70,7 @@ class Operation:
         self.name = name
         self.responses = responses
         self.pagination = pagination  # how the operation pages (intercom_async._pagination); None: not paginated
+        self.accept = _accept_for(responses)  # the Accept header the client sends
         self._by_status: dict[int, ResponseSpec | None] = {}
         self._models: Any = None
 
@@ -75,16 +87,6 @@ class Operation:
                 raise ValueError(f"{self.name}(): path parameter {key!r} must not be empty")
             path = path.replace("{" + key + "}", quote(str(getattr(value, "value", value)), safe=""))
         return path
-
-    @property
-    def accept(self) -> str:
-        """The ``Accept`` header for this operation: the media type of its documented 2xx response."""
-        kinds = {spec[1] for spec in self.responses if spec[0].startswith("2")}
-        if "bytes" in kinds:
-            return "application/octet-stream"
-        if "text" in kinds and "json" not in kinds:
-            return "text/plain"
-        return "application/json"
 
     def response_spec(self, status: int) -> ResponseSpec | None:
         """The documented response for ``status``: exact code, then ``NXX`` range, then ``default``."""
