@@ -23,6 +23,7 @@ from ._errors import APIError, InvalidResponseError, error_for, redact
 from ._resource import RequestOptions
 from ._response import APIResponse
 from ._transport import RetryPolicy, Transport
+from ._urls import normalise_base_url
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -130,13 +131,11 @@ class BaseClient:
             if key not in REGIONS:
                 raise ValueError(f"unknown region {region!r}; expected one of {sorted(REGIONS)} (or pass base_url=)")
             base_url = REGIONS[key]
-        if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
         if default_headers and _PROTECTED_HEADERS & {h.lower() for h in default_headers}:
             raise ValueError("default_headers cannot set Authorization or Intercom-Version")
         self._token = token
         self.region = region
-        self.base_url = base_url.rstrip("/")
+        self.base_url = normalise_base_url(base_url)
         self.strict = strict
         self._policy = retry_policy or RetryPolicy(max_retries)
         self._transport = Transport(

@@ -13,6 +13,7 @@ Hierarchy::
     │   ├── RateLimitError            429 (``reset_at``, ``retry_after``)
     │   └── ServerError               5xx
     ├── InvalidResponseError          2xx whose body is not what the operation documents (bad JSON, HTML, empty)
+    ├── InvalidRequestError           the call's own input is unusable (empty path parameter, bad header name, ...)
     ├── APIConnectionError            no HTTP answer (refused, reset, closed mid-body)
     │   └── APITimeoutError           the timeout expired
     └── StrictValidationError         strict mode: the response differs from the spec (``intercom_async._codec``)
@@ -213,6 +214,11 @@ class InvalidResponseError(IntercomError):
     def __init__(self, message: str, response: APIResponse[Any] | None = None) -> None:
         self.response = response
         super().__init__(message)
+
+
+class InvalidRequestError(IntercomError, ValueError):
+    """The request cannot be built from what the caller passed (an empty path parameter, a header name that
+    is not a token, a protected header, ...). Nothing was sent. Also a ``ValueError``."""
 
 
 class APIConnectionError(IntercomError):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from ._codec import validate_descriptor
 from ._errors import InvalidResponseError
+from ._urls import path_segment
 
 if TYPE_CHECKING:
     from ._pagination import Pagination
@@ -78,14 +78,14 @@ class Operation:
         return f"<Operation {self.operation_id}: {self.method} {self.path} -> client.{self.resource}.{self.name}>"
 
     def format_path(self, params: Mapping[str, Any] | None) -> str:
-        """The path with ``{name}`` replaced by the URL-quoted parameter values."""
+        """The path with each ``{name}`` replaced by its value, encoded to fill exactly that one segment
+        (see ``intercom_async._urls``: dot segments encoded, empty values refused)."""
         if not params:
             return self.path
         path = self.path
+        where = f"{self.name}()"
         for key, value in params.items():
-            if value is None or value == "":
-                raise ValueError(f"{self.name}(): path parameter {key!r} must not be empty")
-            path = path.replace("{" + key + "}", quote(str(getattr(value, "value", value)), safe=""))
+            path = path.replace("{" + key + "}", path_segment(value, name=key, where=where))
         return path
 
     def response_spec(self, status: int) -> ResponseSpec | None:

@@ -35,10 +35,11 @@ import contextlib
 import copy
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from ._codec import UNSET, dump
 from ._errors import APIError, IntercomError
+from ._urls import describe, resolve_link
 
 if TYPE_CHECKING:
     from ._operation import Operation
@@ -321,16 +322,16 @@ class AsyncPager(Generic[T, I]):
         )
 
     def _resolve_link(self, link: Any) -> str:
-        """The absolute next-page URL, refused unless it is on the configured base URL."""
+        """The absolute next-page URL, refused unless it lies under the configured base URL once normalised
+        (scheme, host, port, path prefix; no credentials): see ``intercom_async._urls.resolve_link``."""
         if not isinstance(link, str) or not link:
             raise PaginationError(f"{self._where}: the next-page link is not a URL ({type(link).__name__})")
         base = self._client.base_url
-        url = urljoin(base + "/", link)
-        want, got = urlsplit(base), urlsplit(url)
-        if _origin(got) != _origin(want) or not (got.path + "/").startswith(want.path.rstrip("/") + "/"):
+        url = resolve_link(base, link)
+        if url is None:
             raise PaginationError(
-                f"{self._where}: the next-page link points to {got.scheme}://{got.hostname}{got.path}, outside the "
-                f"configured base URL {base}; refusing to send the access token there"
+                f"{self._where}: the next-page link points to {describe(_join(base, link))}, outside the configured base URL "
+                f"{base}; refusing to send the access token there"
             )
         return url
 
@@ -430,7 +431,7 @@ class _Walk:
         if shape == "link":
             if not isinstance(value, str):
                 raise PaginationError(f"{pager._where}: the next-page link is not a URL ({type(value).__name__})")
-            value = urljoin(pager._client.base_url + "/", value)  # checked against the base URL when followed
+            value = _join(pager._client.base_url, value)  # checked against the base URL when followed
         elif not isinstance(value, (str, int)) or isinstance(value, bool):
             raise PaginationError(f"{pager._where}: unexpected next cursor of type {type(value).__name__}")
         if shape == "scroll":
@@ -442,13 +443,11 @@ class _Walk:
         return value
 
 
-def _origin(parts: Any) -> tuple[str, str | None, int | None]:
-    scheme = parts.scheme.lower()
+def _join(base: str, link: str) -> str:
     try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    return scheme, parts.hostname, port if port is not None else {"http": 80, "https": 443}.get(scheme)
+        return urljoin(base + "/", link)
+    except ValueError:  # e.g. a malformed IPv6 host: kept as is, refused when followed
+        return link
 
 
 def _set_in_body(body: Any, keys: tuple[str, ...], value: Any) -> dict[str, Any]:

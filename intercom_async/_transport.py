@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from ._errors import APIConnectionError, APITimeoutError
+from ._urls import request_url
 
 if TYPE_CHECKING:
     from ._ratelimit import RateLimiter
@@ -282,6 +283,7 @@ class Transport:
     ) -> RawResult:
         """Send with retries. ``headers`` is called before every attempt (token rotation)."""
         session = self.session()
+        target = request_url(url)  # already encoded: no %2E is decoded, no segment collapsed
         extra: dict[str, Any] = {}
         client_timeout = self.client_timeout(timeout, connect_timeout)
         if client_timeout is not None:
@@ -305,7 +307,7 @@ class Transport:
                     try:
                         async with session.request(
                             method,
-                            url,
+                            target,
                             params=params,
                             data=data,
                             headers=request_headers,

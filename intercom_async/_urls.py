@@ -1,0 +1,91 @@
+"""URL building that user input and server data cannot steer elsewhere.
+
+Two rules, both about RFC 3986 dot segments, which URL layers (yarl, proxies, servers) collapse:
+
+* A path parameter fills exactly its own segment. It is percent-encoded with nothing left safe (``/``,
+  ``?``, ``#`` and ``%`` included); a value that is a dot segment (``.`` or ``..``) is sent as ``%2E`` /
+  ``%2E%2E``; an empty value is refused. The URL is then handed to aiohttp as already encoded, so nothing
+  downstream decodes ``%2E`` back into a dot and removes a segment (``DELETE /tickets/../tags/5`` would
+  otherwise become ``DELETE /tags/5``).
+* A next-page link is resolved against the base URL and normalised (dot segments removed, as a server
+  would) before it is compared with the base URL's origin and path prefix, so ``/proxy/../outside`` is seen
+  for what it is. Only the normalised URL is ever requested.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from yarl import URL
+
+from ._errors import InvalidRequestError
+
+_DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def path_segment(value: Any, *, name: str, where: str) -> str:
+    """The encoded path segment for one path parameter value."""
+    if value is None:
+        raise InvalidRequestError(f"{where}: path parameter {name!r} is required, got None")
+    text = str(getattr(value, "value", value))
+    if text == "":
+        raise InvalidRequestError(f"{where}: path parameter {name!r} must not be empty")
+    encoded = quote(text, safe="")
+    return _DOT_SEGMENTS.get(encoded, encoded)
+
+
+def normalise_base_url(base_url: str) -> str:
+    """``base_url`` encoded and normalised once (dot segments resolved), without a trailing slash."""
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        raise InvalidRequestError(f"base_url must start with http:// or https://, got {base_url!r}")
+    try:
+        url = URL(base_url)
+    except (ValueError, TypeError) as exc:
+        raise InvalidRequestError(f"base_url is not a valid URL: {exc}") from None
+    if url.user is not None or url.password is not None:
+        raise InvalidRequestError("base_url must not carry credentials (user:password@)")
+    if url.query_string or url.fragment:
+        raise InvalidRequestError("base_url must not carry a query string or a fragment")
+    return str(url).rstrip("/")
+
+
+def request_url(url: str) -> URL:
+    """The URL object sent to aiohttp: taken as already encoded, so no segment is decoded or collapsed."""
+    return URL(url, encoded=True)
+
+
+def _origin(url: URL) -> tuple[str, str | None, int | None]:
+    scheme = (url.scheme or "").lower()
+    return scheme, (url.host or "").lower() or None, url.port if url.port is not None else _DEFAULT_PORTS.get(scheme)
+
+
+def resolve_link(base_url: str, link: Any) -> str | None:
+    """The absolute, normalised next-page URL for ``link`` when it lies under ``base_url`` (same scheme, host,
+    port and path prefix, no credentials); ``None`` when it does not or cannot be parsed."""
+    if not isinstance(link, str) or not link:
+        return None
+    try:
+        base = URL(base_url + "/")
+        target = base.join(URL(link))
+    except (ValueError, TypeError):
+        return None
+    if target.user is not None or target.password is not None:
+        return None
+    if _origin(target) != _origin(base):
+        return None
+    prefix = base.raw_path  # ends with "/"
+    path = target.raw_path
+    if not (path + "/").startswith(prefix) and path != prefix.rstrip("/"):
+        return None
+    return str(target)
+
+
+def describe(url: Any) -> str:
+    """``scheme://host/path`` of a URL for an error message: no credentials, no query string."""
+    try:
+        parsed = URL(str(url))
+    except (ValueError, TypeError):
+        return "<unparseable URL>"
+    return f"{parsed.scheme}://{parsed.host or ''}{parsed.raw_path}"

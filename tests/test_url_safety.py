@@ -1,0 +1,234 @@
+"""Hostile path parameters and next-page links cannot retarget a request (issue 9, items 1, 2 and 9).
+
+Registry-driven: every operation with a path parameter, of every version, is called through its public
+method with each path parameter in turn set to a dot segment (``..``, ``.``) while the others hold ``5``.
+A real aiohttp server on 127.0.0.1 records the raw request line; it must show the operation's own route
+with the dot segment percent-encoded in that parameter's segment, never a collapsed path.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+import intercom_async
+from intercom_async import InvalidRequestError, PaginationError
+
+TOKEN = "tok-url-safety-secret"
+
+
+def _snake(text: str) -> str:
+    text = re.sub(r"[^0-9A-Za-z]+", "_", text)
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    return text.strip("_").lower()
+
+
+def _path_operations() -> list[Any]:
+    cases = []
+    for version, info in intercom_async.VERSIONS.items():
+        for op in info.load().OPERATIONS.values():
+            names = re.findall(r"{([^}]+)}", op.path)
+            for name in names:
+                for hostile in ("..", "."):
+                    cases.append(
+                        pytest.param(
+                            version, op.operation_id, name, hostile, id=f"{version}-{op.operation_id}-{name}={hostile}"
+                        )
+                    )
+    return cases
+
+
+CASES = _path_operations()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.paths.append(request.raw_path.partition("?")[0])
+        return web.json_response({})
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def server():
+    recorder = Recorder()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", recorder.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    clients = {
+        v: intercom_async.Intercom(TOKEN, version=v, base_url=f"http://127.0.0.1:{port}", max_retries=0)
+        for v in intercom_async.VERSIONS
+    }
+    yield recorder, clients
+    for client in clients.values():
+        await client.aclose()
+    await runner.cleanup()
+
+
+def _arguments(method: Any, path_values: dict[str, str]) -> dict[str, Any]:
+    """Keyword arguments for ``method``: the given path values, placeholders for other required ones."""
+    kwargs: dict[str, Any] = {}
+    for name, param in inspect.signature(method).parameters.items():
+        if (
+            param.kind is not inspect.Parameter.KEYWORD_ONLY
+            and param.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD
+        ):
+            continue
+        keys = [k for k in path_values if _snake(k) == name or k == name]
+        if keys:
+            kwargs[name] = path_values[keys[0]]
+        elif param.default is inspect.Parameter.empty:
+            kwargs[name] = {} if name == "body" else "x"
+    return kwargs
+
+
+def test_every_path_operation_is_covered():
+    """The cases are the registries: every operation with a path parameter, in every shipped version."""
+    for version, info in intercom_async.VERSIONS.items():
+        expected = sum(2 * len(re.findall(r"{[^}]+}", op.path)) for op in info.load().OPERATIONS.values())
+        assert expected > 0
+        assert sum(1 for c in CASES if c.values[0] == version) == expected
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize(("version", "operation_id", "param", "hostile"), CASES)
+async def test_dot_segment_stays_in_its_own_segment(server, version, operation_id, param, hostile):
+    recorder, clients = server
+    client = clients[version]
+    op = intercom_async.VERSIONS[version].load().OPERATIONS[operation_id]
+    method = getattr(getattr(client, op.resource), op.name)
+    names = re.findall(r"{([^}]+)}", op.path)
+    values = {n: (hostile if n == param else "5") for n in names}
+    recorder.paths.clear()
+    await method(**_arguments(method, values))
+    encoded = {"..": "%2E%2E", ".": "%2E"}[hostile]
+    expected = op.path
+    for name in names:
+        expected = expected.replace("{" + name + "}", encoded if name == param else "5")
+    assert recorder.paths == [expected]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_the_reported_attacks_reach_their_own_route(server):
+    """The two DELETEs of the report: detaching with ``ticket_id=".."`` must not delete tag 5."""
+    recorder, clients = server
+    ops = intercom_async.VERSIONS["2.12"].load().OPERATIONS
+    targets = {op.path: op for op in ops.values() if op.method == "DELETE"}
+    recorder.paths.clear()
+    for path in ("/tickets/{ticket_id}/tags/{id}", "/contacts/{contact_id}/companies/{id}"):
+        op = targets[path]
+        method = getattr(getattr(clients["2.12"], op.resource), op.name)
+        first = re.findall(r"{([^}]+)}", path)[0]
+        await method(**_arguments(method, {first: "..", "id": "5"}))
+    assert recorder.paths == ["/tickets/%2E%2E/tags/5", "/contacts/%2E%2E/companies/5"]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("empty", ["", None])
+async def test_empty_path_parameter_is_a_typed_error(server, empty):
+    recorder, clients = server
+    recorder.paths.clear()
+    ops = intercom_async.VERSIONS["2.12"].load().OPERATIONS
+    op = next(o for o in ops.values() if o.path == "/contacts/{id}" and o.method == "GET")
+    method = getattr(getattr(clients["2.12"], op.resource), op.name)
+    with pytest.raises(InvalidRequestError, match="path parameter 'id'"):
+        await method(**_arguments(method, {"id": empty}))  # type: ignore[dict-item]
+    assert recorder.paths == []
+
+
+# ---------------------------------------------------------------------------------------- next links
+
+
+class LinkServer:
+    """``GET /proxy/contacts/{id}/companies`` answers one page whose ``pages.next`` is ``self.next``."""
+
+    def __init__(self) -> None:
+        self.next: str = ""
+        self.paths: list[str] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.paths.append(request.raw_path)
+        if request.raw_path.startswith("/proxy/contacts/1/companies"):
+            return web.json_response(
+                {
+                    "type": "list",
+                    "companies": [{"type": "company", "id": "c1"}],
+                    "data": [{"type": "company", "id": "c1"}],
+                    "pages": {"next": self.next},
+                }
+            )
+        return web.json_response({"type": "list", "data": [], "pages": {}})
+
+
+@pytest_asyncio.fixture
+async def link_server():
+    state = LinkServer()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", state.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    yield state, f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+def _link_op() -> Any:
+    ops = intercom_async.VERSIONS["2.12"].load().OPERATIONS
+    return next(o for o in ops.values() if o.pagination is not None and o.pagination.shape == "link" and "{" in o.path)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "/proxy/../outside/contacts?page=2",
+        "{base}/proxy/../outside?page=2",
+        "{base}/proxy/%2E%2E/outside?page=2",
+        "/proxy/./../outside",
+        "/proxyfoo/contacts?page=2",
+        "http://user:pass@127.0.0.1:1/proxy/contacts?page=2",
+        "{userinfo}/proxy/contacts?page=2",
+        "http://[::1/proxy",
+    ],
+)
+async def test_next_links_cannot_leave_the_base_path(link_server, link):
+    state, origin = link_server
+    state.next = link.format(base=origin, userinfo=origin.replace("http://", "http://u:p@"))
+    op = _link_op()
+    async with intercom_async.Intercom(TOKEN, version="2.12", base_url=origin + "/proxy", max_retries=0) as client:
+        method = getattr(getattr(client, op.resource), op.name)
+        pager = method(**_arguments(method, {"id": "1", "contact_id": "1"}))
+        with pytest.raises(PaginationError, match="outside the configured base URL|not a URL") as info:
+            async for _ in pager:
+                pass
+    assert TOKEN not in str(info.value)
+    assert "pass" not in str(info.value)
+    assert all(p.startswith("/proxy/") for p in state.paths)
+    assert len(state.paths) == 1
+
+
+async def test_next_link_inside_the_base_path_is_followed(link_server):
+    state, origin = link_server
+    state.next = "/proxy/./contacts/2/companies?page=2"
+    op = _link_op()
+    async with intercom_async.Intercom(TOKEN, version="2.12", base_url=origin + "/proxy", max_retries=0) as client:
+        method = getattr(getattr(client, op.resource), op.name)
+        items = [item async for item in method(**_arguments(method, {"id": "1", "contact_id": "1"}))]
+    assert len(items) == 1
+    assert state.paths[1] == "/proxy/contacts/2/companies?page=2"
+
+
+def test_base_url_with_credentials_is_refused():
+    with pytest.raises(InvalidRequestError, match="credentials"):
+        intercom_async.Intercom(TOKEN, base_url="http://user:secret@127.0.0.1:1")
