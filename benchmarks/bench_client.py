@@ -9,7 +9,7 @@ Two clients fetch them:
 * raw:  one shared ``aiohttp.ClientSession``; ``GET`` (same headers the SDK sends) + ``read()`` + ``json.loads``
 * raw+model (sequential only, to split the difference): raw, then the 2.12 model's ``from_dict`` on the dict
 * sdk:  ``intercom_async.Intercom("tok", version="2.12", base_url=...)``;
-        ``client.contacts.show_contact(id=...)`` / ``client.conversations.retrieve_conversation(id=...)``
+        ``client.contacts.find(id=...)`` / ``client.conversations.find(id=...)``
         (URL building, auth/version headers, retry wrapper, ``APIResponse``, ``json.loads``, typed model)
 
 Sequential: one request at a time; wall time and process CPU time (``time.process_time``) per request.
@@ -112,10 +112,10 @@ async def run(args: argparse.Namespace, base: str) -> dict[str, Any]:
                 return Conversation.from_dict(await raw_get(conversation_url))
 
             def sdk_contact() -> Awaitable[Any]:
-                return client.contacts.show_contact(id=_common.CONTACT_ID)
+                return client.contacts.find(id=_common.CONTACT_ID)
 
             def sdk_conversation() -> Awaitable[Any]:
-                return client.conversations.retrieve_conversation(id=_common.CONVERSATION_ID)
+                return client.conversations.find(id=_common.CONVERSATION_ID)
 
             # correctness + warm-up (connections open, lazy model imports done, caches filled)
             contact = await sdk_contact()

@@ -118,9 +118,9 @@ CHILD = textwrap.dedent(
                 c1 = time.perf_counter()
                 async with client:
                     if MODE == "contact":
-                        result = await client.contacts.show_contact(id="677c554b6abd011ad17ff4ec")
+                        result = await client.contacts.find(id="677c554b6abd011ad17ff4ec")
                     else:
-                        result = await client.conversations.retrieve_conversation(id=41)
+                        result = await client.conversations.find(id=41)
                     c2 = time.perf_counter()
                 return result, c0, c1, c2
 

@@ -2,10 +2,10 @@
 
     .venv/bin/python benchmarks/profile_hotpaths.py [--top N] [--requests N] [--parses N]
 
-* request path: ``--requests`` sequential ``client.contacts.show_contact`` calls against the local server
+* request path: ``--requests`` sequential ``client.contacts.find`` calls against the local server
   process (the server's CPU is not in this profile); time spent blocked in ``epoll.poll`` (waiting for the
   server) is left out of the totals and the table;
-* conversation request: the same for ``client.conversations.retrieve_conversation`` (50 KB, 100 parts);
+* conversation request: the same for ``client.conversations.find`` (50 KB, 100 parts);
 * parse path: ``--parses`` calls of ``OPERATIONS["retrieveConversation"].parse(200, body)``.
 
 For each, the functions with the highest own time (``tottime``) and the SDK's functions by cumulative time.
@@ -61,13 +61,13 @@ def show(profile: cProfile.Profile, title: str, top: int, calls: int) -> None:
 async def profile_requests(base: str, n: int, top: int) -> None:
     async with intercom_async.Intercom("tok", version="2.12", base_url=base) as client:
         for _ in range(50):  # warm-up: connection, lazy imports, caches
-            await client.contacts.show_contact(id=_common.CONTACT_ID)
-            await client.conversations.retrieve_conversation(id=_common.CONVERSATION_ID)
+            await client.contacts.find(id=_common.CONTACT_ID)
+            await client.conversations.find(id=_common.CONVERSATION_ID)
 
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(n):
-            await client.contacts.show_contact(id=_common.CONTACT_ID)
+            await client.contacts.find(id=_common.CONTACT_ID)
         profile.disable()
         show(profile, f"request path: {n} x show_contact (2 KB contact)", top, n)
 
@@ -75,7 +75,7 @@ async def profile_requests(base: str, n: int, top: int) -> None:
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(n_conv):
-            await client.conversations.retrieve_conversation(id=_common.CONVERSATION_ID)
+            await client.conversations.find(id=_common.CONVERSATION_ID)
         profile.disable()
         show(profile, f"request path: {n_conv} x retrieve_conversation (50 KB)", top, n_conv)
 

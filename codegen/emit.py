@@ -11,6 +11,9 @@ value) or is an identifier the engine has already sanitised, so spec text cannot
 
 from __future__ import annotations
 
+import keyword
+import re
+import unicodedata
 from typing import Any
 
 from openapi_python_client.parser.properties import (
@@ -29,7 +32,8 @@ from openapi_python_client.parser.properties import (
 from openapi_python_client.parser.properties.literal_enum_property import LiteralEnumProperty
 from openapi_python_client.schema.untrusted_string import UntrustedString
 
-MODELS = "_models"  # the alias generated modules give their version's lazy ``models`` package
+MODELS = "_models"
+DICT_REF = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)Dict\b")  # ``<Model>Dict`` names inside an annotation  # the alias generated modules give their version's lazy ``models`` package
 
 
 def raw(value: Any) -> Any:
@@ -40,6 +44,44 @@ def raw(value: Any) -> Any:
 def py_str(value: Any) -> str:
     """A Python string literal for a raw spec string (safe: ``repr`` escapes everything)."""
     return repr(str(raw(value)))
+
+
+_ADMONITION = re.compile(
+    r'\{%\s*admonition\s+type="(?P<type>[a-z]+)"(?:\s+name="(?P<name>[^"]*)")?\s*%\}(?P<body>.*?)\{%\s*/admonition\s*%\}',
+    re.S,
+)
+_WARNING_TYPES = {"warning", "danger", "caution", "attention"}
+
+
+def prose(text: Any) -> str:
+    """Spec prose as written (line breaks kept, no re-wrapping), with Intercom's Markdoc admonitions turned into
+    plain ``Note:`` / ``Warning:`` paragraphs and trailing whitespace trimmed."""
+
+    def admonition(match: re.Match[str]) -> str:
+        label = "Warning" if match["type"] in _WARNING_TYPES else "Note"
+        name = (match["name"] or "").strip()
+        body = match["body"].strip("\n")
+        head = f"{label}: {name}" if name else f"{label}:"
+        return f"\n{head}\n{body.strip()}\n" if name else f"\n{head} {body.strip()}\n"
+
+    text = _ADMONITION.sub(admonition, str(raw(text) or ""))
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    out: list[str] = []
+    for line in lines:  # collapse runs of blank lines
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def doc(text: Any, indent: int = 0) -> str:
+    """``prose(text)`` made safe inside a triple-quoted docstring and indented for continuation lines."""
+    value = prose(text)
+    value = "".join(c for c in value if unicodedata.category(c) != "Cc" or c in "\n\t")
+    value = value.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if value.endswith('"'):
+        value += " "
+    pad = " " * indent
+    return "\n".join((pad + line) if (i and line) else line for i, line in enumerate(value.split("\n")))
 
 
 def variants(prop: Any) -> tuple[list[Any], bool]:
@@ -224,7 +266,19 @@ def model_imports(model: ModelProperty) -> dict[str, str]:
 # ------------------------------------------------------------------ endpoints
 
 
-def _param_rows(endpoint: Any) -> list[dict[str, Any]]:
+RESERVED_ARGUMENTS = frozenset({"self", "body", "request_options", "fields"})
+
+
+def _spec_params(spec_item: dict[str, Any], spec_op: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The spec's parameter objects by (name, location), path-item level ones included (operation level wins)."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for param in [*(spec_item.get("parameters") or []), *(spec_op.get("parameters") or [])]:
+        if isinstance(param, dict) and "name" in param:
+            out[(param["name"], param.get("in", ""))] = param
+    return out
+
+
+def _param_rows(endpoint: Any, spec_params: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for location, props in (
         ("path", endpoint.path_parameters),
@@ -232,19 +286,84 @@ def _param_rows(endpoint: Any) -> list[dict[str, Any]]:
         ("header", endpoint.header_parameters),
     ):
         for prop in props:
-            ann = annotation(prop)
+            json_name = str(raw(prop.name))
+            spec = spec_params.get((json_name, location), {})
+            described = spec.get("description") or (spec.get("schema") or {}).get("description") or prop.description
+            name = str(prop.python_name)
+            if name in RESERVED_ARGUMENTS:
+                raise ValueError(f"parameter {json_name!r} would be named {name!r}, which the method needs itself")
             rows.append(
                 {
-                    "name": str(prop.python_name),
+                    "name": name,
                     "json": py_str(prop.name),
-                    "json_name": str(raw(prop.name)),
+                    "json_name": json_name,
                     "location": location,
                     "required": bool(prop.required) or location == "path",
-                    "annotation": ann,
-                    "doc": str(raw(prop.description) or "").strip(),
+                    "annotation": annotation(prop),
+                    "doc": prose(described) or f"The ``{json_name}`` {location} parameter.",
                     "refs": referenced_classes(prop),
                 }
             )
+    return rows
+
+
+def dict_annotation(prop: Any, dict_models: set[str]) -> str:
+    """Like ``annotation`` for a field of a request TypedDict: a nested model may also be its ``<Model>Dict``."""
+    alts, nullable = variants(prop)
+    parts: list[str] = []
+    for alt in alts:
+        if isinstance(alt, ModelProperty):
+            found = [class_name(alt)] + ([f"{class_name(alt)}Dict"] if class_name(alt) in dict_models else [])
+        elif isinstance(alt, ListProperty):
+            found = [f"list[{dict_annotation(alt.inner_property, dict_models)}]"]
+        else:
+            found = _annotation_one(alt)
+        parts.extend(p for p in found if p not in parts)
+    if not parts:
+        return "Any"
+    if "Any" in parts:
+        return "Any"
+    if nullable:
+        parts.append("None")
+    return " | ".join(parts)
+
+
+def _full(prop: Any, models: dict[str, ModelProperty]) -> Any:
+    """A model property with its properties (a reference may come without them)."""
+    return models.get(class_name(prop), prop) if isinstance(prop, ModelProperty) else prop
+
+
+def request_closure(props: list[Any], models: dict[str, ModelProperty]) -> set[str]:
+    """Names of every model reachable from the given request body properties (nested fields, lists, unions)."""
+    seen: set[str] = set()
+    stack = list(props)
+    while stack:
+        alts, _ = variants(stack.pop())
+        for alt in alts:
+            if isinstance(alt, ListProperty):
+                stack.append(alt.inner_property)
+            elif isinstance(alt, ModelProperty) and class_name(alt) not in seen:
+                seen.add(class_name(alt))
+                full = _full(alt, models)
+                stack.extend(list(full.required_properties or ()) + list(full.optional_properties or ()))
+                extra = full.additional_properties
+                if extra is not None and not isinstance(extra, bool):
+                    stack.append(extra)
+    return seen
+
+
+def dict_rows(model: ModelProperty, dict_models: set[str]) -> list[dict[str, Any]]:
+    """Rows of ``<Model>Dict``, the TypedDict form of a request model (every key optional)."""
+    rows = []
+    for prop in list(model.required_properties) + list(model.optional_properties):
+        rows.append(
+            {
+                "key": str(raw(prop.name)),
+                "json": py_str(prop.name),
+                "annotation": dict_annotation(prop, dict_models),
+                "required": bool(prop.required),
+            }
+        )
     return rows
 
 
@@ -253,17 +372,48 @@ def _response_kind(source: Any) -> str:
     return {"response.json()": "json", "response.text": "text", "response.content": "bytes"}.get(attribute, "none")
 
 
-def endpoint_info(endpoint: Any, operation_id: str, tag: str, resource: str) -> dict[str, Any]:
-    """Everything the resource and registry templates need about one operation."""
-    params = _param_rows(endpoint)
+def _identifier_keys(rows: list[dict[str, Any]]) -> bool:
+    return all(r["key"].isidentifier() and not keyword.iskeyword(r["key"]) for r in rows)
+
+
+def endpoint_info(
+    endpoint: Any,
+    *,
+    operation_id: str,
+    tag: str,
+    group: tuple[str, ...],
+    method_name: str,
+    spec_item: dict[str, Any],
+    spec_op: dict[str, Any],
+    models: dict[str, ModelProperty],
+    dict_models: set[str],
+    reference_url: str,
+) -> dict[str, Any]:
+    """Everything the resource, registry and reference templates need about one operation."""
+    params = _param_rows(endpoint, _spec_params(spec_item, spec_op))
     body = None
     if endpoint.bodies:
         prop = endpoint.bodies[0].prop
+        alts, _ = variants(prop)
+        body_models = [class_name(a) for a in alts if isinstance(a, ModelProperty)]
+        fields_dict = None
+        fields: list[dict[str, Any]] = []
+        if len(alts) == 1 and len(body_models) == 1:
+            full = _full(alts[0], models)
+            fields = [{**r, "doc": prose(d.description)} for r, d in zip(dict_rows(full, dict_models), _props(full), strict=True)]
+            taken = {p["name"] for p in params} | RESERVED_ARGUMENTS
+            if fields and _identifier_keys(fields) and not taken & {f["key"] for f in fields}:
+                fields_dict = f"{body_models[0]}Dict"
+        dict_refs = {f"{m}Dict": str(models[m].class_info.module_name) for m in body_models if m in dict_models}
         body = {
-            "annotation": annotation(prop),
+            "annotation": dict_annotation(prop, dict_models),
             "required": bool(prop.required),
             "content_type": py_str(endpoint.bodies[0].content_type),
-            "refs": referenced_classes(prop),
+            "models": body_models if len(body_models) == len(alts) else [],
+            "models_repr": repr(tuple(body_models)) if len(body_models) == len(alts) else "None",
+            "fields_dict": fields_dict,
+            "fields": fields,
+            "refs": {**referenced_classes(prop), **dict_refs},
         }
     responses = []
     success: list[str] = []
@@ -306,15 +456,22 @@ def endpoint_info(endpoint: Any, operation_id: str, tag: str, resource: str) -> 
         success = ["str | None" if redirect else "Any"]
     returns = "Any" if "Any" in success else " | ".join(success)
     return {
-        "name": str(endpoint.name),
+        "name": method_name,
+        "group": group,
+        "resource": ".".join(group),
         "operation_id": py_str(operation_id),
+        "operation_id_raw": operation_id,
+        "http_method": endpoint.method.upper(),
+        "raw_path": str(raw(endpoint.path)),
         "method": py_str(endpoint.method.upper()),
-        "title": f"``{endpoint.method.upper()} {raw(endpoint.path)}`` (operationId {operation_id})",  # docstring text
+        "route": f"{endpoint.method.upper()} {raw(endpoint.path)}",
         "path": py_str(endpoint.path),
         "tag": py_str(tag),
-        "resource": resource,
-        "summary": raw(endpoint.summary) or "",
-        "description": raw(endpoint.description) or "",
+        "tag_raw": tag,
+        "summary": prose(endpoint.summary),
+        "description": prose(endpoint.description),
+        "reference_url": reference_url,
+        "deprecated": bool(spec_op.get("deprecated")),
         "params": params,
         "path_params": [p for p in params if p["location"] == "path"],
         "query_params": [p for p in params if p["location"] == "query"],
@@ -324,3 +481,53 @@ def endpoint_info(endpoint: Any, operation_id: str, tag: str, resource: str) -> 
         "returns": returns,
         "refs": dict(sorted(refs.items())),
     }
+
+
+def _props(model: ModelProperty) -> list[Any]:
+    return list(model.required_properties) + list(model.optional_properties)
+
+
+def op_docstring(info: dict[str, Any], indent: int = 8) -> str:
+    """The docstring of a generated method: summary, the spec's prose as written, every argument described
+    from the spec, the result, and the route with a link to Intercom's reference for the operation."""
+    pad = " " * indent
+
+    def block(text: str, extra: int = 0) -> str:
+        return doc(text, indent + extra)
+
+    parts = [block(info["summary"] or info["route"])]
+    if info["description"] and info["description"] != info["summary"]:
+        parts.append(block(info["description"]))
+    if info["deprecated"]:
+        parts.append("Deprecated: Intercom marks this operation as deprecated.")
+    args = [f"{p['name']}: {block(p['doc'], 4)}" for p in info["params"]]
+    body = info["body"]
+    if body:
+        if body["fields_dict"]:
+            args.append(
+                f"body: the whole request body, a ``{body['models'][0]}`` or a ``{body['fields_dict']}``; "
+                "or pass its fields as keyword arguments, listed below."
+            )
+            for field in body["fields"]:
+                args.append(f"{field['key']}: {block(field['doc'] or '(body field)', 4)}")
+        else:
+            args.append(f"body: the request body ({block(body['annotation'])}).")
+    args.append("request_options: per-call overrides (timeout, retries, extra query, headers or body).")
+    parts.append("Args:\n" + "\n".join(f"{pad}    {a}" for a in args))
+    paging = info.get("pagination")
+    if paging:
+        returns = (
+            f"An ``AsyncPager``: ``await`` it for the first page (``{info['returns']}``), ``async for`` over it "
+            f"for every ``{paging['item_annotation']}`` of every page ({paging['shape'][1:-1]} paging)."
+        )
+    else:
+        returns = f"``{info['returns']}``."
+    parts.append(f"Returns:\n{pad}    {returns}")
+    parts.append(f"``{info['route']}`` (operationId ``{info['operation_id_raw']}``). Reference:\n{pad}{info['reference_url']}")
+    return f"\n\n{pad}".join(parts)
+
+
+def reference_url(version: str, tag: str, operation_id: str) -> str:
+    """Intercom's reference page for an operation (versioned: ``/docs/references/2.12/rest-api/...``)."""
+    slug = re.sub(r"\s+", "-", tag.strip().lower())
+    return f"https://developers.intercom.com/docs/references/{version.lower()}/rest-api/api.intercom.io/{slug}/{operation_id.lower()}"

@@ -9,9 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
-from .pins import Pin
+
+class Pinned(Protocol):
+    """What fetching needs of a pinned file (a spec ``Pin`` or a ``NamingPin``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def cache_file(self) -> Path: ...
+    @property
+    def shared_file(self) -> Path: ...
 
 
 class FetchError(RuntimeError):
@@ -24,10 +39,11 @@ def sha256_of(data: bytes) -> str:
 
 def _download(url: str, timeout: float = 60.0) -> bytes:
     with urllib.request.urlopen(url, timeout=timeout) as resp:
-        return resp.read()
+        data: bytes = resp.read()
+        return data
 
 
-def _verify(pin: Pin, data: bytes, source: str) -> bytes:
+def _verify(pin: Pinned, data: bytes, source: str) -> bytes:
     got = sha256_of(data)
     if got != pin.sha256:
         raise FetchError(
@@ -39,7 +55,7 @@ def _verify(pin: Pin, data: bytes, source: str) -> bytes:
     return data
 
 
-def fetch(pin: Pin, *, shared_file: Path | None = None, download=_download) -> Path:
+def fetch(pin: Pinned, *, shared_file: Path | None = None, download: Callable[[str], bytes] = _download) -> Path:
     """Make ``pin.cache_file`` hold the pinned bytes and return its path."""
     cache = pin.cache_file
     if cache.exists() and sha256_of(cache.read_bytes()) == pin.sha256:

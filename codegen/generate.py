@@ -9,6 +9,7 @@ tool versions, so regenerating a clean tree changes nothing.
 from __future__ import annotations
 
 import json
+import keyword
 import shutil
 import subprocess
 import sys
@@ -22,10 +23,10 @@ from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.properties import EnumProperty, ModelProperty
 
-from . import emit, pagination
+from . import emit, names, pagination
 from .fetch import fetch
 from .normalize import HTTP_METHODS, normalise
-from .pins import ROOT, Pin
+from .pins import ROOT, Pin, load_naming_pins
 
 TEMPLATES = Path(__file__).parent / "templates"
 CONFIG_FILE = Path(__file__).parent / "config.yaml"
@@ -75,14 +76,14 @@ def parse(pin: Pin, spec: dict[str, Any]) -> tuple[GeneratorData, Config]:
     return data, config
 
 
-def _operation_index(spec: dict[str, Any]) -> dict[tuple[str, str], tuple[str, str]]:
-    """``(METHOD, path) -> (operationId, first tag)`` from the normalised spec."""
+def _operation_index(spec: dict[str, Any]) -> dict[tuple[str, str], tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """``(METHOD, path) -> (operationId, first tag, path item, operation)`` from the normalised spec."""
     out = {}
     for path, item in spec["paths"].items():
         for method in HTTP_METHODS:
             if method in item:
                 op = item[method]
-                out[(method.upper(), path)] = (op["operationId"], (op.get("tags") or ["default"])[0])
+                out[(method.upper(), path)] = (op["operationId"], (op.get("tags") or ["default"])[0], item, op)
     return out
 
 
@@ -95,7 +96,16 @@ def _additional(model: ModelProperty) -> tuple[str, str | None]:
     return emit.descriptor(extra), (None if emit.is_plain(extra) else emit.decode(extra, "_v"))
 
 
-def render(pin: Pin, spec: dict[str, Any], out: Path) -> dict[str, int]:
+def _pascal(parts: tuple[str, ...]) -> str:
+    return "".join(w[:1].upper() + w[1:] for part in parts for w in part.split("_"))
+
+
+def naming_table() -> names.NameTable:
+    """Intercom's naming table from the pinned fern override files (fetched and sha256-checked)."""
+    return names.NameTable(names.load_table(load_spec(fetch(n)) for n in load_naming_pins()))
+
+
+def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | None = None) -> dict[str, Any]:
     data, config = parse(pin, spec)
     env = Project(openapi=data, config=config, custom_template_path=TEMPLATES).env
     env.globals["pin"] = pin
@@ -107,21 +117,39 @@ def render(pin: Pin, spec: dict[str, Any], out: Path) -> dict[str, int]:
         target.write_text(env.get_template(template).render(**context), encoding="utf-8")
 
     write("__init__.py", "package_init.py.jinja")
+    models = {emit.class_name(m): m for m in data.models}
+    index = _operation_index(spec)
+    endpoints = [
+        (endpoint, *index[(endpoint.method.upper(), emit.raw(endpoint.path))])
+        for _, collection in sorted(data.endpoint_collections_by_tag.items())
+        for endpoint in collection.endpoints
+    ]
+    dict_models = emit.request_closure([e.bodies[0].prop for e, *_ in endpoints if e.bodies], models)
 
     entries: list[tuple[str, str]] = []
     for model in data.models:
         name, module = str(model.class_info.name), str(model.class_info.module_name)
         descriptor, decode = _additional(model)
-        doc = emit.raw(model.description) or name
+        imports = emit.model_imports(model)
+        dict_rows = None
+        if name in dict_models:
+            dict_rows = emit.dict_rows(model, dict_models)
+            for ref in {m for r in dict_rows for m in emit.DICT_REF.findall(r["annotation"])}:
+                if ref in dict_models and ref != name:
+                    imports[f"{ref}Dict"] = str(models[ref].class_info.module_name)
+            entries.append((f"{name}Dict", module))
         write(
             f"models/{module}.py",
             "model.py.jinja",
             name=name,
-            doc=str(doc).strip(),
-            rows=emit.field_rows(model),
-            imports=emit.model_imports(model),
+            doc=emit.doc(model.description or name, 4),
+            rows=[{**r, "doc": emit.doc(r["doc"], 12)} for r in emit.field_rows(model)],
+            imports=dict(sorted(imports.items())),
             additional_descriptor=descriptor,
             additional_decode=decode,
+            dict_rows=dict_rows,
+            dict_identifiers=dict_rows is not None and all(r["key"].isidentifier() and not keyword.iskeyword(r["key"]) for r in dict_rows),
+            dict_required=[r["key"] for r in dict_rows or () if r["required"]],
         )
         entries.append((name, module))
     for enum in data.enums:
@@ -134,48 +162,97 @@ def render(pin: Pin, spec: dict[str, Any], out: Path) -> dict[str, int]:
         entries.append((name, module))
     write("models/__init__.py", "models_init.py.jinja", entries=sorted(entries))
 
-    index = _operation_index(spec)
     pagination.check_coverage(pin.name, spec)
+    try:
+        sdk_names = (table or naming_table()).assign(spec)
+    except names.NamingError as exc:
+        raise GenerationError(f"[{pin.name}] {exc}") from None
     tag_docs = {t["name"]: t.get("description", "") for t in spec.get("tags", [])}
-    operations, resources = [], []
-    for tag_id, collection in sorted(data.endpoint_collections_by_tag.items()):
-        resource = str(tag_id)
-        class_name = "".join(w[:1].upper() + w[1:] for w in resource.split("_")) + "Resource"
-        ops = []
-        tag_name = resource
-        for endpoint in collection.endpoints:
-            op_id, tag_name = index[(endpoint.method.upper(), emit.raw(endpoint.path))]
-            info = emit.endpoint_info(endpoint, op_id, tag_name, resource)
-            pagination.annotate(pin.name, info, endpoint, data.models)  # paging facts: codegen/pagination.py
-            ops.append(info)
-        ops.sort(key=lambda o: o["name"])
+    operations = []
+    for endpoint, op_id, tag, item, spec_op in endpoints:
+        name = sdk_names[op_id]
+        try:
+            info = emit.endpoint_info(
+                endpoint,
+                operation_id=op_id,
+                tag=tag,
+                group=name.group,
+                method_name=name.method,
+                spec_item=item,
+                spec_op=spec_op,
+                models=models,
+                dict_models=dict_models,
+                reference_url=emit.reference_url(pin.name, tag, op_id),
+            )
+        except ValueError as exc:
+            raise GenerationError(f"[{pin.name}] {op_id}: {exc}") from None
+        info["name_source"] = name.source
+        pagination.annotate(pin.name, info, endpoint, data.models)  # paging facts: codegen/pagination.py
+        info["docstring"] = emit.op_docstring(info)
+        operations.append(info)
+
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for info in operations:
+        for i in range(1, len(info["group"]) + 1):
+            groups.setdefault(info["group"][:i], [])
+        groups[info["group"]].append(info)
+    resources = []
+    for top in sorted({g[0] for g in groups}):
+        classes = []
         imports: dict[str, str] = {}
-        for op in ops:
-            imports.update(op["refs"])
+        tags: list[str] = []
+        for group in sorted(g for g in groups if g[0] == top):
+            ops = sorted(groups[group], key=lambda o: o["name"])
+            for op in ops:
+                imports.update(op["refs"])
+                tags.append(op["tag_raw"])
+            children = [
+                {"attr": g[-1], "class_name": _pascal(g) + "Resource", "path": ".".join(g)}
+                for g in sorted(groups)
+                if len(g) == len(group) + 1 and g[: len(group)] == group
+            ]
+            classes.append(
+                {
+                    "class_name": _pascal(group) + "Resource",
+                    "path": ".".join(group),
+                    "operations": ops,
+                    "children": children,
+                    "count": len(ops),
+                }
+            )
+        main_tag = max(sorted(set(tags)), key=tags.count) if tags else ""
         write(
-            f"resources/{resource}.py",
+            f"resources/{top}.py",
             "resource.py.jinja",
-            tag_name=tag_name,
-            tag_doc=str(tag_docs.get(tag_name, "")).strip(),
-            class_name=class_name,
-            resource=resource,
-            operations=ops,
+            top=top,
+            tag_doc=emit.doc(tag_docs.get(main_tag, "")),
+            classes=classes,
             imports=dict(sorted(imports.items())),
         )
         resources.append(
-            {"attr": resource, "module": resource, "class_name": class_name, "tag_name": tag_name, "count": len(ops)}
+            {
+                "attr": top,
+                "module": top,
+                "class_name": _pascal((top,)) + "Resource",
+                "count": sum(len(groups[g]) for g in groups if g[0] == top),
+            }
         )
-        operations.extend(ops)
     (out / "resources").mkdir(exist_ok=True)
     (out / "resources" / "__init__.py").write_text(
-        env.get_template("header.jinja").render() + '"""One module per resource (first tag); loaded on first use."""\n',
+        env.get_template("header.jinja").render()
+        + '"""One module per top-level resource group; loaded on first use."""\n',
         encoding="utf-8",
     )
     operations.sort(key=lambda o: o["operation_id"])
     write("operations.py", "operations.py.jinja", operations=operations, count=len(operations))
     write("client.py", "client.py.jinja", resources=resources)
     (out / "py.typed").write_text("", encoding="utf-8")
-    return {"operations": len(operations), "models": len(data.models), "enums": len(data.enums)}
+    return {
+        "operations": len(operations),
+        "models": len(data.models),
+        "enums": len(data.enums),
+        "infos": operations,
+    }
 
 
 def _ruff(*args: str) -> None:

@@ -35,6 +35,43 @@ class Pin:
         return SHARED_DIR / self.name / "api.intercom.io.yaml"
 
 
+@dataclass(frozen=True)
+class NamingPin:
+    """One file of Intercom's own SDK naming table (``x-fern-sdk-group-name`` / ``x-fern-sdk-method-name``)."""
+
+    commit: str
+    path: str
+    sha256: str
+    url: str
+
+    @property
+    def name(self) -> str:  # how fetch messages call it
+        return f"naming table {Path(self.path).name}"
+
+    @property
+    def cache_file(self) -> Path:
+        return CACHE_DIR / "naming" / Path(self.path).name
+
+    @property
+    def shared_file(self) -> Path:
+        return SHARED_DIR / "naming" / Path(self.path).name
+
+
+def load_naming_pins(path: Path = PINS_FILE) -> list[NamingPin]:
+    """The pinned naming-table files, in the order they apply (later files add to earlier ones)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    template = data["upstream"]
+    return [
+        NamingPin(
+            commit=n["commit"],
+            path=n["path"],
+            sha256=n["sha256"].lower(),
+            url=template.format(commit=n["commit"], path=n["path"]),
+        )
+        for n in data.get("naming", [])
+    ]
+
+
 def load_pins(path: Path = PINS_FILE) -> list[Pin]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     template = data["upstream"]

@@ -29,14 +29,14 @@ def show(step: str, text: str) -> None:
 
 async def run(client: Any, *, mock: bool) -> None:
     # 1. Who does the token belong to?
-    me = await client.admins.identify_admin()
+    me = await client.admins.identify()
     workspace = f', workspace "{me.app.name}" ({me.app.region})' if me.app else ""
     show("identify the admin", f"{me.name} <{me.email}>{workspace}")
 
     # 2. Create a contact (mock only: against a real workspace this script changes nothing).
     contact_id = None
     if mock:
-        created = await client.contacts.create_contact(body={"email": "ada@example.com", "name": "Ada Lovelace"})
+        created = await client.contacts.create(body={"email": "ada@example.com", "name": "Ada Lovelace"})
         show("create a contact", f"id={created.id} email={created.email}")
         contact_id = created.id
     else:
@@ -44,7 +44,7 @@ async def run(client: Any, *, mock: bool) -> None:
 
     # 3. List contacts: `async for` walks every page; stop after a few.
     listed = []
-    async for contact in client.contacts.list_contacts(per_page=LIST_LIMIT):
+    async for contact in client.contacts.list(per_page=LIST_LIMIT):
         listed.append(contact)
         if len(listed) == LIST_LIMIT:
             break
@@ -55,20 +55,20 @@ async def run(client: Any, *, mock: bool) -> None:
 
     # 4. Fetch one contact by id.
     if contact_id is not None:
-        fetched = await client.contacts.show_contact(id=contact_id)
+        fetched = await client.contacts.find(id=contact_id)
         show("fetch a contact", f"id={fetched.id} email={fetched.email} role={fetched.role}")
     else:
         show("fetch a contact", "skipped: the workspace has no contacts")
 
     # 5. Search: the first page of a query (await the pager instead of iterating it).
     query = {"query": {"field": "role", "operator": "=", "value": "user"}, "pagination": {"per_page": LIST_LIMIT}}
-    page = await client.contacts.search_contacts(body=query)
+    page = await client.contacts.search(body=query)
     show("search role = user", f"total_count={page.total_count}, {len(page.data or [])} on the first page")
 
     # 6. Errors are typed: a missing company is a NotFoundError carrying Intercom's error list.
     options = {"extra_headers": {"Prefer": "code=404"}} if mock else None  # ask Prism for the documented 404
     try:
-        await client.companies.retrieve_a_company_by_id(id="no-such-company", request_options=options)
+        await client.companies.find(id="no-such-company", request_options=options)
         show("a missing company", "unexpectedly found")
     except NotFoundError as exc:
         detail = ", ".join(f"{e.code}: {e.message}" for e in exc.errors) or exc.body

@@ -1,11 +1,12 @@
 """intercom_async: an async-first Python SDK for the Intercom REST API.
 
-    async with intercom_async.Intercom(token, version="2.12", region="eu") as client:
-        me = await client.admins.identify_admin()
+    async with intercom_async.Intercom(token, region="eu") as client:
+        me = await client.admins.identify()
 
 Public surface: ``Intercom`` (picks the generated client of the requested version), ``VERSIONS``, the
-errors, ``APIResponse``, ``RequestOptions``, ``AsyncPager``, ``UNSET``. Version packages (``v2_10``,
-``v2_12``, ``unstable``) are imported on first use, and their models one by one as responses need them.
+errors, ``APIResponse``, ``RequestOptions``, ``AsyncPager``, ``UNSET``. Version packages (``v2_16``,
+``preview``, ... one per entry of ``VERSIONS``) are imported on first use, and their models one by one as
+responses need them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 # The hand-written core (and aiohttp with it) is imported here, at application start-up, so that the first
 # request of a web app does not pay ~200 ms of imports; only the generated version packages are lazy.
-from ._codec import UNSET, StrictValidationError, Unset
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -28,24 +28,26 @@ from ._errors import (
     InvalidRequestError,
     InvalidResponseError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    StrictValidationError,
     UnprocessableEntityError,
 )
-from ._pagination import AsyncPager, Page, PaginationError
+from ._pagination import AsyncPager, Page
 from ._ratelimit import InProcessRateLimiter, LimiterStats, RateLimiter
-from ._resource import RequestOptions
 from ._response import APIResponse
 from ._transport import RetryPolicy
+from ._types import UNSET, RequestOptions, Unset
 from ._versions import DEFAULT_VERSION, VERSIONS, Intercom
 
 __version__ = "0.1.0"
 
+_VERSION_MODULES = {info.module.rpartition(".")[2] for info in VERSIONS.values()}
+
 __all__ = [
-    "v2_10",
-    "v2_12",
-    "unstable",
+    *sorted(_VERSION_MODULES),
     "Intercom",
     "VERSIONS",
     "DEFAULT_VERSION",
@@ -78,11 +80,10 @@ __all__ = [
     "ErrorDetail",
 ]
 
-_VERSION_MODULES = {"v2_10", "v2_12", "unstable"}
 
 
 def __getattr__(name: str) -> Any:
-    """Version packages load on first use: ``intercom_async.v2_12`` costs nothing until touched."""
+    """Version packages load on first use: ``intercom_async.v2_16`` costs nothing until touched."""
     if name in _VERSION_MODULES:
         value = importlib.import_module(f".{name}", __name__)
         globals()[name] = value
@@ -91,4 +92,4 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from . import unstable, v2_10, v2_12
+    from ._versions import *  # noqa: F403  (the version packages, for type checkers; generated from the pins)

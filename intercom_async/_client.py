@@ -1,35 +1,36 @@
-"""``BaseClient``: configuration, lifecycle and the one request path every generated operation goes through.
+"""``BaseClient``: configuration, lifecycle and the one request path every operation goes through.
 
 A versioned client (``intercom_async.v2_12.Intercom``, generated) subclasses it and adds one typed
-attribute per resource. ``_request`` turns an ``Operation`` and the call's arguments into an HTTP request
-(URL from the region or ``base_url``, ``Authorization``, ``Intercom-Version``, JSON body, query string),
-sends it through the ``Transport`` and returns an ``APIResponse`` or raises the typed error.
+attribute per resource group. ``_send`` takes a ``Request`` (built by a generated method, a pager or
+``request()``), adds what only the client knows (base URL, ``Authorization``, ``Intercom-Version``, retry
+policy), sends it through the ``Transport`` and returns an ``APIResponse`` or raises the typed error.
 """
 
 from __future__ import annotations
 
-import enum
 import importlib
-import json
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Union
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 
-from ._codec import UNSET, dump
-from ._errors import APIError, InvalidResponseError, error_for, redact
-from ._resource import RequestOptions
+from ._errors import APIError, InvalidRequestError, InvalidResponseError, error_for, redact
+from ._operation import Operation
+from ._request import Request, check_header
 from ._response import APIResponse
 from ._transport import RetryPolicy, Transport
-from ._urls import normalise_base_url
+from ._types import UNSET, RequestOptions, TokenSource
+from ._urls import normalise_base_url, resolve_link
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from ._operation import Operation
     from ._ratelimit import RateLimiter
+
+_C = TypeVar("_C", bound="BaseClient")
 
 REGIONS: dict[str, str] = {
     "us": "https://api.intercom.io",
@@ -37,8 +38,6 @@ REGIONS: dict[str, str] = {
     "au": "https://api.au.intercom.io",
 }
 USER_AGENT = "intercom-async/0.1.0"
-
-TokenSource = Union[str, Callable[[], str], Callable[[], Awaitable[str]]]
 
 
 class VersionInfo:
@@ -66,9 +65,6 @@ def load_client_class(versions: Mapping[str, VersionInfo], version: str) -> type
     if info is None:
         raise ValueError(f"unknown Intercom API version {version!r}; this SDK has {list(versions)}")
     return importlib.import_module(info.module + ".client").Intercom
-
-
-_PROTECTED_HEADERS = frozenset({"authorization", "intercom-version"})
 
 
 class BaseClient:
@@ -131,8 +127,9 @@ class BaseClient:
             if key not in REGIONS:
                 raise ValueError(f"unknown region {region!r}; expected one of {sorted(REGIONS)} (or pass base_url=)")
             base_url = REGIONS[key]
-        if default_headers and _PROTECTED_HEADERS & {h.lower() for h in default_headers}:
-            raise ValueError("default_headers cannot set Authorization or Intercom-Version")
+        checked_headers = dict(
+            check_header(name, value, "default_headers") for name, value in (default_headers or {}).items()
+        )
         self._token = token
         self.region = region
         self.base_url = normalise_base_url(base_url)
@@ -151,7 +148,7 @@ class BaseClient:
             "Intercom-Version": self.VERSION,
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
-            **(default_headers or {}),
+            **checked_headers,
         }
         # With a plain-string token the headers never change: build them once, copy per attempt.
         self._fixed_headers = (
@@ -160,7 +157,7 @@ class BaseClient:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self: _C) -> _C:
         return self
 
     async def __aexit__(
@@ -195,41 +192,52 @@ class BaseClient:
             self._last_token = token
         return {**self._static_headers, "Authorization": f"Bearer {token}"}
 
-    async def _request(
+    async def request(
         self,
-        op: Operation,
+        method: str,
+        path: str,
         *,
-        path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
         body: Any = UNSET,
-        options: RequestOptions | None = None,
-        url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        request_options: RequestOptions | None = None,
     ) -> APIResponse[Any]:
-        """Send ``op`` and return the ``APIResponse``; non-2xx raises the typed ``APIError``."""
-        options = options or {}
-        request_path = op.format_path(path)
-        params = encode_query(query, options.get("extra_query"))
-        data = None
-        extra_headers: dict[str, str] = {}
-        if op.accept != "application/json":
-            extra_headers["Accept"] = op.accept  # e.g. text/plain for GET /calls/{id}/transcript
-        extra_body = options.get("extra_body")
-        if body is not UNSET or extra_body:
-            payload = dump(body) if body is not UNSET else {}
-            if extra_body:
-                if not isinstance(payload, dict):
-                    raise TypeError(f"{op.name}(): extra_body needs a JSON object body, got {type(payload).__name__}")
-                payload = {**payload, **dump(extra_body)}
-            data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-            extra_headers["Content-Type"] = "application/json"
-        for key, value in (headers or {}).items():
-            if value is not UNSET and value is not None:
-                extra_headers[key] = str(getattr(value, "value", value))
-        for key, value in (options.get("extra_headers") or {}).items():
-            if key.lower() in _PROTECTED_HEADERS:
-                raise ValueError(f"{op.name}(): extra_headers cannot set {key}")
-            extra_headers[key] = value
+        """Call an endpoint this version does not describe, through the same auth, version header, retries,
+        rate limiter, logging and typed errors: ``await client.request("GET", "/contacts/123/notes")``.
+
+        ``path`` is a path under the base URL (``/...``; percent-encode values you insert into it, or build
+        it with ``urllib.parse.quote``); ``query`` and ``body`` are encoded as for any operation (the body as
+        JSON, unchecked). Non-2xx raises the typed ``APIError``; the result is the ``APIResponse`` (``.json()``,
+        ``.parsed`` is the decoded JSON).
+        """
+        verb = method.upper() if isinstance(method, str) else method
+        if verb not in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"):
+            raise InvalidRequestError(f"request(): unsupported HTTP method {method!r}")
+        if not isinstance(path, str) or not path.startswith("/") or path.startswith("//") or "?" in path or "#" in path:
+            raise InvalidRequestError(
+                f"request(): path must be an absolute path such as '/contacts' (no host, query or fragment), got {path!r}"
+            )
+        encoded = quote(path, safe="/%:@!$&'()*+,;=-._~")
+        url = resolve_link(self.base_url, encoded)
+        if url is None or url.rstrip("/") == self.base_url:
+            raise InvalidRequestError(f"request(): {path!r} does not stay under the base URL {self.base_url}")
+        op = Operation(
+            operation_id="request",
+            method=verb,
+            path=url[len(self.base_url) :],
+            tag="",
+            resource="",
+            name="request",
+            responses=(),
+        )
+        return await self._send(Request(op, query=query, headers=headers, body=body, options=request_options))
+
+    async def _send(self, request: Request) -> APIResponse[Any]:
+        """Send ``request`` and return the ``APIResponse``; non-2xx raises the typed ``APIError``."""
+        op = request.operation
+        prepared = request.prepare(strict=self.strict)
+        options = request.options or {}
+        extra_headers = prepared.headers
 
         async def build_headers() -> dict[str, str]:
             h = await self._auth_headers()
@@ -241,14 +249,14 @@ class BaseClient:
             policy = policy.with_max_retries(options["max_retries"])
         result = await self._transport.send(
             op.method,
-            url or self.base_url + request_path,
+            request.url or self.base_url + prepared.path,
             headers=build_headers,
-            params=params,
-            data=data,
+            params=prepared.params,
+            data=prepared.data,
             policy=policy,
             timeout=options.get("timeout"),
             connect_timeout=options.get("connect_timeout"),
-            log_path=request_path,
+            log_path=prepared.path,
         )
         response: APIResponse[Any] = APIResponse(
             status_code=result.status,
@@ -256,7 +264,7 @@ class BaseClient:
             headers=result.headers,
             content=result.body,
             method=op.method,
-            path=request_path,
+            path=prepared.path,
             url=result.url,
             elapsed=result.elapsed,
             retries=result.retries,
@@ -288,36 +296,3 @@ def _documented_redirect(op: Operation, status: int) -> bool:
         return False
     spec = op.response_spec(status)
     return spec is not None and spec[0] != "default"
-
-
-def _query_value(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    return str(value)
-
-
-def encode_query(
-    query: Mapping[str, Any] | None, extra: Mapping[str, Any] | None = None
-) -> list[tuple[str, str]] | None:
-    """Query pairs: unset/None dropped, booleans as ``true``/``false``, lists repeated, objects exploded
-    into their keys (OpenAPI ``style: form, explode: true``, e.g. ``GET /events``' ``filter``)."""
-    merged = {**(query or {}), **(extra or {})}
-    if not merged:
-        return None
-    pairs: list[tuple[str, str]] = []
-    for key, value in merged.items():
-        if value is UNSET or value is None:
-            continue
-        if hasattr(value, "to_dict"):
-            value = value.to_dict()
-        if isinstance(value, Mapping):
-            pairs.extend((k, _query_value(v)) for k, v in value.items() if v is not None and v is not UNSET)
-        elif isinstance(value, (list, tuple)):
-            pairs.extend((key, _query_value(v)) for v in value)
-        else:
-            pairs.append((key, _query_value(value)))
-    return pairs or None

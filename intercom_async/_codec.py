@@ -13,47 +13,16 @@ path of the first difference (``$.conversation_parts.conversation_parts[3].autho
 
 from __future__ import annotations
 
+import difflib
 import enum
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any
 
-from ._errors import IntercomError
+from ._errors import InvalidRequestError, StrictValidationError
+from ._types import UNSET
 
-__all__ = ["UNSET", "Unset", "StrictValidationError", "validate", "dump"]
-
-
-class Unset:
-    """The type of ``UNSET``: a field that was absent from the JSON (as opposed to ``null``)."""
-
-    __slots__ = ()
-    _instance: ClassVar[Unset | None] = None
-
-    def __new__(cls) -> Unset:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> Literal[False]:
-        return False
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __reduce__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Any = Unset()
-
-
-class StrictValidationError(IntercomError, ValueError):
-    """A response differs from the spec; raised only in strict mode. ``path`` is a JSONPath-like string."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        self.path = path
-        self.problem = problem
-        super().__init__(f"{path}: {problem}")
+__all__ = ["check_request", "dump", "validate"]
 
 
 # ------------------------------------------------------------------ tolerant decoding (hot path)
@@ -284,3 +253,72 @@ def _check_model(cls: Any, value: Any, path: str, models: Any) -> None:
                 raise StrictValidationError(sub, f"unexpected null ({cls.__name__})")
             continue
         _check(field[4], item, sub, models)
+
+
+# ------------------------------------------------------------------ request bodies given as dicts
+
+
+def check_request(
+    classes: tuple[Any, ...], data: Any, where: str, *, required: bool = False, strict: bool = False
+) -> None:
+    """Catch a misspelt field of a dict body before it reaches the server, nested objects included.
+
+    A key the request model(s) do not declare raises ``InvalidRequestError`` when it is a near miss of a
+    declared one (``emial`` for ``email``), or always with ``strict``; any other undeclared key is sent as
+    given, since the spec lags the API (its own examples send fields it does not declare). With ``required``
+    (a body built from keyword arguments), a missing required top-level field raises too. A model that
+    accepts undeclared keys (free-form objects such as ``custom_attributes``) is not checked below that point.
+    """
+    if type(data) is not dict or not classes:
+        return
+    if len(classes) == 1:
+        _check_keys(classes[0], data, "body", where, strict)
+        if required:
+            missing = [name for name in _shape(classes[0])[1] if name not in data]
+            if missing:
+                raise InvalidRequestError(
+                    f"{where}: missing required field(s) {', '.join(map(repr, sorted(missing)))} "
+                    f"of {classes[0].__name__}"
+                )
+        return
+    declared: set[str] = set()
+    for cls in classes:
+        if cls._ADDITIONAL is not None or not cls._FIELDS:
+            return
+        declared.update(_shape(cls)[0])
+    names = " | ".join(cls.__name__ for cls in classes)
+    for key in data:
+        if key not in declared:
+            _unknown(where, "body", key, names, declared, strict)
+
+
+def _check_keys(cls: Any, data: dict[str, Any], path: str, where: str, strict: bool) -> None:
+    if cls._ADDITIONAL is not None or not cls._FIELDS:
+        return
+    declared, _required, models = _shape(cls)
+    for key, value in data.items():
+        field = declared.get(key)
+        if field is None:
+            _unknown(where, path, key, cls.__name__, declared, strict)
+            continue
+        desc = field[4]
+        if type(value) is dict and isinstance(desc, tuple) and desc[0] == "model":
+            _check_keys(getattr(models, desc[1]), value, f"{path}.{key}", where, strict)
+        elif type(value) is list and isinstance(desc, tuple) and desc[0] in ("list", "list?"):
+            inner = desc[1]
+            if isinstance(inner, tuple) and inner[0] == "model":
+                item_cls = getattr(models, inner[1])
+                for i, item in enumerate(value):
+                    if type(item) is dict:
+                        _check_keys(item_cls, item, f"{path}.{key}[{i}]", where, strict)
+
+
+def _unknown(where: str, path: str, key: Any, model: str, declared: Any, strict: bool) -> None:
+    close = difflib.get_close_matches(str(key), [str(k) for k in declared], n=1, cutoff=0.75)
+    if not close and not strict:
+        return
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise InvalidRequestError(
+        f"{where}: {path} has no field {str(key)!r} in {model}{hint} (to send a field the spec does not declare, "
+        "use request_options={'extra_body': {...}})"
+    )

@@ -13,10 +13,13 @@ Hierarchy::
     │   ├── RateLimitError            429 (``reset_at``, ``retry_after``)
     │   └── ServerError               5xx
     ├── InvalidResponseError          2xx whose body is not what the operation documents (bad JSON, HTML, empty)
+    ├── PaginationError               paging that cannot be followed safely (repeated cursor, foreign next link)
     ├── InvalidRequestError           the call's own input is unusable (empty path parameter, bad header name, ...)
     ├── APIConnectionError            no HTTP answer (refused, reset, closed mid-body)
     │   └── APITimeoutError           the timeout expired
     └── StrictValidationError         strict mode: the response differs from the spec (``intercom_async._codec``)
+
+Every exception of the package is defined here, so any layer can raise any of them.
 
 Messages are built from the status, Intercom's error codes/messages and the request id only: never from
 request headers, so a token cannot leak into an exception's text or repr. A body snippet quoted in a
@@ -29,10 +32,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ._response import APIResponse
+from ._response import APIResponse
 
 
 class IntercomError(Exception):
@@ -249,3 +251,18 @@ def error_for(response: APIResponse[Any]) -> APIError:
     status = response.status_code
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else APIError)
     return cls(response)
+
+
+class PaginationError(IntercomError):
+    """The server's paging cannot be followed safely: a repeated cursor or link, a page number it does not
+    honour, a page identical to the previous one, a scroll that does not advance, or a next-page link
+    outside the configured base URL."""
+
+
+class StrictValidationError(IntercomError, ValueError):
+    """A response differs from the spec; raised only in strict mode. ``path`` is a JSONPath-like string."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")

@@ -3,24 +3,24 @@
 Each version package has ``OPERATIONS`` (``intercom_async.v2_12.OPERATIONS``), a read-only mapping from
 operationId (or the synthesised name, see ``codegen/normalize.py``) to an ``Operation``. The client uses
 the same objects to build requests and parse responses, so ``op.parse(status, content)`` is exactly what a
-call returns for that status.
+call returns for that status. ``op.bind(client)`` is the generated method (``client.contacts.find``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._codec import validate_descriptor
 from ._errors import InvalidResponseError
+from ._paging import Pagination
 from ._urls import path_segment
-
-if TYPE_CHECKING:
-    from ._pagination import Pagination
 
 # (status pattern: "200" | "2XX" | "default", kind: "json" | "text" | "bytes" | "none", decode, strict descriptor)
 ResponseSpec = tuple[str, str, Callable[[Any], Any], Any]
+# (Python argument name, JSON name, "path" | "query" | "header", required)
+ParamSpec = tuple[str, str, str, bool]
 
 
 def _accept_for(responses: tuple[ResponseSpec, ...]) -> str:
@@ -34,16 +34,20 @@ def _accept_for(responses: tuple[ResponseSpec, ...]) -> str:
 
 
 class Operation:
-    """One API operation: ``getattr(getattr(client, op.resource), op.name)`` is its method."""
+    """One API operation. ``resource`` is the dotted group path (``"help_centers.collections"``), ``name`` the
+    method name (``"list"``); ``op.bind(client)`` returns the bound method."""
 
     __slots__ = (
         "_by_status",
-        "accept",
         "_models",
+        "accept",
+        "body",
+        "body_required",
         "method",
         "name",
         "operation_id",
         "pagination",
+        "params",
         "path",
         "resource",
         "responses",
@@ -60,6 +64,9 @@ class Operation:
         resource: str,
         name: str,
         responses: tuple[ResponseSpec, ...],
+        params: tuple[ParamSpec, ...] = (),
+        body: tuple[str, ...] | None = None,
+        body_required: bool = False,
         pagination: Pagination | None = None,
     ) -> None:
         self.operation_id = operation_id
@@ -69,13 +76,34 @@ class Operation:
         self.resource = resource
         self.name = name
         self.responses = responses
+        self.params = params  # every path, query and header parameter, in signature order
+        self.body = body  # names of the request body's model(s) (several for a union); None: no JSON body
+        self.body_required = body_required
         self.pagination = pagination  # how the operation pages (intercom_async._pagination); None: not paginated
         self.accept = _accept_for(responses)  # the Accept header the client sends
         self._by_status: dict[int, ResponseSpec | None] = {}
         self._models: Any = None
 
     def __repr__(self) -> str:
-        return f"<Operation {self.operation_id}: {self.method} {self.path} -> client.{self.resource}.{self.name}>"
+        return f"<Operation {self.operation_id}: {self.method} {self.path} -> client.{self.qualname}>"
+
+    @property
+    def qualname(self) -> str:
+        """``"help_centers.collections.list"``: the method's path from the client."""
+        return f"{self.resource}.{self.name}" if self.resource else self.name
+
+    def bind(self, client: Any) -> Any:
+        """The method of ``client`` (a versioned client) that performs this operation."""
+        target = client
+        for part in self.resource.split(".") if self.resource else ():
+            target = getattr(target, part)
+        return getattr(target, self.name)
+
+    def body_models(self) -> tuple[Any, ...]:
+        """The request body's model classes (empty when the operation takes no JSON object body)."""
+        if not self.body or self._models is None:
+            return ()
+        return tuple(getattr(self._models, name) for name in self.body)
 
     def format_path(self, params: Mapping[str, Any] | None) -> str:
         """The path with each ``{name}`` replaced by its value, encoded to fill exactly that one segment

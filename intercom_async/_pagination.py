@@ -2,16 +2,16 @@
 
 The generated method of a paginated operation is a plain ``def`` returning an ``AsyncPager``::
 
-    first = await client.contacts.list_contacts(per_page=150)        # the first page's typed model
-    async for contact in client.contacts.list_contacts(per_page=150):  # every item of every page
+    first = await client.contacts.list(per_page=150)        # the first page's typed model
+    async for contact in client.contacts.list(per_page=150):  # every item of every page
         ...
-    async for page in client.contacts.list_contacts(per_page=150).pages():
+    async for page in client.contacts.list(per_page=150).pages():
         page.data, page.items, page.response, page.next_cursor
 
-``op.pagination`` (a ``Pagination``, generated from the table in ``codegen/pagination.py``) says how the
-operation pages: where the position of the next page goes in the request (query cursor, body cursor, page
-number in the query or the body, scroll parameter, next-page URL) and where a page keeps its items and
-paging fields. Items come from the typed page model; where the API puts them under a key the spec does not
+``op.pagination`` (a ``Pagination``, generated from ``codegen/pagination.py``; see ``intercom_async._paging``)
+says how the operation pages: its ``Strategy`` puts the position of the next page into the ``Request``
+(query cursor, body cursor, page number in the query or the body, scroll parameter, next-page URL) and reads
+the next position from a page; the descriptor says where a page keeps its items. Items come from the typed page model; where the API puts them under a key the spec does not
 declare they are read raw and decoded with the item model, so they are typed models either way.
 
 Termination: a walk stops on a page without a next cursor or link, on an empty page, and on
@@ -33,92 +33,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
+from collections.abc import AsyncGenerator, AsyncIterator, Generator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import urljoin
 
-from ._codec import UNSET, dump
-from ._errors import APIError, IntercomError
+from ._errors import APIError, PaginationError
+from ._paging import Pagination, pluck
+from ._request import Request
+from ._types import RequestOptions
 from ._urls import describe, resolve_link
 
 if TYPE_CHECKING:
-    from ._operation import Operation
-    from ._resource import RequestOptions, Resource
+    from ._client import BaseClient
     from ._response import APIResponse
 
-__all__ = ["SHAPES", "AsyncPager", "Page", "Pagination", "PaginationError"]
+__all__ = ["AsyncPager", "Page", "PaginationError"]
 
 T = TypeVar("T")
 I = TypeVar("I")
-P = ParamSpec("P")
 
-Steps = tuple[tuple[str, "str | None"], ...]  # ((JSON key, model attribute or None when undeclared), ...)
-
-SHAPES = ("cursor", "body_cursor", "page", "body_page", "scroll", "link")
-_QUERY_POSITION = {"cursor": "starting_after", "page": "page", "scroll": "scroll_param"}
 MAX_SCROLL_RESTARTS = 3
-
-
-class PaginationError(IntercomError):
-    """The server's paging cannot be followed safely: a repeated cursor or link, a page number it does not
-    honour, a page identical to the previous one, a scroll that does not advance, or a next-page link
-    outside the configured base URL."""
-
-
-class Pagination:
-    """How one operation pages; generated into ``OPERATIONS`` as ``Operation.pagination``."""
-
-    __slots__ = ("item", "item_model", "items", "next", "note", "page", "shape", "total_pages", "undeclared")
-
-    def __init__(
-        self,
-        *,
-        shape: str,
-        items: Steps,
-        item: Callable[[Any], Any],
-        item_model: str | None = None,
-        next: Steps | None = None,
-        page: Steps | None = None,
-        total_pages: Steps | None = None,
-        undeclared: tuple[str, ...] = (),
-        note: str = "",
-    ) -> None:
-        if shape not in SHAPES:
-            raise ValueError(f"unknown paging shape {shape!r}")
-        self.shape = shape
-        self.items = items  # where a page keeps its items
-        self.item = item  # decodes one raw item into its typed model
-        self.item_model = item_model  # the item class when the spec's is missing or wrong
-        self.next = next  # cursor / link / scroll_param of the next page
-        self.page = page  # page-number shapes: current page ...
-        self.total_pages = total_pages  # ... and page count
-        self.undeclared = undeclared  # paging parameters the generated method adds to the spec's
-        self.note = note  # where the real API differs from the spec
-
-    @property
-    def items_path(self) -> str:
-        return ".".join(key for key, _ in self.items)
-
-    def __repr__(self) -> str:
-        return f"<Pagination {self.shape}: items at {self.items_path}>"
-
-
-def pluck(obj: Any, steps: Steps | None) -> Any:
-    """The value at ``steps`` in a typed model or plain JSON (``None`` when any step is missing)."""
-    if steps is None:
-        return None
-    for key, attr in steps:
-        if obj is None or obj is UNSET:
-            return None
-        if isinstance(obj, dict):
-            obj = obj.get(key)
-            continue
-        value = getattr(obj, attr, UNSET) if attr else UNSET
-        if value is UNSET:
-            extra = getattr(obj, "additional_properties", None)
-            value = extra.get(key) if isinstance(extra, dict) else None
-        obj = value
-    return None if obj is UNSET else obj
 
 
 def _item_id(item: Any) -> Any:
@@ -159,29 +93,17 @@ class AsyncPager(Generic[T, I]):
     ``read_ahead=True`` fetches page n+1 while the caller works on page n; order and results are the same.
     """
 
-    def __init__(
-        self,
-        resource: Resource,
-        op: Operation,
-        *,
-        path: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        headers: Mapping[str, Any] | None = None,
-        body: Any = UNSET,
-        options: RequestOptions | None = None,
-    ) -> None:
-        if op.pagination is None:
-            raise TypeError(f"{op.operation_id} is not paginated")
-        self._client = resource._client
-        self._raw = resource._raw
-        self._op = op
-        self._paging: Pagination = op.pagination
-        self._path = path
-        self._query = dict(query or {})
-        self._headers = headers
-        self._body = body
-        self._options = self._lift_extra_query(options)
-        self._start = self._initial_position()
+    def __init__(self, client: BaseClient, request: Request, *, raw: bool = False) -> None:
+        paging = request.operation.pagination
+        if paging is None:
+            raise TypeError(f"{request.operation.operation_id} is not paginated")
+        self._client = client
+        self._raw = raw
+        self._op = request.operation
+        self._paging: Pagination = paging
+        self._strategy = paging.strategy
+        self._request = self._lift_extra_query(request)
+        self._start = self._strategy.start(self._request.query or {}, self._request.body)
         self._cursor: Any = self._start
         self._done = False
 
@@ -205,8 +127,8 @@ class AsyncPager(Generic[T, I]):
         """A pager over the same request starting at ``cursor`` (a saved ``pager.cursor`` or ``Page.cursor``)."""
         if cursor is not None and self._paging.shape == "link":
             self._resolve_link(cursor)
-        elif cursor is not None and self._paging.shape in ("page", "body_page"):
-            cursor = int(cursor)
+        elif cursor is not None:
+            cursor = self._strategy.coerce(cursor)
         clone = copy.copy(self)
         clone._start = clone._cursor = cursor
         clone._done = False
@@ -277,49 +199,27 @@ class AsyncPager(Generic[T, I]):
         response = await self._fetch(self._start)
         return response if self._raw else response.parsed
 
-    def _lift_extra_query(self, options: RequestOptions | None) -> RequestOptions | None:
+    def _lift_extra_query(self, request: Request) -> Request:
         """Paging parameters passed through ``extra_query`` become regular ones, so the walk can move them."""
+        options = request.options
         if not options or not options.get("extra_query"):
-            return options
+            return request
         extra = options["extra_query"]
-        keys = {"per_page", _QUERY_POSITION.get(self._paging.shape)}
+        keys = {"per_page", self._strategy.query_param}
         lifted = {k: v for k, v in extra.items() if k in keys}
         if not lifted:
-            return options
-        self._query.update(lifted)
-        return cast("RequestOptions", {**options, "extra_query": {k: v for k, v in extra.items() if k not in keys}})
-
-    def _initial_position(self) -> Any:
-        shape = self._paging.shape
-        value: Any = None
-        if shape in _QUERY_POSITION:
-            value = self._query.get(_QUERY_POSITION[shape])
-        elif shape in ("body_cursor", "body_page") and self._body is not UNSET:
-            body = dump(self._body)
-            if isinstance(body, dict):
-                value = (
-                    body.get("page") if shape == "body_page" else (body.get("pagination") or {}).get("starting_after")
-                )
-        return None if value is UNSET or value == "" else value
+            return request
+        rest = cast("RequestOptions", {**options, "extra_query": {k: v for k, v in extra.items() if k not in keys}})
+        return request.replace(query={**(request.query or {}), **lifted}, options=rest)
 
     async def _fetch(self, position: Any) -> APIResponse[T]:
-        shape = self._paging.shape
-        query: dict[str, Any] | None = self._query
-        body, url, options = self._body, None, self._options
+        request = self._request
         if position is not None:
-            if shape == "link":
-                url, query = self._resolve_link(position), None
-                if options and options.get("extra_query"):  # the link already carries the whole query
-                    options = cast("RequestOptions", {k: v for k, v in options.items() if k != "extra_query"})
-            elif shape in _QUERY_POSITION:
-                query = {**self._query, _QUERY_POSITION[shape]: position}
-            elif shape == "body_cursor":
-                body = _set_in_body(body, ("pagination", "starting_after"), position)
-            else:
-                body = _set_in_body(body, ("page",), position)
-        return await self._client._request(
-            self._op, path=self._path, query=query, headers=self._headers, body=body, options=options, url=url
-        )
+            if self._paging.shape == "link":
+                position = self._resolve_link(position)
+            query, body, url = self._strategy.locate(position, dict(request.query or {}), request.body)
+            request = request.replace(query=query, body=body, url=url)
+        return await self._client._send(request)
 
     def _resolve_link(self, link: Any) -> str:
         """The absolute next-page URL, refused unless it lies under the configured base URL once normalised
@@ -330,8 +230,8 @@ class AsyncPager(Generic[T, I]):
         url = resolve_link(base, link)
         if url is None:
             raise PaginationError(
-                f"{self._where}: the next-page link points to {describe(_join(base, link))}, outside the configured base URL "
-                f"{base}; refusing to send the access token there"
+                f"{self._where}: the next-page link points to {describe(_join(base, link))}, outside the configured "
+                f"base URL {base}; refusing to send the access token there"
             )
         return url
 
@@ -409,33 +309,15 @@ class _Walk:
 
     def _next(self, data: Any, position: Any) -> Any:
         """The position of the next page, ``None`` at the end; raises on a position that repeats."""
-        pager, paging = self.pager, self.paging
-        shape = paging.shape
-        if shape in ("page", "body_page"):
-            requested = position if position is not None else 1
-            reported = pluck(data, paging.page)
-            if isinstance(reported, int) and not isinstance(reported, bool) and reported != requested:
-                raise PaginationError(
-                    f"{pager._where}: asked for page {requested}, the server answered page {reported}"
-                )
-            total = pluck(data, paging.total_pages)
-            if isinstance(total, int) and not isinstance(total, bool) and requested >= total:
-                return None
-            return requested + 1
-        value = pluck(data, paging.next)
-        if value is None or value == "":
-            holder = pluck(data, paging.next[:-1]) if shape in ("cursor", "body_cursor") and paging.next else None
-            if isinstance(holder, str) and holder:  # a link where a cursor belongs: stopping would lose data
-                raise PaginationError(f"{pager._where}: pages.next is a link, not a starting_after cursor")
+        pager = self.pager
+        strategy = pager._strategy
+        value = strategy.next(data, position, self.paging, pager._where)
+        if value is None:
             return None
-        if shape == "link":
-            if not isinstance(value, str):
-                raise PaginationError(f"{pager._where}: the next-page link is not a URL ({type(value).__name__})")
+        if self.paging.shape == "link":
             value = _join(pager._client.base_url, value)  # checked against the base URL when followed
-        elif not isinstance(value, (str, int)) or isinstance(value, bool):
-            raise PaginationError(f"{pager._where}: unexpected next cursor of type {type(value).__name__}")
-        if shape == "scroll":
-            return value  # the same scroll_param may come back page after page; progress is checked by items
+        if strategy.repeats_allowed:
+            return value
         if value in self.seen:
             shown = value if len(str(value)) <= 80 else str(value)[:77] + "..."
             raise PaginationError(f"{pager._where}: the server sent the cursor {shown!r} again; stopping, not looping")
@@ -450,21 +332,6 @@ def _join(base: str, link: str) -> str:
         return link
 
 
-def _set_in_body(body: Any, keys: tuple[str, ...], value: Any) -> dict[str, Any]:
-    """A copy of the JSON body with ``keys`` (a path) set to ``value``."""
-    data = dump(body) if body is not UNSET else {}
-    if not isinstance(data, dict):
-        raise TypeError(f"a paginated request body must be a JSON object, not {type(data).__name__}")
-    out = dict(data)
-    node = out
-    for key in keys[:-1]:
-        child = node.get(key)
-        node[key] = dict(child) if isinstance(child, dict) else {}
-        node = node[key]
-    node[keys[-1]] = value
-    return out
-
-
 async def _discard(task: asyncio.Future[Any]) -> None:
     """Cancel a read-ahead request and wait for it, so its connection is released before we return."""
     if not task.done():
@@ -474,8 +341,3 @@ async def _discard(task: asyncio.Future[Any]) -> None:
     finally:
         if task.done() and not task.cancelled():
             task.exception()  # retrieved: no "exception was never retrieved" noise
-
-
-def as_raw_pager(method: Callable[P, AsyncPager[T, I]]) -> Callable[P, AsyncPager[APIResponse[T], I]]:
-    """Typing only: a paginated method of a ``raw=True`` resource awaits to ``APIResponse``."""
-    return method  # type: ignore[return-value]

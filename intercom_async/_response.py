@@ -1,7 +1,8 @@
 """``APIResponse``: what raw access returns (``client.<resource>.with_raw_response.<op>(...)``).
 
 It holds the fully read response (status, headers, body bytes) and parses the body on first access of
-``.parsed``, exactly as the normal call would, so raw access costs no parsing you do not ask for.
+``.parsed``, exactly as the normal call would, so raw access costs no parsing you do not ask for. It sits low
+in the layers (only ``_types`` below it): the operation that parses is anything with a ``parse`` method.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ._types import ResponseParser
+
 if TYPE_CHECKING:
     from multidict import CIMultiDictProxy
-
-    from ._operation import Operation
 
 T = TypeVar("T")
 _MISSING: Any = object()
@@ -48,7 +49,7 @@ class APIResponse(Generic[T]):
         url: str,
         elapsed: float,
         retries: int,
-        operation: Operation | None,
+        operation: ResponseParser | None,
         strict: bool = False,
     ) -> None:
         self.status_code = status_code

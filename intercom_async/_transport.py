@@ -281,66 +281,23 @@ class Transport:
         connect_timeout: float | None = None,
         log_path: str = "",
     ) -> RawResult:
-        """Send with retries. ``headers`` is called before every attempt (token rotation)."""
-        session = self.session()
-        target = request_url(url)  # already encoded: no %2E is decoded, no segment collapsed
-        extra: dict[str, Any] = {}
-        client_timeout = self.client_timeout(timeout, connect_timeout)
-        if client_timeout is not None:
-            extra["timeout"] = client_timeout
-        elif not self._owns_session:
-            extra["timeout"] = self._default_timeout
+        """One logical request: attempts until one may be returned, waiting between them (see the module
+        docstring for what is retried). ``headers`` is called before every attempt (token rotation)."""
+        exchange = _Exchange(
+            method, request_url(url), headers, params, data, self._call_timeout(timeout, connect_timeout)
+        )
         sleep = policy.sleep or self._sleep
-        limiter = self._limiter
-        semaphore = self._semaphore
         log = self._logger
         attempt = 0
         while True:
-            if semaphore is not None:
-                await semaphore.acquire()
+            started = time.monotonic()
             try:
-                if limiter is not None:
-                    await limiter.acquire()
-                try:
-                    request_headers = await _maybe_await(headers())
-                    started = time.monotonic()
-                    try:
-                        async with session.request(
-                            method,
-                            target,
-                            params=params,
-                            data=data,
-                            headers=request_headers,
-                            allow_redirects=False,
-                            **extra,
-                        ) as resp:
-                            body = await resp.read()
-                            result = RawResult(
-                                resp.status,
-                                resp.reason,
-                                resp.headers,
-                                body,
-                                str(resp.url),
-                                time.monotonic() - started,
-                                attempt,
-                            )
-                    except _CAUGHT_ERRORS as exc:
-                        failure: BaseException | None = exc
-                    else:
-                        failure = None
-                        if limiter is not None:
-                            await limiter.observe(result.status, result.headers)
-                finally:
-                    if limiter is not None:
-                        limiter.release()
-            finally:
-                if semaphore is not None:
-                    semaphore.release()
-
-            if failure is not None:
+                result = await self._attempt(exchange, attempt)
+            except _ExchangeFailed as failed:
+                exc = failed.cause
                 elapsed = time.monotonic() - started
-                error = _map_error(method, log_path, failure, elapsed, attempt)
-                retry = attempt < policy.max_retries and policy.should_retry_error(method, failure)
+                error = _map_error(method, log_path, exc, elapsed, attempt)
+                retry = attempt < policy.max_retries and policy.should_retry_error(method, exc)
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug(
                         "%s %s -> %s in %.3fs (retry %d%s)",
@@ -373,6 +330,88 @@ class Transport:
                 return result
             await sleep(policy.wait(attempt, result.headers, result.status))
             attempt += 1
+
+    def _call_timeout(self, timeout: float | None, connect_timeout: float | None) -> aiohttp.ClientTimeout | None:
+        client_timeout = self.client_timeout(timeout, connect_timeout)
+        if client_timeout is None and not self._owns_session:
+            return self._default_timeout  # a borrowed session's own default would otherwise apply
+        return client_timeout
+
+    async def _attempt(self, exchange: _Exchange, attempt: int) -> RawResult:
+        """One attempt: the concurrency cap, then the rate limiter, then the exchange; every slot taken is given
+        back however the attempt ends (answer, error or cancellation)."""
+        session = self.session()
+        semaphore = self._semaphore
+        limiter = self._limiter
+        if semaphore is not None:
+            await semaphore.acquire()
+        try:
+            if limiter is not None:
+                await limiter.acquire()
+            try:
+                request_headers = await _maybe_await(exchange.headers())  # the token callable, per attempt
+                try:
+                    result = await exchange.run(session, request_headers, attempt)
+                except _CAUGHT_ERRORS as exc:
+                    raise _ExchangeFailed(exc) from None
+                if limiter is not None:
+                    await limiter.observe(result.status, result.headers)
+                return result
+            finally:
+                if limiter is not None:
+                    limiter.release()
+        finally:
+            if semaphore is not None:
+                semaphore.release()
+
+
+class _ExchangeFailed(Exception):
+    """Carries the network error of one exchange out of ``_attempt``, apart from errors of the limiter or the
+    token callable, which are the caller's and propagate unchanged."""
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause = cause
+
+
+class _Exchange:
+    """One HTTP request/response exchange, repeatable: everything an attempt sends, fixed once per call."""
+
+    __slots__ = ("data", "headers", "method", "params", "timeout", "url")
+
+    def __init__(
+        self,
+        method: str,
+        url: Any,
+        headers: Callable[[], Any],
+        params: Sequence[tuple[str, str]] | None,
+        data: bytes | None,
+        timeout: aiohttp.ClientTimeout | None,
+    ) -> None:
+        self.method = method
+        self.url = url  # a yarl.URL taken as already encoded (see intercom_async._urls)
+        self.headers = headers
+        self.params = params
+        self.data = data
+        self.timeout = timeout
+
+    async def run(self, session: aiohttp.ClientSession, request_headers: Any, attempt: int) -> RawResult:
+        """Send and read the whole body inside ``async with``: on any exception or cancellation the connection
+        is released or closed, never returned to the pool half read."""
+        extra: dict[str, Any] = {} if self.timeout is None else {"timeout": self.timeout}
+        started = time.monotonic()
+        async with session.request(
+            self.method,
+            self.url,
+            params=self.params,
+            data=self.data,
+            headers=request_headers,
+            allow_redirects=False,
+            **extra,
+        ) as resp:
+            body = await resp.read()
+            return RawResult(
+                resp.status, resp.reason, resp.headers, body, str(resp.url), time.monotonic() - started, attempt
+            )
 
 
 def _map_error(method: str, path: str, exc: BaseException, elapsed: float, attempt: int) -> APIConnectionError:

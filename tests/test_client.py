@@ -17,6 +17,7 @@ from intercom_async import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -58,7 +59,7 @@ async def test_version_selects_module_and_header(local, version, module):
     async with intercom_async.Intercom(TOKEN, base_url=local["url"], **kwargs) as client:
         assert type(client).__module__ == f"intercom_async.{module}.client"
         assert isinstance(client, intercom_async.Intercom)
-        me = await client.admins.identify_admin()
+        me = await client.admins.identify()
         assert me.id == ADMIN["id"]
         assert type(me).__module__.startswith(f"intercom_async.{module}.models.")
     headers = local["requests"][0][2]
@@ -69,7 +70,7 @@ async def test_version_selects_module_and_header(local, version, module):
 async def test_versioned_class_can_be_used_directly(local):
     async with intercom_async.v2_10.Intercom(TOKEN, base_url=local["url"]) as client:
         assert client.VERSION == "2.10"
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert local["requests"][0][2]["Intercom-Version"] == "2.10"
     with pytest.raises(ValueError, match="speaks Intercom API 2.10, not '2.12'"):
         intercom_async.v2_10.Intercom(TOKEN, version="2.12")
@@ -84,7 +85,7 @@ async def test_regions(region, host):
         mocked.get(f"{host}/me", payload=ADMIN)
         async with intercom_async.Intercom(TOKEN, region=region) as client:
             assert client.base_url == host
-            me = await client.admins.identify_admin()
+            me = await client.admins.identify()
         assert me.email == ADMIN["email"]
         ((key, calls),) = mocked.requests.items()
         assert str(key[1]) == f"{host}/me"
@@ -138,7 +139,7 @@ async def test_typed_errors_carry_status_errors_request_id_and_response(local, s
     local["reply"] = (status, body, {"X-RateLimit-Reset": "1700000000"})
     async with intercom_async.Intercom(TOKEN, base_url=local["url"], max_retries=0) as client:
         with pytest.raises(error) as info:
-            await client.contacts.show_contact(id="c1")
+            await client.contacts.find(id="c1")
     exc = info.value
     assert type(exc) is error
     assert exc.status_code == status
@@ -155,14 +156,14 @@ async def test_non_json_error_page_is_still_typed(local):
     local["reply"] = (502, b"<html><body>Bad gateway</body></html>", {"Content-Type": "text/html"})
     async with intercom_async.Intercom(TOKEN, base_url=local["url"], max_retries=0) as client:
         with pytest.raises(ServerError, match="non-JSON body") as info:
-            await client.admins.identify_admin()
+            await client.admins.identify()
     assert info.value.errors == [] and info.value.body is None
 
 
 async def test_raw_response_access(local):
     local["reply"] = (200, ADMIN, {"X-Request-Id": "rid-9", "X-RateLimit-Remaining": "99"})
     async with intercom_async.Intercom(TOKEN, base_url=local["url"]) as client:
-        raw = await client.admins.with_raw_response.identify_admin()
+        raw = await client.admins.with_raw_response.identify()
     assert raw.status_code == 200
     assert raw.headers["X-RateLimit-Remaining"] == "99"
     assert raw.request_id == "rid-9"
@@ -175,8 +176,8 @@ async def test_body_model_or_dict_and_request_options(local):
     local["reply"] = (200, {"type": "contact", "id": "c9"}, {})
     models = intercom_async.v2_12.models
     async with intercom_async.Intercom(TOKEN, base_url=local["url"]) as client:
-        await client.contacts.create_contact(body=models.CreateContactRequest(email="a@example.com", name=None))
-        await client.contacts.create_contact(
+        await client.contacts.create(body=models.CreateContactRequest(email="a@example.com", name=None))
+        await client.contacts.create(
             body={"email": "b@example.com"},
             request_options={
                 "extra_body": {"custom_attributes": {"plan": "pro"}},
@@ -184,8 +185,8 @@ async def test_body_model_or_dict_and_request_options(local):
                 "extra_headers": {"X-Debug": "1"},
             },
         )
-        with pytest.raises(ValueError, match="extra_headers cannot set Authorization"):
-            await client.contacts.create_contact(body={}, request_options={"extra_headers": {"Authorization": "x"}})
+        with pytest.raises(InvalidRequestError, match="Authorization header is set by the client"):
+            await client.contacts.create(body={}, request_options={"extra_headers": {"Authorization": "x"}})
     first, second = local["requests"]
     assert json.loads(first[3]) == {"email": "a@example.com", "name": None}
     assert first[2]["Content-Type"] == "application/json"
@@ -206,10 +207,10 @@ async def test_token_callables_are_called_per_request(local):
         return "async-token"
 
     async with intercom_async.Intercom(sync_token, base_url=local["url"]) as client:
-        await client.admins.identify_admin()
-        await client.admins.identify_admin()
+        await client.admins.identify()
+        await client.admins.identify()
     async with intercom_async.Intercom(async_token, base_url=local["url"]) as client:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert [r[2]["Authorization"] for r in local["requests"]] == [
         "Bearer rotating-1",
         "Bearer rotating-2",
@@ -229,12 +230,12 @@ def test_registry_and_versions():
             assert op.operation_id == op_id
             assert op.method in {"GET", "POST", "PUT", "DELETE", "PATCH"}
             assert op.path.startswith("/")
-            method = getattr(getattr(versioned, op.resource), op.name)
+            method = op.bind(versioned)
             assert callable(method), op
     synthesized = intercom_async.unstable.OPERATIONS["getExportReportingDataByJobIdentifier"]
     assert (synthesized.method, synthesized.path) == ("GET", "/export/reporting_data/{job_identifier}")
-    assert synthesized.resource == "export" and synthesized.name == "get_export_reporting_data_by_job_identifier"
-    assert callable(client.export.get_export_reporting_data_by_job_identifier)
+    assert synthesized.resource == "data_export" and synthesized.name == "export_reporting_data"
+    assert callable(client.data_export.export_reporting_data)
 
 
 def _run(code: str) -> dict:
@@ -265,5 +266,5 @@ async def test_undecodable_2xx_body_is_a_typed_error_not_a_crash(local):
     local["reply"] = (200, b"\xff\xfe not utf-8 \x80", {})
     async with intercom_async.Intercom(TOKEN, base_url=local["url"]) as client:
         with pytest.raises(intercom_async.InvalidResponseError, match=r"GET /me: 200 body is not JSON") as info:
-            await client.admins.identify_admin()
+            await client.admins.identify()
     assert info.value.response is not None and info.value.response.content.startswith(b"\xff\xfe")

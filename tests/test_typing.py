@@ -20,7 +20,7 @@ async def main() -> None:
     reveal_type(c12)
     reveal_type(cu)
     reveal_type(direct)
-    reveal_type(await c12.admins.identify_admin())
+    reveal_type(await c12.admins.identify())
     cu.brands
     c12.brands
 """

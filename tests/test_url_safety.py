@@ -75,7 +75,7 @@ async def server():
     await runner.cleanup()
 
 
-def _arguments(method: Any, path_values: dict[str, str]) -> dict[str, Any]:
+def _arguments(method: Any, path_values: dict[str, Any], op: Any = None) -> dict[str, Any]:
     """Keyword arguments for ``method``: the given path values, placeholders for other required ones."""
     kwargs: dict[str, Any] = {}
     for name, param in inspect.signature(method).parameters.items():
@@ -88,7 +88,9 @@ def _arguments(method: Any, path_values: dict[str, str]) -> dict[str, Any]:
         if keys:
             kwargs[name] = path_values[keys[0]]
         elif param.default is inspect.Parameter.empty:
-            kwargs[name] = {} if name == "body" else "x"
+            kwargs[name] = "x"
+    if op is not None and op.body_required:
+        kwargs["body"] = {}
     return kwargs
 
 
@@ -106,11 +108,11 @@ async def test_dot_segment_stays_in_its_own_segment(server, version, operation_i
     recorder, clients = server
     client = clients[version]
     op = intercom_async.VERSIONS[version].load().OPERATIONS[operation_id]
-    method = getattr(getattr(client, op.resource), op.name)
+    method = op.bind(client)
     names = re.findall(r"{([^}]+)}", op.path)
     values = {n: (hostile if n == param else "5") for n in names}
     recorder.paths.clear()
-    await method(**_arguments(method, values))
+    await method(**_arguments(method, values, op))
     encoded = {"..": "%2E%2E", ".": "%2E"}[hostile]
     expected = op.path
     for name in names:
@@ -127,9 +129,9 @@ async def test_the_reported_attacks_reach_their_own_route(server):
     recorder.paths.clear()
     for path in ("/tickets/{ticket_id}/tags/{id}", "/contacts/{contact_id}/companies/{id}"):
         op = targets[path]
-        method = getattr(getattr(clients["2.12"], op.resource), op.name)
+        method = op.bind(clients["2.12"])
         first = re.findall(r"{([^}]+)}", path)[0]
-        await method(**_arguments(method, {first: "..", "id": "5"}))
+        await method(**_arguments(method, {first: "..", "id": "5"}, op))
     assert recorder.paths == ["/tickets/%2E%2E/tags/5", "/contacts/%2E%2E/companies/5"]
 
 
@@ -140,7 +142,7 @@ async def test_empty_path_parameter_is_a_typed_error(server, empty):
     recorder.paths.clear()
     ops = intercom_async.VERSIONS["2.12"].load().OPERATIONS
     op = next(o for o in ops.values() if o.path == "/contacts/{id}" and o.method == "GET")
-    method = getattr(getattr(clients["2.12"], op.resource), op.name)
+    method = op.bind(clients["2.12"])
     with pytest.raises(InvalidRequestError, match="path parameter 'id'"):
         await method(**_arguments(method, {"id": empty}))  # type: ignore[dict-item]
     assert recorder.paths == []
@@ -207,7 +209,7 @@ async def test_next_links_cannot_leave_the_base_path(link_server, link):
     state.next = link.format(base=origin, userinfo=origin.replace("http://", "http://u:p@"))
     op = _link_op()
     async with intercom_async.Intercom(TOKEN, version="2.12", base_url=origin + "/proxy", max_retries=0) as client:
-        method = getattr(getattr(client, op.resource), op.name)
+        method = op.bind(client)
         pager = method(**_arguments(method, {"id": "1", "contact_id": "1"}))
         with pytest.raises(PaginationError, match="outside the configured base URL|not a URL") as info:
             async for _ in pager:
@@ -223,7 +225,7 @@ async def test_next_link_inside_the_base_path_is_followed(link_server):
     state.next = "/proxy/./contacts/2/companies?page=2"
     op = _link_op()
     async with intercom_async.Intercom(TOKEN, version="2.12", base_url=origin + "/proxy", max_retries=0) as client:
-        method = getattr(getattr(client, op.resource), op.name)
+        method = op.bind(client)
         items = [item async for item in method(**_arguments(method, {"id": "1", "contact_id": "1"}))]
     assert len(items) == 1
     assert state.paths[1] == "/proxy/contacts/2/companies?page=2"

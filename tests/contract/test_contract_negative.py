@@ -88,7 +88,7 @@ async def test_invalid_body_is_rejected_by_sdk_and_prism(
     op = module.OPERATIONS[op_id]
     async with recorder.session() as session:
         client = intercom_async.Intercom(token="x", version=version, base_url=server.base_url, session=session)
-        method = getattr(getattr(client, op.resource), op.name)
+        method = op.bind(client)
         model = _body_model(method, module.models)
         valid = spec_values(version).arguments(op.method, op.path, optional_query=True)
         kwargs = _keywords(method, {**valid.path, **valid.query, **valid.headers})

@@ -3,7 +3,7 @@
 For each ``(version, operationId)`` of the registries (``intercom_async.<version>.OPERATIONS``) the test
 builds valid arguments from the normalised spec (``spec_values.py``: required path and header parameters,
 every declared query parameter, and the request body, as its model when it has one), calls
-``getattr(getattr(client, op.resource), op.name)(**arguments)`` and asserts:
+``op.bind(client)(**arguments)`` and asserts:
 
 * Prism reported no request violation: no 422 ``application/problem+json`` and no ``request`` entry in
   the ``sl-violations`` header;
@@ -113,7 +113,7 @@ def _body_model(method: Any, models: Any) -> Any:
 def build_call(client: Any, version: str, op: Any, models: Any) -> tuple[Any, dict[str, Any], Any]:
     """``(bound method, keyword arguments, body JSON or None)``; a JSON object body is passed as its model."""
     args = spec_values(version).arguments(op.method, op.path, optional_query=True)
-    method = getattr(getattr(client, op.resource), op.name)
+    method = op.bind(client)
     names = _keyword_names(method)
     kwargs: dict[str, Any] = {}
     for where, given in (("path", args.path), ("query", args.query), ("headers", args.headers)):

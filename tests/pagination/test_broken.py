@@ -30,7 +30,7 @@ async def test_a_repeated_query_cursor_raises(server, connect):
     server.route("GET", "/contacts", stuck)
     client = connect("2.12", await server.start())
     with pytest.raises(PaginationError, match="same-cursor.*again"):
-        async for _ in client.contacts.list_contacts(per_page=2):
+        async for _ in client.contacts.list(per_page=2):
             pass
     assert len(server.requests) == 2
 
@@ -45,7 +45,7 @@ async def test_a_repeated_body_cursor_raises(server, connect):
     client = connect("Unstable", await server.start())
     body = {"query": {"field": "id", "operator": "=", "value": "1"}}
     with pytest.raises(PaginationError, match="again"):
-        async for _ in client.tickets.search_tickets(body=body):
+        async for _ in client.tickets.search(body=body):
             pass
     assert len(server.requests) == 2
 
@@ -58,7 +58,7 @@ async def test_a_repeated_next_link_raises(server, connect):
     server.route("GET", "/contacts/{id}/companies", loop)
     client = connect("2.10", await server.start())
     with pytest.raises(PaginationError, match="again"):
-        async for _ in client.contacts.list_companies_for_a_contact(id="c1"):
+        async for _ in client.contacts.list_attached_companies(id="c1"):
             pass
     assert len(server.requests) == 2
 
@@ -87,7 +87,7 @@ async def test_a_next_link_off_the_base_url_is_refused(server, connect, target):
         client = connect("2.12", await server.start())
         got = []
         with pytest.raises(PaginationError, match="refusing to send the access token") as info:
-            async for company in client.contacts.list_companies_for_a_contact(id="c1"):
+            async for company in client.contacts.list_attached_companies(id="c1"):
                 got.append(company)
         assert len(got) == 1 and evil.requests == []
         assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
@@ -98,7 +98,7 @@ async def test_a_next_link_off_the_base_url_is_refused(server, connect, target):
 async def test_resume_from_a_foreign_link_is_refused_before_any_request(server, connect):
     client = connect("2.12", await server.start())
     with pytest.raises(PaginationError):
-        client.contacts.list_companies_for_a_contact(id="c1").resume("https://example.com/contacts/c1/companies")
+        client.contacts.list_attached_companies(id="c1").resume("https://example.com/contacts/c1/companies")
     assert server.requests == []
 
 
@@ -112,10 +112,10 @@ async def test_a_base_url_with_a_path_prefix_keeps_links_under_it(server, connec
     server.route("GET", "/other/contacts/{id}/companies", outside)
     base = await server.start()
     client = connect("2.12", base + "/proxy")
-    assert ids([c async for c in client.contacts.list_companies_for_a_contact(id="c1", per_page=2)]) == ids(items)
+    assert ids([c async for c in client.contacts.list_attached_companies(id="c1", per_page=2)]) == ids(items)
     stray = connect("2.12", base + "/other")
     with pytest.raises(PaginationError):
-        async for _ in stray.contacts.list_companies_for_a_contact(id="c1"):
+        async for _ in stray.contacts.list_attached_companies(id="c1"):
             pass
 
 
@@ -123,7 +123,7 @@ async def test_total_pages_that_lies_high_stops_on_the_empty_page(server, connec
     items = fake.make_items(10)
     server.route("GET", "/companies", fake.page(items, total_pages=lambda _page: 1000))
     client = connect("2.12", await server.start())
-    got = [c async for c in client.companies.retrieve_company(per_page=4)]
+    got = [c async for c in client.companies.retrieve(per_page=4)]
     assert ids(got) == ids(items)
     assert len(server.requests) == 4  # 3 pages and the empty one that ends it
 
@@ -132,7 +132,7 @@ async def test_total_pages_that_keeps_growing_ends_at_the_empty_page(server, con
     items = fake.make_items(6)
     server.route("GET", "/articles", fake.page(items, total_pages=lambda page: page + 1))
     client = connect("2.10", await server.start())
-    assert ids([a async for a in client.articles.list_articles(per_page=2)]) == ids(items)
+    assert ids([a async for a in client.articles.list(per_page=2)]) == ids(items)
     assert len(server.requests) == 4
 
 
@@ -140,7 +140,7 @@ async def test_total_pages_zero_with_items_still_yields_them(server, connect):
     """Intercom's own examples answer ``total_pages: 0`` on page 1."""
     server.route("GET", "/companies", fake.page(fake.make_items(3), total_pages=lambda _page: 0))
     client = connect("2.12", await server.start())
-    assert len([c async for c in client.companies.retrieve_company()]) == 3
+    assert len([c async for c in client.companies.retrieve()]) == 3
     assert len(server.requests) == 1
 
 
@@ -152,7 +152,7 @@ async def test_a_server_that_ignores_the_page_number_raises(server, connect):
     server.route("GET", "/news/news_items", always_first)
     client = connect("2.12", await server.start())
     with pytest.raises(PaginationError, match="asked for page 2, the server answered page 1"):
-        async for _ in client.news.list_news_items(per_page=2):
+        async for _ in client.news.items.list(per_page=2):
             pass
     assert len(server.requests) == 2
 
@@ -164,7 +164,7 @@ async def test_the_same_page_twice_raises_even_without_page_numbers(server, conn
     server.route("GET", "/help_center/collections", same)
     client = connect("2.12", await server.start())
     with pytest.raises(PaginationError, match="same page twice"):
-        async for _ in client.help_center.list_all_collections():
+        async for _ in client.help_centers.collections.list():
             pass
     assert len(server.requests) == 2
 
@@ -176,7 +176,7 @@ async def test_a_link_where_a_cursor_belongs_raises_instead_of_losing_data(serve
     server.route("GET", "/contacts", linky)
     client = connect("2.12", await server.start())
     with pytest.raises(PaginationError, match="not a starting_after cursor"):
-        async for _ in client.contacts.list_contacts():
+        async for _ in client.contacts.list():
             pass
 
 
@@ -187,7 +187,7 @@ async def test_items_that_are_not_a_list_raise(server, connect):
     server.route("GET", "/contacts", odd)
     client = connect("2.12", await server.start())
     with pytest.raises(PaginationError, match="expected a list at 'data'"):
-        async for _ in client.contacts.list_contacts():
+        async for _ in client.contacts.list():
             pass
 
 
@@ -196,7 +196,7 @@ async def test_scroll_restart_500_starts_again_and_yields_each_company_once(serv
     scroll = fake.Scroll(items, page_size=5, fail_on=(3,))  # the third request answers "please restart"
     server.route("GET", "/companies/scroll", scroll.handler)
     client = connect("2.12", await server.start())
-    got = [c async for c in client.companies.scroll_over_all_companies()]
+    got = [c async for c in client.companies.scroll()]
     assert ids(got) == ids(items)
     assert scroll.started == 2
     restart = [r for r in server.requests if "scroll_param" not in r["query"]]
@@ -209,7 +209,7 @@ async def test_scroll_restart_survives_transport_retries_of_the_dead_scroll(serv
     server.route("GET", "/companies/scroll", scroll.handler)
     policy = intercom_async.RetryPolicy(2, backoff_base=0.001)
     client = connect("Unstable", await server.start(), retry_policy=policy)
-    got = [c async for c in client.companies.scroll_over_all_companies().items(read_ahead=True)]
+    got = [c async for c in client.companies.scroll().items(read_ahead=True)]
     assert ids(got) == ids(items) and scroll.started == 2
 
 
@@ -219,7 +219,7 @@ async def test_scroll_restarts_are_bounded(server, connect):
     client = connect("2.10", await server.start())
     got = []
     with pytest.raises(intercom_async.ServerError, match="restart the scroll"):
-        async for company in client.companies.scroll_over_all_companies():
+        async for company in client.companies.scroll():
             got.append(company)
     assert ids(got) == ids(fake.make_items(5))
     assert scroll.started == MAX_SCROLL_RESTARTS + 1
@@ -232,7 +232,7 @@ async def test_a_scroll_that_does_not_advance_raises(server, connect):
     server.route("GET", "/companies/scroll", stuck)
     client = connect("2.12", await server.start())
     with pytest.raises(PaginationError, match="same page twice|not advancing"):
-        async for _ in client.companies.scroll_over_all_companies():
+        async for _ in client.companies.scroll():
             pass
     assert len(server.requests) == 2
 
@@ -241,11 +241,11 @@ async def test_a_second_scroll_while_one_is_open_surfaces_the_api_error(server, 
     scroll = fake.Scroll(fake.make_items(20), page_size=5)
     server.route("GET", "/companies/scroll", scroll.handler)
     client = connect("2.12", await server.start())
-    first = client.companies.scroll_over_all_companies()
+    first = client.companies.scroll()
     async for _ in first.pages():
         break  # scroll left open
     with pytest.raises(intercom_async.BadRequestError, match="scroll_exists"):
-        await client.companies.scroll_over_all_companies()
+        await client.companies.scroll()
     rest = [c async for c in first.resume(first.cursor)]  # the open scroll can still be finished
     assert ids(rest) == ids(fake.make_items(20)[5:])
 
@@ -254,7 +254,7 @@ async def test_an_expired_scroll_is_reported(server, connect):
     scroll = fake.Scroll(fake.make_items(20), page_size=5, ttl=0.05)
     server.route("GET", "/companies/scroll", scroll.handler)
     client = connect("2.12", await server.start())
-    pager = client.companies.scroll_over_all_companies()
+    pager = client.companies.scroll()
     with pytest.raises(intercom_async.NotFoundError, match="expired"):
         async for page in pager.pages():
             import asyncio

@@ -25,7 +25,7 @@ def ids(items):
 async def test_await_gives_the_first_page_typed(server, connect):
     server.route("GET", "/contacts", fake.cursor(fake.make_items(5)))
     client = connect("2.12", await server.start())
-    pager = client.contacts.list_contacts(per_page=2)
+    pager = client.contacts.list(per_page=2)
     assert isinstance(pager, AsyncPager)
     first = await pager
     assert isinstance(first, m212.ContactList)
@@ -37,17 +37,17 @@ async def test_await_gives_the_first_page_typed(server, connect):
 async def test_with_raw_response_awaits_to_the_api_response(server, connect):
     server.route("GET", "/contacts", fake.cursor(fake.make_items(5)))
     client = connect("2.12", await server.start())
-    raw = await client.contacts.with_raw_response.list_contacts(per_page=2)
+    raw = await client.contacts.with_raw_response.list(per_page=2)
     assert isinstance(raw, APIResponse) and raw.status_code == 200
     assert isinstance(raw.parsed, m212.ContactList)
-    items = [c async for c in client.contacts.with_raw_response.list_contacts(per_page=2)]
+    items = [c async for c in client.contacts.with_raw_response.list(per_page=2)]
     assert ids(items) == [f"item-{i:05d}" for i in range(5)] and isinstance(items[0], m212.Contact)
 
 
 async def test_pages_give_typed_page_and_raw_response(server, connect):
     server.route("GET", "/contacts", fake.cursor(fake.make_items(5)))
     client = connect("2.12", await server.start())
-    pages = [p async for p in client.contacts.list_contacts(per_page=2).pages()]
+    pages = [p async for p in client.contacts.list(per_page=2).pages()]
     assert [len(p.items) for p in pages] == [2, 2, 1]
     assert all(isinstance(p, Page) and isinstance(p.data, m212.ContactList) for p in pages)
     assert all(isinstance(p.response, APIResponse) and p.response.status_code == 200 for p in pages)
@@ -59,10 +59,10 @@ async def test_pages_give_typed_page_and_raw_response(server, connect):
 def test_paginated_methods_are_plain_functions_the_others_coroutines():
     from intercom_async.v2_12.resources.contacts import ContactsResource
 
-    assert not inspect.iscoroutinefunction(ContactsResource.list_contacts)
-    assert inspect.iscoroutinefunction(ContactsResource.show_contact)
+    assert not inspect.iscoroutinefunction(ContactsResource.list)
+    assert inspect.iscoroutinefunction(ContactsResource.find)
     assert "AsyncPager[ContactList, Contact]" in str(
-        inspect.signature(ContactsResource.list_contacts).return_annotation
+        inspect.signature(ContactsResource.list).return_annotation
     )
 
 
@@ -70,16 +70,16 @@ async def test_resume_from_the_cursor_of_a_crashed_worker(server, connect):
     items = fake.make_items(9)
     server.route("GET", "/contacts", fake.cursor(items))
     client = connect("2.12", await server.start())
-    pager = client.contacts.list_contacts(per_page=4)
+    pager = client.contacts.list(per_page=4)
     assert pager.cursor is None and not pager.done
     async for page in pager.pages():
         saved = pager.cursor
         assert saved == page.next_cursor == fake.encode_cursor(4)
         break  # the worker "crashes" after its first page
-    rest = [c async for c in client.contacts.list_contacts(per_page=4).resume(saved)]
+    rest = [c async for c in client.contacts.list(per_page=4).resume(saved)]
     assert ids(rest) == [i["id"] for i in items[4:]]
     # the same through the method's own (undeclared in the spec) keyword argument
-    again = [c async for c in client.contacts.list_contacts(per_page=4, starting_after=saved)]
+    again = [c async for c in client.contacts.list(per_page=4, starting_after=saved)]
     assert ids(again) == ids(rest)
     assert server.requests[-1]["query"] == {"per_page": "4", "starting_after": fake.encode_cursor(8)}
 
@@ -94,17 +94,17 @@ async def test_resume_every_shape(server, connect):
     client = connect("Unstable", base)
     expected = [i["id"] for i in items[4:]]
 
-    by_page = client.companies.retrieve_company(per_page=2)
+    by_page = client.companies.retrieve(per_page=2)
     assert ids([c async for c in by_page.resume(3)]) == expected
-    assert ids([c async for c in client.companies.retrieve_company(per_page=2, page=3)]) == expected
+    assert ids([c async for c in client.companies.retrieve(per_page=2, page=3)]) == expected
     assert ids([c async for c in by_page.resume("3")]) == expected  # a position saved as text
 
-    search = client.contacts.search_contacts(body={"query": fake_query(), "pagination": {"per_page": 2}})
+    search = client.contacts.search(body={"query": fake_query(), "pagination": {"per_page": 2}})
     assert ids([c async for c in search.resume(fake.encode_cursor(4))]) == expected
     body = {"query": fake_query(), "pagination": {"per_page": 2, "starting_after": fake.encode_cursor(4)}}
-    assert ids([c async for c in client.contacts.search_contacts(body=body)]) == expected
+    assert ids([c async for c in client.contacts.search(body=body)]) == expected
 
-    linked = client.contacts.list_companies_for_a_contact(id="c1", per_page=2)
+    linked = client.contacts.list_attached_companies(id="c1", per_page=2)
     pages = [p async for p in linked.pages(max_pages=2)]
     assert ids([c async for c in linked.resume(pages[-1].next_cursor)]) == expected
 
@@ -121,10 +121,10 @@ async def test_caps_on_items_and_pages(server, connect):
     items = fake.make_items(30)
     server.route("GET", "/contacts", fake.cursor(items))
     client = connect("2.10", await server.start())
-    assert ids([c async for c in client.contacts.list_contacts(per_page=4).items(max_items=6)]) == ids(items[:6])
+    assert ids([c async for c in client.contacts.list(per_page=4).items(max_items=6)]) == ids(items[:6])
     assert len(server.requests) == 2
     server.requests.clear()
-    pager = client.contacts.list_contacts(per_page=4)
+    pager = client.contacts.list(per_page=4)
     got = [c async for c in pager.items(max_pages=3, read_ahead=True)]
     assert ids(got) == ids(items[:12]) and len(server.requests) == 3  # no read-ahead past the cap
     assert pager.cursor == fake.encode_cursor(12) and not pager.done
@@ -143,7 +143,7 @@ async def test_read_ahead_fetches_the_next_page_while_the_caller_works(server, c
     server.route("GET", "/contacts", tracking)
     client = connect("2.12", await server.start())
     seen_before_second_page: list[int] = []
-    async for page in client.contacts.list_contacts(per_page=2).pages(read_ahead=True):
+    async for page in client.contacts.list(per_page=2).pages(read_ahead=True):
         if page.number == 1:
             for _ in range(50):  # the caller "works"; the next page arrives meanwhile
                 if len(asked) >= 2:
@@ -174,7 +174,7 @@ async def test_breaking_out_cancels_the_read_ahead_and_releases_the_connection(s
 
     server.route("GET", "/contacts", slow_second_page)
     client = connect("2.12", await server.start())
-    async with contextlib.aclosing(client.contacts.list_contacts(per_page=5).items(read_ahead=True)) as it:
+    async with contextlib.aclosing(client.contacts.list(per_page=5).items(read_ahead=True)) as it:
         async for _ in it:
             await asyncio.sleep(0.05)  # let the read-ahead request reach the server
             break
@@ -186,7 +186,7 @@ async def test_breaking_out_cancels_the_read_ahead_and_releases_the_connection(s
 async def test_plain_break_without_aclosing_also_cleans_up(server, connect):
     server.route("GET", "/contacts", fake.cursor(fake.make_items(10)))
     client = connect("2.12", await server.start())
-    async for _ in client.contacts.list_contacts(per_page=5).items(read_ahead=True):
+    async for _ in client.contacts.list(per_page=5).items(read_ahead=True):
         break
     for _ in range(20):  # the event loop's async-generator finaliser closes the walk
         await asyncio.sleep(0.01)
@@ -198,7 +198,7 @@ async def test_cancelling_the_consumer_propagates(server, connect):
     client = connect("2.12", await server.start())
 
     async def consume():
-        async for _ in client.contacts.list_contacts(per_page=5).items(read_ahead=True):
+        async for _ in client.contacts.list(per_page=5).items(read_ahead=True):
             await asyncio.sleep(1)
 
     task = asyncio.ensure_future(consume())
@@ -223,7 +223,7 @@ async def test_retries_happen_inside_a_walk(server, connect):
 
     server.route("GET", "/contacts", flaky)
     client = connect("2.12", await server.start(), max_retries=2)
-    got = [c async for c in client.contacts.list_contacts(per_page=4).items(read_ahead=True)]
+    got = [c async for c in client.contacts.list(per_page=4).items(read_ahead=True)]
     assert ids(got) == ids(items)
     assert len(failed) == 2 and len(server.requests) == 5
 
@@ -239,7 +239,7 @@ async def test_an_error_mid_walk_keeps_the_position(server, connect):
 
     server.route("GET", "/contacts", broken_third_page)
     client = connect("2.12", await server.start())
-    pager = client.contacts.list_contacts(per_page=4)
+    pager = client.contacts.list(per_page=4)
     got = []
     try:
         async for contact in pager:
@@ -254,7 +254,7 @@ async def test_paging_parameters_given_through_extra_query_still_move(server, co
     server.route("GET", "/contacts", fake.cursor(items))
     client = connect("2.12", await server.start())
     options = {"extra_query": {"per_page": 3, "tag": "x"}}
-    got = [c async for c in client.contacts.list_contacts(request_options=options)]
+    got = [c async for c in client.contacts.list(request_options=options)]
     assert ids(got) == ids(items)
     assert server.requests[1]["query"] == {"per_page": "3", "tag": "x", "starting_after": fake.encode_cursor(3)}
 
@@ -265,7 +265,7 @@ async def test_conversations_under_conversations_are_typed_in_every_version(serv
     base = await server.start()
     for version, module in (("2.10", "v2_10"), ("2.12", "v2_12"), ("Unstable", "unstable")):
         client = connect(version, base)
-        got = [c async for c in client.conversations.list_conversations(per_page=2)]
+        got = [c async for c in client.conversations.list(per_page=2)]
         cls = intercom_async.__getattr__(module).models.Conversation
         assert [c.id for c in got] == [str(i) for i in range(5)]
         assert all(isinstance(c, cls) and c.title.startswith("t") for c in got)
@@ -275,7 +275,7 @@ async def test_content_snippets_keep_page_fields_at_the_top_level(server, connec
     items = fake.make_items(5)
     server.route("GET", "/content_snippets", fake.page(items, meta=""))
     client = connect("Unstable", await server.start())
-    got = [s async for s in client.content_snippets.list_content_snippets(per_page=2)]
+    got = [s async for s in client.content_snippets.list(per_page=2)]
     assert ids(got) == ids(items) and len(server.requests) == 3
     assert all(isinstance(s, munstable.ContentSnippet) for s in got)
 
@@ -284,7 +284,7 @@ async def test_events_are_data_events_followed_by_link(server, connect):
     items = [{"type": "event", "event_name": f"e{i}", "created_at": i, "id": f"ev{i}"} for i in range(5)]
     server.route("GET", "/events", fake.link(items, items_path="events"))
     client = connect("2.12", await server.start())
-    pager = client.data_events.lis_data_events(filter_={"user_id": "u1"}, type_="user", per_page=2)
+    pager = client.events.list(filter_={"user_id": "u1"}, type_="user", per_page=2)
     got = [e async for e in pager]
     assert [e.event_name for e in got] == [f"e{i}" for i in range(5)]
     assert all(isinstance(e, m212.DataEvent) and e.created_at == int(e.event_name[1:]) for e in got)
@@ -296,7 +296,7 @@ async def test_article_search_items_nested_under_data(server, connect):
     items = [{"type": "article", "id": f"a{i}", "title": "t"} for i in range(5)]
     server.route("GET", "/articles/search", fake.link(items, items_path="data.articles"))
     client = connect("2.12", await server.start())
-    got = [a async for a in client.articles.search_articles(phrase="x", per_page=2)]
+    got = [a async for a in client.articles.search(phrase="x", per_page=2)]
     assert [a.id for a in got] == [f"a{i}" for i in range(5)]
     assert all(isinstance(a, m212.Article) for a in got)
 
@@ -307,5 +307,5 @@ async def test_segments_without_next_are_a_single_page(server, connect):
 
     server.route("GET", "/segments", segments)
     client = connect("2.10", await server.start())
-    assert len([s async for s in client.segments.list_segments()]) == 3
+    assert len([s async for s in client.segments.list()]) == 3
     assert len(server.requests) == 1

@@ -85,6 +85,8 @@ def _mount(server: fake.Recorder, op: Any, items: list[Any]) -> fake.Scroll | No
 def _arguments(method: Any, op: Any) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     for name, param in inspect.signature(method).parameters.items():
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            continue
         if name == "body":
             if op.pagination.shape == "body_cursor":
                 kwargs["body"] = {
@@ -93,7 +95,7 @@ def _arguments(method: Any, op: Any) -> dict[str, Any]:
                 }
             elif op.pagination.shape == "body_page":
                 kwargs["body"] = {"created_at_after": "1", "per_page": PER_PAGE}
-            elif param.default is inspect.Parameter.empty:
+            elif op.body_required:
                 kwargs["body"] = {}
         elif name == "filter_":
             kwargs[name] = {"user_id": "u1"}
@@ -110,7 +112,7 @@ async def test_every_paginated_operation_walks_every_page(server, connect, versi
     items = fake.make_items(2 * PER_PAGE + 1, prefix=operation_id)
     scroll = _mount(server, op, items)
     client = connect(version, await server.start())
-    method = getattr(getattr(client, op.resource), op.name)
+    method = op.bind(client)
     pager = method(**_arguments(method, op))
     assert isinstance(pager, AsyncPager)
     got = [item async for item in pager]

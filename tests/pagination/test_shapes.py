@@ -22,14 +22,14 @@ def mount(shape: str, server: fake.Recorder, items: list[Any], per_page: int) ->
     """Route the shape's fake endpoint; return (client -> pager, item model name)."""
     if shape == "cursor":
         server.route("GET", "/contacts", fake.cursor(items))
-        return (lambda c: c.contacts.list_contacts(per_page=per_page)), "Contact"
+        return (lambda c: c.contacts.list(per_page=per_page)), "Contact"
     if shape == "body_cursor":
         server.route("POST", "/contacts/search", fake.cursor(items, body=True))
         body = {"query": SEARCH, "pagination": {"per_page": per_page}}
-        return (lambda c: c.contacts.search_contacts(body=body)), "Contact"
+        return (lambda c: c.contacts.search(body=body)), "Contact"
     if shape == "page":
         server.route("POST", "/companies/list", fake.page(items))
-        return (lambda c: c.companies.list_all_companies(per_page=per_page, order="asc")), "Company"
+        return (lambda c: c.companies.list(per_page=per_page, order="asc")), "Company"
     if shape == "body_page":
         server.route("POST", "/admins/activity_logs/search", fake.page(items, body=True, items_path="activity_logs"))
         body = {"created_at_after": "1677253093", "per_page": per_page}
@@ -37,10 +37,10 @@ def mount(shape: str, server: fake.Recorder, items: list[Any], per_page: int) ->
     if shape == "scroll":
         scroll = fake.Scroll(items, page_size=per_page)
         server.route("GET", "/companies/scroll", scroll.handler)
-        return (lambda c: c.companies.scroll_over_all_companies()), "Company"
+        return (lambda c: c.companies.scroll()), "Company"
     assert shape == "link"
     server.route("GET", "/contacts/{id}/companies", fake.link(items, items_path="companies"))
-    return (lambda c: c.contacts.list_companies_for_a_contact(id="c 1", per_page=per_page)), "Company"
+    return (lambda c: c.contacts.list_attached_companies(id="c 1", per_page=per_page)), "Company"
 
 
 def expected_requests(shape: str, n: int, per_page: int) -> int:
@@ -114,6 +114,6 @@ async def test_a_page_shorter_than_asked_is_not_the_last(server, connect):
     items = fake.make_items(400)
     server.route("GET", "/contacts", fake.cursor(items, max_per_page=150))
     client = connect("2.12", await server.start())
-    got = [dump(c)["id"] async for c in client.contacts.list_contacts(per_page=200)]
+    got = [dump(c)["id"] async for c in client.contacts.list(per_page=200)]
     assert got == [i["id"] for i in items]
     assert len(server.requests) == 3

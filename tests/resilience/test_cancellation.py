@@ -38,7 +38,7 @@ def assert_pool_clean(client: Any) -> int:
 async def test_pool_check_detects_a_checked_out_connection(server: FaultServer, make_client: Any) -> None:
     """``assert_pool_clean`` is not vacuous: a half-read response holds its connection and is reported."""
     client = make_client()
-    await client.admins.identify_admin()
+    await client.admins.identify()
     server.default = slow_body(30.0)
     session = client._transport._session
     resp = await session.get(server.url + "/me")  # headers and half the body in; not released
@@ -92,11 +92,11 @@ async def test_cancel_500_in_flight_calls(server: FaultServer, make_client: Any)
     server.default = _stall(release)
     server.script("GET", "/me", ok())
     client = make_client()
-    await client.admins.identify_admin()  # open the session and one pooled connection
+    await client.admins.identify()  # open the session and one pooled connection
     baseline = _other_tasks()
     served_before = server.count()
 
-    tasks = [asyncio.create_task(client.admins.identify_admin()) for _ in range(500)]
+    tasks = [asyncio.create_task(client.admins.identify()) for _ in range(500)]
     # mid-way: 100 on the wire (aiohttp's pool size), half of those mid-body, 400 queued for a connection
     await _until(lambda: server.in_flight == 100)
     assert server.count() - served_before == 100
@@ -113,7 +113,7 @@ async def test_cancel_500_in_flight_calls(server: FaultServer, make_client: Any)
     assert _other_tasks() <= baseline  # nothing left running (no sleeping retry, no reader)
 
     server.default = ok()
-    later = await asyncio.wait_for(asyncio.gather(*(client.admins.identify_admin() for _ in range(200))), 10)
+    later = await asyncio.wait_for(asyncio.gather(*(client.admins.identify() for _ in range(200))), 10)
     assert all(me.id == ADMIN["id"] for me in later)
     assert server.count() - served_before == 300
     assert assert_pool_clean(client) > 0
@@ -122,7 +122,7 @@ async def test_cancel_500_in_flight_calls(server: FaultServer, make_client: Any)
 async def test_cancel_mid_body_closes_the_connection(server: FaultServer, make_client: Any) -> None:
     server.default = slow_body(30.0)
     client = make_client()
-    task = asyncio.create_task(client.admins.identify_admin())
+    task = asyncio.create_task(client.admins.identify())
     await _until(lambda: server.in_flight == 1)
     await asyncio.sleep(0.02)  # headers and half the body are in
     task.cancel()
@@ -131,7 +131,7 @@ async def test_cancel_mid_body_closes_the_connection(server: FaultServer, make_c
     assert assert_pool_clean(client) == 0  # closed, not pooled half-read
     await _until(lambda: server.in_flight == 0)
     server.default = ok()
-    assert (await client.admins.identify_admin()).id == ADMIN["id"]
+    assert (await client.admins.identify()).id == ADMIN["id"]
 
 
 async def test_cancel_during_retry_sleep(server: FaultServer, make_client: Any) -> None:
@@ -139,9 +139,9 @@ async def test_cancel_during_retry_sleep(server: FaultServer, make_client: Any) 
     policy = RetryPolicy(2, backoff_base=30.0, backoff_cap=30.0, max_retry_wait=30.0, rng=lambda a, b: b)
     client = make_client(retry_policy=policy)
     server.script("GET", "/me", ok())
-    await client.admins.identify_admin()  # session and keep-alive connection (and its server task) exist
+    await client.admins.identify()  # session and keep-alive connection (and its server task) exist
     baseline = _other_tasks()
-    task = asyncio.create_task(client.admins.identify_admin())
+    task = asyncio.create_task(client.admins.identify())
     await _until(lambda: server.count() == 2)
     await asyncio.sleep(0.02)  # now in the 30 s backoff sleep
     started = time.monotonic()
@@ -158,8 +158,8 @@ async def test_cancel_during_retry_sleep(server: FaultServer, make_client: Any) 
 async def test_cancel_during_limiter_wait_returns_the_booking(server: FaultServer, make_client: Any) -> None:
     limiter = InProcessRateLimiter(1, 30.0, headroom=0.0)
     client = make_client(rate_limiter=limiter)
-    await client.admins.identify_admin()  # uses the window's only slot
-    task = asyncio.create_task(client.admins.identify_admin())
+    await client.admins.identify()  # uses the window's only slot
+    task = asyncio.create_task(client.admins.identify())
     await asyncio.sleep(0.02)
     assert len(limiter._log) == 2  # booked for the next window, sleeping
     task.cancel()
@@ -168,7 +168,7 @@ async def test_cancel_during_limiter_wait_returns_the_booking(server: FaultServe
     assert len(limiter._log) == 1 and limiter.stats.in_flight == 0
     # asyncio.wait_for / asyncio.timeout around a limiter wait: same clean exit
     with pytest.raises(asyncio.TimeoutError):
-        await asyncio.wait_for(client.admins.identify_admin(), 0.05)
+        await asyncio.wait_for(client.admins.identify(), 0.05)
     assert len(limiter._log) == 1 and limiter.stats.in_flight == 0 and limiter.stats.acquired == 1
     assert server.count() == 1
 
@@ -177,9 +177,9 @@ async def test_cancel_while_queued_on_concurrency_cap(server: FaultServer, make_
     release = asyncio.Event()
     server.default = hold(release)
     client = make_client(max_concurrency=1)
-    first = asyncio.create_task(client.admins.identify_admin())
+    first = asyncio.create_task(client.admins.identify())
     await _until(lambda: server.in_flight == 1)
-    queued = [asyncio.create_task(client.admins.identify_admin()) for _ in range(10)]
+    queued = [asyncio.create_task(client.admins.identify()) for _ in range(10)]
     await asyncio.sleep(0.02)
     for t in queued:
         t.cancel()
@@ -187,7 +187,7 @@ async def test_cancel_while_queued_on_concurrency_cap(server: FaultServer, make_
     release.set()
     await first
     server.default = ok()
-    await asyncio.wait_for(client.admins.identify_admin(), 2)  # the cap's slot was not leaked
+    await asyncio.wait_for(client.admins.identify(), 2)  # the cap's slot was not leaked
     assert server.count() == 2
     assert client._transport._semaphore._value == 1
 
@@ -198,13 +198,13 @@ async def test_asyncio_timeout_around_a_call(server: FaultServer, make_client: A
     started = time.monotonic()
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.1):
-            await client.admins.identify_admin()
+            await client.admins.identify()
     assert time.monotonic() - started < 0.5
     assert_pool_clean(client)
     await _until(lambda: server.in_flight == 0)
     assert server.count() == 1  # the caller's deadline is not a retryable failure
     server.default = ok()
-    await client.admins.identify_admin()
+    await client.admins.identify()
 
 
 async def test_anyio_cancel_scopes_around_calls(server: FaultServer, make_client: Any) -> None:
@@ -212,19 +212,19 @@ async def test_anyio_cancel_scopes_around_calls(server: FaultServer, make_client
     recorder = SleepRecorder(scale=1.0)
     client = make_client(retry_policy=RetryPolicy(2, backoff_base=0.01, sleep=recorder))
     with anyio.move_on_after(0.1) as scope:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert scope.cancelled_caught
     with pytest.raises(TimeoutError):
         with anyio.fail_after(0.1):
-            await client.admins.identify_admin()
+            await client.admins.identify()
     # a scope cancelled from outside while several calls run in a task group
     async with anyio.create_task_group() as tg:
         for _ in range(20):
-            tg.start_soon(client.admins.identify_admin)
+            tg.start_soon(client.admins.identify)
         await _until(lambda: server.in_flight == 20)
         tg.cancel_scope.cancel()
     assert_pool_clean(client)
     await _until(lambda: server.in_flight == 0)
     assert server.count() == 22 and recorder.calls == []  # no retries were started by the cancellations
     server.default = ok()
-    await client.admins.identify_admin()
+    await client.admins.identify()

@@ -33,18 +33,18 @@ def test_constructing_outside_a_loop_creates_nothing() -> None:
 async def test_session_is_lazy_and_reused(server: FaultServer, make_client: Any) -> None:
     client = make_client()
     assert client._transport._session is None
-    await client.admins.identify_admin()
+    await client.admins.identify()
     session = client._transport._session
     assert isinstance(session, aiohttp.ClientSession)
     for _ in range(5):
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert client._transport._session is session
     assert len({h.peer for h in server.hits}) == 1  # one kept-alive connection served all six
 
 
 async def test_aclose_closes_exactly_once(server: FaultServer, make_client: Any) -> None:
     client = make_client()
-    await client.admins.identify_admin()
+    await client.admins.identify()
     session = client._transport._session
     calls = 0
     original = session.close
@@ -59,12 +59,12 @@ async def test_aclose_closes_exactly_once(server: FaultServer, make_client: Any)
     await client.aclose()
     assert calls == 1 and session.closed and client.closed
     with pytest.raises(RuntimeError, match="closed"):
-        await client.admins.identify_admin()
+        await client.admins.identify()
 
 
 async def test_cancelled_aclose_still_closes(server: FaultServer, make_client: Any) -> None:
     client = make_client()
-    await client.admins.identify_admin()
+    await client.admins.identify()
     session = client._transport._session
     task = asyncio.create_task(client.aclose())
     await asyncio.sleep(0)
@@ -78,7 +78,7 @@ async def test_cancelled_aclose_still_closes(server: FaultServer, make_client: A
 async def test_async_with_closes_even_on_error(server: FaultServer) -> None:
     with pytest.raises(ZeroDivisionError):
         async with intercom_async.Intercom(TOKEN, version="2.12", base_url=server.url) as client:
-            await client.admins.identify_admin()
+            await client.admins.identify()
             session = client._transport._session
             1 / 0  # noqa: B018
     assert client.closed and session.closed
@@ -94,7 +94,7 @@ async def test_borrowed_session_is_used_and_left_open(server: FaultServer) -> No
     trace.on_request_start.append(on_start)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=5), trace_configs=[trace]) as own:
         async with intercom_async.Intercom(TOKEN, version="2.12", base_url=server.url, session=own) as client:
-            me = await client.admins.identify_admin()
+            me = await client.admins.identify()
             assert me.id == ADMIN["id"]
         assert client.closed and not own.closed  # ours, not theirs, to close
         assert seen == ["GET"]
@@ -112,7 +112,7 @@ async def test_client_timeouts_apply_to_a_borrowed_session(server: FaultServer) 
         )
         async with client:
             with pytest.raises(intercom_async.APITimeoutError):
-                await client.admins.identify_admin()
+                await client.admins.identify()
 
 
 async def test_client_in_aiohttp_app_startup_and_cleanup(server: FaultServer) -> None:
@@ -129,7 +129,7 @@ async def test_client_in_aiohttp_app_startup_and_cleanup(server: FaultServer) ->
         await app[intercom_key].aclose()
 
     async def whoami(request: web.Request) -> web.Response:
-        me = await request.app[intercom_key].admins.identify_admin()
+        me = await request.app[intercom_key].admins.identify()
         return web.json_response({"id": me.id})
 
     app = web.Application()
@@ -159,7 +159,7 @@ async def test_client_in_asgi_style_lifespan(server: FaultServer) -> None:
 
     app = App()
     async with lifespan(app):
-        me = await app.state["intercom"].admins.identify_admin()
+        me = await app.state["intercom"].admins.identify()
         assert me.id == ADMIN["id"]
     assert app.state["intercom"].closed
 
@@ -171,11 +171,11 @@ async def test_used_from_another_loop_fails_clearly(server: FaultServer) -> None
     try:
         client = intercom_async.Intercom(TOKEN, version="2.12", base_url=server.url, retry_policy=fast_policy())
         # first use in the other loop; the server lives in this loop, so wait without blocking it
-        fut = asyncio.run_coroutine_threadsafe(client.admins.identify_admin(), other)
+        fut = asyncio.run_coroutine_threadsafe(client.admins.identify(), other)
         me = await asyncio.wrap_future(fut)
         assert me.id == ADMIN["id"]
         with pytest.raises(RuntimeError, match="another event loop"):
-            await client.admins.identify_admin()
+            await client.admins.identify()
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(client.aclose(), other))
         assert client.closed
     finally:
@@ -187,7 +187,7 @@ async def test_used_from_another_loop_fails_clearly(server: FaultServer) -> None
 async def test_forgotten_aclose_is_detected(server: FaultServer) -> None:
     """The guard the whole suite relies on: an unclosed session warns, and warnings are errors here."""
     client = intercom_async.Intercom(TOKEN, version="2.12", base_url=server.url)
-    await client.admins.identify_admin()
+    await client.admins.identify()
     session = client._transport._session
     connector = session.connector
     with warnings.catch_warnings(record=True) as caught:

@@ -39,7 +39,7 @@ async def test_one_debug_line_per_attempt(server: FaultServer, make_client: Any,
     server.script("GET", "/me", status(503, headers={"X-RateLimit-Remaining": "41"}), reset())
     server.default = ok(headers={"X-RateLimit-Remaining": "39"})
     client = make_client()
-    await client.admins.identify_admin()
+    await client.admins.identify()
     lines = logs.lines()
     assert len(lines) == 3, lines
     parsed = [LINE.match(line) for line in lines]
@@ -57,11 +57,11 @@ async def test_custom_logger_and_silence_when_not_debug(
 ) -> None:
     mine = logging.getLogger("myapp.intercom")
     client = make_client(logger=mine)
-    await client.admins.identify_admin()
+    await client.admins.identify()
     assert len(logs.lines("myapp.intercom")) == 1 and logs.lines("intercom_async") == []
     logging.getLogger("myapp.intercom").setLevel(logging.INFO)
     try:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     finally:
         logging.getLogger("myapp.intercom").setLevel(logging.NOTSET)
     assert len(logs.lines("myapp.intercom")) == 1  # nothing formatted below the level
@@ -111,9 +111,9 @@ async def test_no_token_anywhere_across_every_fault_path(
             server.default = fault
             try:
                 if method == "GET":
-                    await client.admins.identify_admin(request_options={"timeout": 0.1, "max_retries": 1})
+                    await client.admins.identify(request_options={"timeout": 0.1, "max_retries": 1})
                 else:
-                    await client.contacts.create_contact(
+                    await client.contacts.create(
                         body={"email": "x@example.com"}, request_options={"timeout": 0.1}
                     )
             except IntercomError as exc:
@@ -124,9 +124,9 @@ async def test_no_token_anywhere_across_every_fault_path(
                 logging.Formatter().format(record)  # fills exc_text with the formatted traceback
     # the rate-limited window and cancellations go through the same paths
     server.default = WindowLimit(2, 0.2)
-    await asyncio.gather(*(clients[2].admins.identify_admin() for _ in range(6)))
+    await asyncio.gather(*(clients[2].admins.identify() for _ in range(6)))
     server.default = slow_body(5.0)
-    task = asyncio.create_task(clients[1].admins.identify_admin())
+    task = asyncio.create_task(clients[1].admins.identify())
     await asyncio.sleep(0.05)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

@@ -284,7 +284,7 @@ async def test_429_burst_without_limiter_recovers_via_reset_hints(server: FaultS
     window = WindowLimit(5, 0.3)
     server.default = window
     client = make_client(retry_policy=fast_policy(2, max_retry_wait=1.0))
-    responses = await asyncio.gather(*(client.admins.with_raw_response.identify_admin() for _ in range(12)))
+    responses = await asyncio.gather(*(client.admins.with_raw_response.identify() for _ in range(12)))
     retries = sorted(r.retries for r in responses)
     # window 1: 5 pass, 7 get 429 and sleep until its reset; window 2: 5 of them pass; window 3: the last 2
     assert retries == [0] * 5 + [1] * 5 + [2] * 2
@@ -296,9 +296,9 @@ async def test_adaptive_limiter_prevents_most_429s_of_a_burst(server: FaultServe
     server.default = window
     limiter = InProcessRateLimiter(window=0.3, reset_margin=0.01)
     client = make_client(rate_limiter=limiter, retry_policy=fast_policy(2, max_retry_wait=1.0))
-    first = await client.admins.with_raw_response.identify_admin()  # learn the window
+    first = await client.admins.with_raw_response.identify()  # learn the window
     assert first.retries == 0
-    responses = await asyncio.gather(*(client.admins.with_raw_response.identify_admin() for _ in range(11)))
+    responses = await asyncio.gather(*(client.admins.with_raw_response.identify() for _ in range(11)))
     assert window.rejected == 0  # it waited for the resets instead of being told to
     assert all(r.retries == 0 for r in responses)
     assert window.max_per_window() <= 5
@@ -311,7 +311,7 @@ async def test_shared_limiter_between_two_clients_of_one_app(server: FaultServer
     shared = InProcessRateLimiter(10, 0.25, headroom=0.05)
     a = make_client(rate_limiter=shared, max_retries=0)
     b = make_client(rate_limiter=shared, max_retries=0)
-    await asyncio.gather(*(c.admins.identify_admin() for _ in range(20) for c in (a, b)))
+    await asyncio.gather(*(c.admins.identify() for _ in range(20) for c in (a, b)))
     assert window.rejected == 0 and server.count() == 40
     assert window.max_per_sliding_window() <= 10
     assert shared.stats.acquired == 40
@@ -320,7 +320,7 @@ async def test_shared_limiter_between_two_clients_of_one_app(server: FaultServer
 async def test_client_max_concurrency(server: FaultServer, make_client: Any) -> None:
     server.default = slow_headers(0.01)
     client = make_client(max_concurrency=4)
-    await asyncio.gather(*(client.admins.identify_admin() for _ in range(24)))
+    await asyncio.gather(*(client.admins.identify() for _ in range(24)))
     assert server.max_in_flight == 4 and server.count() == 24
 
 
@@ -328,7 +328,7 @@ async def test_limiter_concurrency_cap_spans_clients(server: FaultServer, make_c
     server.default = slow_headers(0.01)
     shared = InProcessRateLimiter(max_concurrency=3)
     clients = [make_client(rate_limiter=shared) for _ in range(3)]
-    await asyncio.gather(*(c.admins.identify_admin() for c in clients for _ in range(8)))
+    await asyncio.gather(*(c.admins.identify() for c in clients for _ in range(8)))
     assert server.max_in_flight == 3 and server.count() == 24
     assert shared.stats.max_in_flight == 3 and shared.stats.in_flight == 0
 
@@ -355,7 +355,7 @@ async def test_custom_limiter_sees_every_attempt(server: FaultServer, make_clien
     server.script("GET", "/me", status(503, headers={"X-RateLimit-Remaining": "7"}), reset())
     limiter = CountingLimiter()
     client = make_client(rate_limiter=limiter)
-    await client.admins.identify_admin()
+    await client.admins.identify()
     assert limiter.acquired == limiter.released == 3  # released after the connection failure too
     assert [s for s, _ in limiter.observed] == [503, 200]  # observed only when a response arrived
     assert limiter.observed[0][1] == "7"
@@ -370,7 +370,7 @@ async def test_failing_limiter_holds_nothing(server: FaultServer, make_client: A
     client = make_client(rate_limiter=limiter, max_concurrency=1)
     for _ in range(3):  # the client's own cap is released each time, or the 2nd call would hang
         with pytest.raises(ConnectionError):
-            await asyncio.wait_for(client.admins.identify_admin(), 2)
+            await asyncio.wait_for(client.admins.identify(), 2)
     assert limiter.released == 0 and server.count() == 0
 
 
@@ -380,10 +380,10 @@ async def test_rate_limit_error_reaches_caller_only_when_retries_exhausted(
     server.default = WindowLimit(1, 30.0)  # one request per long window
     limiter = InProcessRateLimiter(window=30.0, max_wait=0.05)  # but never wait more than 50 ms
     client = make_client(rate_limiter=limiter, retry_policy=fast_policy(1, max_retry_wait=0.05))
-    await client.admins.identify_admin()
+    await client.admins.identify()
     started = time.monotonic()
     with pytest.raises(RateLimitError) as info:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert info.value.retries == 1 and info.value.remaining == 0 and info.value.reset_at is not None
     assert time.monotonic() - started < 1.0  # all waits capped
 
@@ -393,10 +393,10 @@ async def test_connection_error_with_limiter_releases(server: FaultServer, make_
     limiter = InProcessRateLimiter(100, 1.0, max_concurrency=2)
     client = make_client(rate_limiter=limiter)
     with pytest.raises(APIConnectionError):
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert limiter.stats.in_flight == 0 and limiter.stats.acquired == 3
     assert limiter._slots is not None and limiter._slots._free == 2
     event = asyncio.Event()
     event.set()
     server.default = hold(event, ok())
-    await client.admins.identify_admin()
+    await client.admins.identify()

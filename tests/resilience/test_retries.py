@@ -72,7 +72,7 @@ async def test_default_is_exactly_two_retries_on_503(server: FaultServer, make_c
     policy, sleeps = _no_sleep_policy()
     client = make_client(retry_policy=policy)
     with pytest.raises(ServerError) as info:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     exc = info.value
     assert server.count("GET", "/me") == 3  # 1 attempt + exactly 2 retries
     assert len(sleeps.calls) == 2
@@ -88,14 +88,14 @@ async def test_default_policy_of_a_plain_client_retries_twice(server: FaultServe
     client._policy.sleep = SleepRecorder()  # keep the shape, skip the real backoff
     assert client._policy.max_retries == 2 and client._policy.backoff_base == 0.5
     with pytest.raises(ServerError):
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert server.count() == 3
 
 
 async def test_503_then_200_succeeds_after_one_retry(server: FaultServer, make_client: Any) -> None:
     server.script("GET", "/me", status(503))
     client = make_client()
-    response = await client.admins.with_raw_response.identify_admin()
+    response = await client.admins.with_raw_response.identify()
     assert response.status_code == 200 and response.retries == 1
     assert response.parsed.id == ADMIN["id"]
     assert server.count() == 2
@@ -106,7 +106,7 @@ async def test_client_level_max_retries(server: FaultServer, make_client: Any, m
     server.default = status(502)
     client = make_client(max_retries=max_retries)
     with pytest.raises(ServerError) as info:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert server.count() == max_retries + 1
     assert info.value.retries == max_retries
 
@@ -116,12 +116,12 @@ async def test_per_call_max_retries_overrides_client(server: FaultServer, make_c
     server.default = status(504)
     client = make_client(max_retries=2)
     with pytest.raises(ServerError):
-        await client.admins.identify_admin(request_options={"max_retries": per_call})
+        await client.admins.identify(request_options={"max_retries": per_call})
     assert server.count() == per_call + 1
     # the client's own policy is untouched
     server.hits.clear()
     with pytest.raises(ServerError):
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert server.count() == 3
 
 
@@ -148,7 +148,7 @@ async def test_other_4xx_never_retried(server: FaultServer, make_client: Any, co
     server.default = status(code, {"type": "error.list", "errors": [{"code": "nope", "message": "no"}]})
     client = make_client()
     with pytest.raises(APIError) as info:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert type(info.value) is cls
     assert server.count() == 1 and info.value.retries == 0
     assert info.value.request_id == f"req-hdr-{code}"  # no request_id in the body: the header's
@@ -158,7 +158,7 @@ async def test_other_4xx_never_retried(server: FaultServer, make_client: Any, co
 async def test_408_is_retried(server: FaultServer, make_client: Any) -> None:
     server.script("GET", "/me", status(408), status(408))
     client = make_client()
-    me = await client.admins.identify_admin()
+    me = await client.admins.identify()
     assert me.id == ADMIN["id"] and server.count() == 3
 
 
@@ -183,7 +183,7 @@ async def test_429_burst_waits_for_ratelimit_reset(server: FaultServer, make_cli
     server.script("GET", "/me", status(429, RATE_LIMITED, headers=headers), status(429, RATE_LIMITED, headers=headers))
     policy, sleeps = _no_sleep_policy(clock=lambda: FAKE_NOW, rng=lambda a, b: a, max_retry_wait=60.0)
     client = make_client(retry_policy=policy)
-    response = await client.admins.with_raw_response.identify_admin()
+    response = await client.admins.with_raw_response.identify()
     assert response.retries == 2 and server.count() == 3
     assert sleeps.calls == [3.0, 3.0]  # exactly until the reset, not the (tiny) exponential backoff
 
@@ -193,7 +193,7 @@ async def test_reset_hint_jitter_is_at_most_ten_percent(server: FaultServer, mak
     server.script("GET", "/me", status(429, RATE_LIMITED, headers=headers))
     policy, sleeps = _no_sleep_policy(clock=lambda: FAKE_NOW, rng=lambda a, b: b, max_retry_wait=60.0)
     client = make_client(retry_policy=policy)
-    await client.admins.identify_admin()
+    await client.admins.identify()
     assert sleeps.calls == [pytest.approx(4.4)]
 
 
@@ -203,7 +203,7 @@ async def test_reset_hint_capped_and_past_reset_falls_back_to_backoff(server: Fa
     server.script("GET", "/me", status(429, RATE_LIMITED, headers=far), status(429, RATE_LIMITED, headers=past))
     policy, sleeps = _no_sleep_policy(clock=lambda: FAKE_NOW, rng=lambda a, b: b, max_retry_wait=2.0)
     client = make_client(retry_policy=policy)
-    await client.admins.identify_admin()
+    await client.admins.identify()
     assert sleeps.calls[0] == 2.0  # capped
     assert sleeps.calls[1] == pytest.approx(0.01)  # backoff_base * 2**1, not 0 and not negative
 
@@ -218,7 +218,7 @@ async def test_retry_after_seconds_and_http_date(server: FaultServer, make_clien
     )
     policy, sleeps = _no_sleep_policy(clock=lambda: FAKE_NOW, rng=lambda a, b: a)
     client = make_client(retry_policy=policy)
-    await client.admins.identify_admin()
+    await client.admins.identify()
     assert sleeps.calls == [1.5, 1.0]
 
 
@@ -233,7 +233,7 @@ async def test_rate_limit_error_exposes_reset_and_keeps_request_id(server: Fault
     policy, sleeps = _no_sleep_policy(clock=lambda: FAKE_NOW)
     client = make_client(retry_policy=policy)
     with pytest.raises(RateLimitError) as info:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     exc = info.value
     assert server.count() == 3 and exc.retries == 2 and len(sleeps.calls) == 2
     assert exc.reset_at == int(FAKE_NOW + 1) and exc.retry_after == 1.0
@@ -252,7 +252,7 @@ async def test_post_not_retried_after_possibly_processed_status(
     server.default = status(code)
     client = make_client()
     with pytest.raises(APIError) as info:
-        await client.contacts.create_contact(body={"email": "x@example.com"})
+        await client.contacts.create(body={"email": "x@example.com"})
     assert info.value.status_code == code
     assert server.count("POST", "/contacts") == 1
 
@@ -261,7 +261,7 @@ async def test_post_not_retried_after_possibly_processed_status(
 async def test_post_retried_after_429_or_503(server: FaultServer, make_client: Any, code: int) -> None:
     server.script("POST", "/contacts", status(code), status(code))
     client = make_client()
-    contact = await client.contacts.create_contact(body={"email": "x@example.com"})
+    contact = await client.contacts.create(body={"email": "x@example.com"})
     assert contact.id == "c-1"
     hits = [h for h in server.hits if h.method == "POST"]
     assert len(hits) == 3 and all(h.body == hits[0].body for h in hits)  # same payload each time
@@ -272,7 +272,7 @@ async def test_post_not_retried_after_connection_drop(server: FaultServer, make_
     server.script("POST", "/contacts", fault())
     client = make_client()
     with pytest.raises(APIConnectionError) as info:
-        await client.contacts.create_contact(body={"email": "x@example.com"})
+        await client.contacts.create(body={"email": "x@example.com"})
     assert type(info.value) is APIConnectionError and info.value.retries == 0
     assert server.count("POST", "/contacts") == 1  # sent once, never duplicated
 
@@ -281,10 +281,10 @@ async def test_put_treated_like_post(server: FaultServer, make_client: Any) -> N
     server.script("PUT", "/contacts/c-1", reset())
     client = make_client()
     with pytest.raises(APIConnectionError):
-        await client.contacts.update_contact(id="c-1", body={"name": "N"})
+        await client.contacts.update(id="c-1", body={"name": "N"})
     assert server.count("PUT") == 1
     server.script("PUT", "/contacts/c-1", status(503))
-    await client.contacts.update_contact(id="c-1", body={"name": "N"})
+    await client.contacts.update(id="c-1", body={"name": "N"})
     assert server.count("PUT") == 3
 
 
@@ -296,7 +296,7 @@ async def test_post_retried_when_never_sent_connection_refused(make_client: Any)
     policy, sleeps = _no_sleep_policy()
     client = make_client(base_url=f"http://127.0.0.1:{port}", retry_policy=policy)
     with pytest.raises(APIConnectionError) as info:
-        await client.contacts.create_contact(body={"email": "x@example.com"})
+        await client.contacts.create(body={"email": "x@example.com"})
     assert type(info.value) is APIConnectionError
     assert info.value.retries == 2 and len(sleeps.calls) == 2
     assert "ClientConnectorError" in str(info.value)
@@ -322,7 +322,7 @@ async def test_post_retried_after_connect_timeout(make_client: Any) -> None:
         client = make_client(base_url=f"http://127.0.0.1:{port}", retry_policy=policy, connect_timeout=5.0)
         started = time.monotonic()
         with pytest.raises(APITimeoutError) as info:
-            await client.contacts.create_contact(
+            await client.contacts.create(
                 body={"email": "x@example.com"}, request_options={"connect_timeout": 0.1, "timeout": 5.0}
             )
         assert info.value.retries == 2 and len(sleeps.calls) == 2  # never sent, so even a POST is retried
@@ -358,7 +358,7 @@ async def test_get_reset_before_response_retried_exactly_twice(server: FaultServ
     server.default = reset()
     client = make_client()
     with pytest.raises(APIConnectionError) as info:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert type(info.value) is APIConnectionError and info.value.retries == 2
     assert "ServerDisconnectedError" in str(info.value)
     # 3, not 6: aiohttp's hidden resend on a dropped keep-alive connection is off
@@ -368,7 +368,7 @@ async def test_get_reset_before_response_retried_exactly_twice(server: FaultServ
 async def test_get_recovers_from_reset_and_truncation(server: FaultServer, make_client: Any) -> None:
     server.script("GET", "/me", reset(), truncate())
     client = make_client()
-    response = await client.admins.with_raw_response.identify_admin()
+    response = await client.admins.with_raw_response.identify()
     assert response.retries == 2 and response.parsed.email == ADMIN["email"]
     assert server.count() == 3
 
@@ -377,7 +377,7 @@ async def test_get_closed_mid_body_every_time(server: FaultServer, make_client: 
     server.default = truncate()
     client = make_client()
     with pytest.raises(APIConnectionError) as info:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert "ClientPayloadError" in str(info.value) and info.value.retries == 2
     assert server.count() == 3
 
@@ -390,7 +390,7 @@ async def test_slow_body_per_call_timeout(server: FaultServer, make_client: Any)
     client = make_client()
     started = time.monotonic()
     with pytest.raises(APITimeoutError) as info:
-        await client.admins.identify_admin(request_options={"timeout": 0.15})
+        await client.admins.identify(request_options={"timeout": 0.15})
     elapsed = time.monotonic() - started
     assert isinstance(info.value, APIConnectionError) and info.value.retries == 2
     assert server.count() == 3
@@ -401,7 +401,7 @@ async def test_slow_body_per_call_timeout(server: FaultServer, make_client: Any)
 async def test_slow_headers_client_timeout_then_success(server: FaultServer, make_client: Any) -> None:
     server.script("GET", "/me", slow_headers(2.0))
     client = make_client(timeout=0.15)
-    me = await client.admins.identify_admin()
+    me = await client.admins.identify()
     assert me.id == ADMIN["id"] and server.count() == 2
 
 
@@ -409,7 +409,7 @@ async def test_post_timeout_not_retried(server: FaultServer, make_client: Any) -
     server.default = slow_headers(2.0)
     client = make_client()
     with pytest.raises(APITimeoutError) as info:
-        await client.contacts.create_contact(body={"email": "x@example.com"}, request_options={"timeout": 0.1})
+        await client.contacts.create(body={"email": "x@example.com"}, request_options={"timeout": 0.1})
     assert info.value.retries == 0 and server.count("POST") == 1
 
 
@@ -432,7 +432,7 @@ async def test_malformed_json_200_is_invalid_response_not_retried(server: FaultS
     server.default = raw(200, b'{"type": "admin", "id": ', "application/json")
     client = make_client()
     with pytest.raises(InvalidResponseError) as info:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert server.count() == 1
     assert info.value.response is not None and info.value.response.retries == 0
     assert "not JSON" in str(info.value)
@@ -442,7 +442,7 @@ async def test_empty_200_is_invalid_response(server: FaultServer, make_client: A
     server.default = raw(200, b"", "application/json")
     client = make_client()
     with pytest.raises(InvalidResponseError, match="empty body"):
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert server.count() == 1
 
 
@@ -450,7 +450,7 @@ async def test_html_proxy_error_page_retried_then_server_error(server: FaultServ
     server.default = raw(502, PROXY_PAGE)
     client = make_client()
     with pytest.raises(ServerError) as info:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     exc = info.value
     assert server.count() == 3 and exc.retries == 2
     assert exc.errors == [] and exc.body is None and "non-JSON body" in str(exc)
@@ -461,7 +461,7 @@ async def test_html_proxy_page_with_200_is_invalid_response(server: FaultServer,
     server.default = raw(200, PROXY_PAGE)
     client = make_client()
     with pytest.raises(InvalidResponseError) as info:
-        await client.contacts.create_contact(body={"email": "x@example.com"})
+        await client.contacts.create(body={"email": "x@example.com"})
     assert server.count() == 1
     assert_no_token(str(info.value), repr(info.value), *info.value.args)
 
@@ -478,7 +478,7 @@ async def test_token_callables_called_per_attempt(server: FaultServer, make_clie
         return issued[-1]
 
     client = make_client(token=rotate)
-    await client.admins.identify_admin()
+    await client.admins.identify()
     assert [h.authorization for h in server.hits] == [f"Bearer {t}" for t in issued]
     assert len(issued) == 3
 
@@ -486,7 +486,7 @@ async def test_token_callables_called_per_attempt(server: FaultServer, make_clie
     sync_client = make_client(token=lambda: f"{TOKEN}-sync-{next(counter)}")
     server.hits.clear()
     server.script("GET", "/me", status(500))
-    await sync_client.admins.identify_admin()
+    await sync_client.admins.identify()
     assert [h.authorization for h in server.hits] == [f"Bearer {TOKEN}-sync-0", f"Bearer {TOKEN}-sync-1"]
 
 
@@ -496,6 +496,6 @@ async def test_token_never_in_reprs_or_errors(server: FaultServer, make_client: 
     )
     client = make_client()
     with pytest.raises(AuthenticationError) as info:
-        await client.admins.identify_admin()
+        await client.admins.identify()
     assert "Access Token Invalid" in str(info.value)  # Intercom's own message is kept intact
     assert_no_token(client, client._transport, client._policy, info.value, info.value.response, client.admins)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,33 @@ def first_success_example(version: str, op: dict[str, Any]) -> tuple[int, Any] |
         schema = resolve(spec, media.get("schema", {}))
         return int(status), ([] if schema.get("type") == "array" else {"undocumented_example": True})
     return None
+
+
+def route(method: str, path: str) -> tuple[str, str]:
+    """An operation's identity across versions: method and path without parameter names."""
+    return method.upper(), re.sub(r"{[^}]+}", "{}", path)
+
+
+def _snake_words(text: str) -> str:
+    text = re.sub(r"[^0-9A-Za-z]+", "_", text)
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    return text.strip("_").lower()
+
+
+@functools.cache
+def intercom_names() -> dict[tuple[str, str], tuple[str, str]]:
+    """``route -> (dotted group, method)`` from Intercom's naming table (fetched into the cache by codegen)."""
+    import yaml
+
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    folder = ROOT / ".cache" / "openapi" / "naming"
+    files = sorted(folder.glob("*.yml"), key=lambda p: p.name.startswith("preview"))
+    if not files:
+        raise FileNotFoundError(f"{folder} is empty: run `python -m codegen normalise` (make test does)")
+    for file in files:
+        for path, item in (yaml.safe_load(file.read_text(encoding="utf-8")).get("paths") or {}).items():
+            for method, op in (item or {}).items():
+                if isinstance(op, dict) and "x-fern-sdk-method-name" in op:
+                    group = ".".join(_snake_words(g) for g in op["x-fern-sdk-group-name"])
+                    out[route(method, path)] = (group, _snake_words(op["x-fern-sdk-method-name"]))
+    return out

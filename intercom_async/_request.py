@@ -1,0 +1,196 @@
+"""``Request``: one call's arguments as a single value, passed from the resource to the client and the pager.
+
+A generated method builds ``Request(op, path=..., query=..., body=..., fields=..., options=...)`` once; the
+client sends it, and a pager asks it for the next page with ``replace``. ``prepare`` turns it into what goes
+on the wire, with no I/O and no credentials:
+
+* the path, each parameter filling exactly its own segment (``Operation.format_path``);
+* the query string: unset/``None`` dropped, booleans as ``true``/``false``, lists repeated, objects exploded
+  into their keys (OpenAPI ``style: form, explode: true``, e.g. ``GET /events``' ``filter``);
+* the JSON body: a model as its ``to_dict()`` (unchecked: it is typed already), or a dict and/or the fields
+  passed as keyword arguments, checked against the request model so a misspelt field (a near miss of a
+  declared one; any undeclared field on a strict client) fails here with ``InvalidRequestError`` instead of
+  reaching the server (see ``intercom_async._codec.check_request``); ``extra_body`` is merged last, unchecked;
+* the headers the operation adds (``Accept`` for non-JSON answers, ``Content-Type``, header parameters and
+  ``extra_headers``); header names and values are validated, and ``Authorization``/``Intercom-Version``
+  cannot be set this way.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ._codec import check_request, dump
+from ._errors import InvalidRequestError
+from ._operation import Operation
+from ._types import UNSET, RequestOptions
+
+__all__ = ["PROTECTED_HEADERS", "Prepared", "Request", "check_header", "encode_query"]
+
+PROTECTED_HEADERS = frozenset({"authorization", "intercom-version"})
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 field-name
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # controls (CR, LF, NUL...) but not TAB
+
+
+def check_header(name: Any, value: Any, where: str, *, protected: bool = True) -> tuple[str, str]:
+    """``(name, value)`` when both are valid HTTP header fields, else ``InvalidRequestError`` naming the problem
+    (the value is never quoted: it may be a credential)."""
+    if not isinstance(name, str) or not _TOKEN.match(name):
+        raise InvalidRequestError(f"{where}: {name!r} is not a valid HTTP header name")
+    if protected and name.lower() in PROTECTED_HEADERS:
+        raise InvalidRequestError(f"{where}: the {name} header is set by the client and cannot be overridden")
+    text = str(getattr(value, "value", value))
+    if _BAD_VALUE.search(text):
+        raise InvalidRequestError(f"{where}: the value of header {name!r} contains a control character")
+    return name, text
+
+
+class Prepared:
+    """What ``Request.prepare`` produces: method, path (encoded), query pairs, body bytes, extra headers."""
+
+    __slots__ = ("data", "headers", "method", "params", "path")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        params: list[tuple[str, str]] | None,
+        data: bytes | None,
+        headers: dict[str, str],
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.params = params
+        self.data = data
+        self.headers = headers
+
+
+class Request:
+    """One call of one operation. Immutable by convention: ``replace`` returns a changed copy."""
+
+    __slots__ = ("body", "fields", "headers", "operation", "options", "path", "query", "url")
+
+    def __init__(
+        self,
+        operation: Operation,
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        body: Any = UNSET,
+        fields: Mapping[str, Any] | None = None,
+        options: RequestOptions | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.operation = operation
+        self.path = path  # path parameters by JSON name
+        self.query = query  # query parameters by JSON name
+        self.headers = headers  # header parameters by name
+        self.body = body  # a model, a dict, or UNSET
+        self.fields = fields  # body fields passed as keyword arguments
+        self.options = options
+        self.url = url  # an absolute URL replacing path and query (a next-page link)
+
+    def replace(self, **changes: Any) -> Request:
+        clone = Request.__new__(Request)
+        for slot in Request.__slots__:
+            setattr(clone, slot, changes[slot] if slot in changes else getattr(self, slot))
+        return clone
+
+    def __repr__(self) -> str:
+        return f"<Request {self.operation.operation_id} path={self.path!r} query={self.query!r}>"
+
+    @property
+    def where(self) -> str:
+        """How error messages name the call: ``contacts.find()``."""
+        return f"{self.operation.qualname}()"
+
+    def payload(self, *, strict: bool = False) -> Any:
+        """The JSON body (``UNSET`` for none), checked as described in the module docstring."""
+        op = self.operation
+        body, fields = self.body, self.fields
+        extra = (self.options or {}).get("extra_body")
+        if body is UNSET and not fields:
+            if op.body_required and not extra:
+                raise InvalidRequestError(
+                    f"{self.where}: a request body is required: pass body= or its fields as keyword arguments"
+                )
+            return dump(extra) if extra else UNSET
+        if fields:
+            base = {} if body is UNSET else dump(body)
+            if not isinstance(base, dict):
+                raise InvalidRequestError(
+                    f"{self.where}: body fields need a JSON object body, got {type(base).__name__}"
+                )
+            payload: Any = {**base, **dump(dict(fields))}
+            check_request(op.body_models(), payload, self.where, required=body is UNSET, strict=strict)
+        elif type(body) is dict:
+            payload = dump(body)
+            check_request(op.body_models(), payload, self.where, strict=strict)
+        else:
+            payload = dump(body)  # a model: typed already
+        if extra:
+            if not isinstance(payload, dict):
+                raise InvalidRequestError(
+                    f"{self.where}: extra_body needs a JSON object body, got {type(payload).__name__}"
+                )
+            payload = {**payload, **dump(extra)}
+        return payload
+
+    def prepare(self, *, strict: bool = False) -> Prepared:
+        op = self.operation
+        options = self.options or {}
+        where = self.where
+        headers: dict[str, str] = {}
+        if op.accept != "application/json":
+            headers["Accept"] = op.accept  # e.g. text/plain for GET /calls/{id}/transcript
+        payload = self.payload(strict=strict)
+        data = None
+        if payload is not UNSET:
+            data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json"
+        for key, value in (self.headers or {}).items():
+            if value is not UNSET and value is not None:
+                name, text = check_header(key, value, where)
+                headers[name] = text
+        for key, value in (options.get("extra_headers") or {}).items():
+            name, text = check_header(key, value, where)
+            headers[name] = text
+        params = None if self.url is not None else encode_query(self.query, options.get("extra_query"))
+        return Prepared(op.method, op.format_path(self.path), params, data, headers)
+
+
+def _query_value(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)
+
+
+def encode_query(
+    query: Mapping[str, Any] | None, extra: Mapping[str, Any] | None = None
+) -> list[tuple[str, str]] | None:
+    """Query pairs: unset/None dropped, booleans as ``true``/``false``, lists repeated, objects exploded."""
+    merged = {**(query or {}), **(extra or {})} if extra else query
+    if not merged:
+        return None
+    pairs: list[tuple[str, str]] = []
+    for key, value in merged.items():
+        if value is UNSET or value is None:
+            continue
+        if hasattr(value, "to_dict"):
+            value = value.to_dict()
+        if isinstance(value, Mapping):
+            pairs.extend((k, _query_value(v)) for k, v in value.items() if v is not None and v is not UNSET)
+        elif isinstance(value, (list, tuple)):
+            pairs.extend((key, _query_value(v)) for v in value)
+        else:
+            pairs.append((key, _query_value(value)))
+    return pairs or None
