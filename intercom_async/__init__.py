@@ -31,6 +31,11 @@ from ._errors import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    TokenError,
+    TokenNotFoundError,
+    TokenRevokedError,
+    TokenSuspendedError,
+    TokenUnauthorizedError,
     UnprocessableEntityError,
 )
 from ._pagination import AsyncPager, Page, PaginationError
@@ -76,6 +81,11 @@ __all__ = [
     "APITimeoutError",
     "StrictValidationError",
     "ErrorDetail",
+    "TokenError",
+    "TokenRevokedError",
+    "TokenSuspendedError",
+    "TokenUnauthorizedError",
+    "TokenNotFoundError",
 ]
 
 _VERSION_MODULES = {"v2_10", "v2_12", "unstable"}
