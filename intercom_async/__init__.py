@@ -33,6 +33,11 @@ from ._errors import (
     RateLimitError,
     ServerError,
     StrictValidationError,
+    TokenError,
+    TokenNotFoundError,
+    TokenRevokedError,
+    TokenSuspendedError,
+    TokenUnauthorizedError,
     UnprocessableEntityError,
 )
 from ._pagination import AsyncPager, Page
@@ -78,8 +83,12 @@ __all__ = [
     "APITimeoutError",
     "StrictValidationError",
     "ErrorDetail",
+    "TokenError",
+    "TokenRevokedError",
+    "TokenSuspendedError",
+    "TokenUnauthorizedError",
+    "TokenNotFoundError",
 ]
-
 
 
 def __getattr__(name: str) -> Any:

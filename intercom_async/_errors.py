@@ -6,6 +6,7 @@ Hierarchy::
     ├── APIError                      any non-2xx answer
     │   ├── BadRequestError           400
     │   ├── AuthenticationError       401
+    │   │   └── TokenError            401 token_*: TokenRevoked/Suspended/Unauthorized/NotFoundError
     │   ├── PermissionDeniedError     403
     │   ├── NotFoundError             404
     │   ├── ConflictError             409
@@ -250,6 +251,8 @@ def error_for(response: APIResponse[Any]) -> APIError:
     """The typed exception for a non-2xx response."""
     status = response.status_code
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else APIError)
+    if cls is AuthenticationError:
+        cls = _token_error_class(response) or cls
     return cls(response)
 
 
@@ -266,3 +269,51 @@ class StrictValidationError(IntercomError, ValueError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: {problem}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Token errors (app toolkit). A 401 whose first error code says the access token itself is unusable raises a
+# ``TokenError`` subclass, both from the client and from the OAuth code exchange (``intercom_async.oauth``):
+# a multi-workspace app catches ``TokenError`` to mark that workspace's installation as gone.
+
+
+class TokenError(AuthenticationError):
+    """401 because the token is unusable (revoked, suspended, unknown, ...): the installation is gone or
+    must be re-authorised. Other 401 codes stay plain ``AuthenticationError``."""
+
+
+class TokenRevokedError(TokenError):
+    """401 ``token_revoked``: the workspace uninstalled the app or revoked its access."""
+
+
+class TokenSuspendedError(TokenError):
+    """401 ``token_suspended``: the workspace (or the app) is suspended."""
+
+
+class TokenUnauthorizedError(TokenError):
+    """401 ``token_unauthorized``: the token cannot be decoded or is not valid."""
+
+
+class TokenNotFoundError(TokenError):
+    """401 ``token_not_found``: no such token (deleted, or from another region or app)."""
+
+
+TOKEN_ERRORS: dict[str, type[TokenError]] = {
+    "token_revoked": TokenRevokedError,
+    "token_suspended": TokenSuspendedError,
+    "token_unauthorized": TokenUnauthorizedError,
+    "token_not_found": TokenNotFoundError,
+}
+
+
+def _token_error_class(response: APIResponse[Any]) -> type[TokenError] | None:
+    """The ``TokenError`` class for a 401 whose first error code is a ``token_*`` code (the listed ones get
+    their own class, any other ``token_*`` code the base class), else ``None``."""
+    try:
+        details = _error_details(json.loads(response.content)) if response.content else []
+    except ValueError:
+        return None
+    code = details[0].code if details else None
+    if not code or not code.startswith("token_"):
+        return None
+    return TOKEN_ERRORS.get(code, TokenError)
