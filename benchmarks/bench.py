@@ -1,8 +1,8 @@
 """Issue 11's figures in one run: raw aiohttp + json, raw aiohttp + orjson, intercom_async and python-intercom
 side by side, against one local aiohttp server, each figure from several fresh processes.
 
-    make bench                                    # full run (~4 min), also rewrites the table in README.md
-    make bench BENCH_ARGS=--quick                 # smoke run (~1 min), README untouched
+    make bench                                    # full run (3-5 min), also rewrites the table in README.md
+    make bench BENCH_ARGS=--quick                 # smoke run (~30 s), README untouched
     .cache/bench-venv/bin/python benchmarks/bench.py [--quick] [--repeat N] [--import-runs N]
         [--clients raw_json,raw_orjson,sdk,official] [--official-100k] [--no-readme] [--json PATH]
 
@@ -376,7 +376,7 @@ def main() -> int:
             else:
                 results[name] = {}
         if BASELINE not in results:
-            print("note: without orjson there is no baseline; ratios are left out")
+            print("note: raw aiohttp + orjson is not in this run, so there is no baseline: ratios are left out")
 
         def child(mode: str, name: str) -> dict[str, float]:
             t0 = time.perf_counter()
@@ -425,8 +425,10 @@ def main() -> int:
     )
     if args.json:
         Path(args.json).write_text(json.dumps({"settings": s, "header": header, "results": results}, indent=1))
-    if not q and not args.no_readme:
-        command = "make bench" + (" BENCH_ARGS=..." if len(sys.argv) > 1 else "")
+    if q or args.no_readme or list(results) != list(_clients.NAMES):
+        print(f"\n{README.name} left unchanged (only a full run with all four clients rewrites its table)")
+    else:
+        command = f"benchmarks/bench.py {' '.join(sys.argv[1:])}" if sys.argv[1:] else "make bench"
         legend = (
             "Cells: median (min-max) over the fresh processes. SDK vs baseline: intercom_async / raw aiohttp + orjson"
             " (import: difference to `import aiohttp`). Bytes to model runs "
