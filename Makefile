@@ -59,8 +59,18 @@ demo: $(STAMP)            ## examples/quickstart.py: against Prism (2.12 spec), 
 		$(PY) tests/contract/prism.py --version 2.12 -- $(PY) examples/quickstart.py; \
 	fi
 
-bench: $(STAMP)
-	$(PY) benchmarks/bench_client.py
+# The benchmark's own virtualenv: orjson and the official python-intercom SDK live only here.
+BENCH_VENV  ?= .cache/bench-venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+BENCH_ARGS  ?=
+
+$(BENCH_STAMP): benchmarks/requirements.txt
+	$(PYTHON) -m venv --clear $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements.txt
+	touch $@
+
+bench: $(BENCH_STAMP)     ## issue 11's figures: raw aiohttp(+orjson) vs intercom_async vs python-intercom (BENCH_ARGS=--quick)
+	$(BENCH_VENV)/bin/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache

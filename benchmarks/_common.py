@@ -9,10 +9,12 @@ contact), which the SDK keeps in ``additional_properties``.
 
 from __future__ import annotations
 
+import base64
 import json
 import multiprocessing
 import os
 import random
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -199,9 +201,14 @@ def make_conversation(n_parts: int = N_PARTS, seed: int = 12, extras: bool = Tru
     return conversation
 
 
-def make_contact() -> dict[str, Any]:
-    """A 2.12 ``contact`` as ``GET /contacts/{id}`` returns it (~2.5 KB)."""
-    cid = CONTACT_ID
+def contact_id(n: int) -> str:
+    """The id of the ``n``-th contact of the benchmark workspace (``n=0`` is ``CONTACT_ID``)."""
+    return CONTACT_ID if n == 0 else f"{int(CONTACT_ID, 16) + n:024x}"
+
+
+def make_contact(n: int = 0) -> dict[str, Any]:
+    """A 2.12 ``contact`` as ``GET /contacts/{id}`` returns it (~2.5 KB); ``n`` numbers the contacts of a list."""
+    cid = contact_id(n)
 
     def listing(kind: str, data: list[dict[str, Any]]) -> dict[str, Any]:
         return {
@@ -216,9 +223,9 @@ def make_contact() -> dict[str, Any]:
         "type": "contact",
         "id": cid,
         "workspace_id": "ecahpwf5",
-        "external_id": "70",
+        "external_id": str(70 + n),
         "role": "user",
-        "email": "joe@bloggs.com",
+        "email": "joe@bloggs.com" if n == 0 else f"joe{n}@bloggs.com",
         "email_domain": "bloggs.com",
         "phone": "+353871234567",
         "name": "Joe Bloggs",
@@ -228,9 +235,9 @@ def make_contact() -> dict[str, Any]:
         "has_hard_bounced": False,
         "marked_email_as_spam": False,
         "unsubscribed_from_emails": False,
-        "created_at": BASE_TS,
+        "created_at": BASE_TS - n,
         "updated_at": BASE_TS + 3600,
-        "signed_up_at": BASE_TS,
+        "signed_up_at": BASE_TS - n,
         "last_seen_at": BASE_TS + 3000,
         "last_replied_at": BASE_TS + 2400,
         "last_contacted_at": BASE_TS + 2500,
@@ -285,6 +292,68 @@ def encode(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+WORKSPACE_CONTACTS = 1_000_000  # contacts behind ``GET /contacts``: more than any benchmark walks
+
+
+def cursor(n: int) -> str:
+    """An opaque ``starting_after`` cursor for the page that starts at contact ``n``, shaped like Intercom's
+    (base64 of ``[created_at ms, last contact id, position]``)."""
+    return base64.b64encode(encode([(BASE_TS - n + 1) * 1000, contact_id(n - 1), n])).decode()
+
+
+def cursor_offset(value: str) -> int:
+    return int(json.loads(base64.b64decode(value))[2])
+
+
+class ContactPages:
+    """``GET /contacts`` pages (``?per_page=&starting_after=``), each contact a distinct ``make_contact(n)``,
+    built by splicing per-contact values into one pre-encoded contact, so the server stays cheap."""
+
+    _PROBE = 987_654_321  # a contact number whose values occur nowhere else in the encoded contact
+
+    def __init__(self, total: int = WORKSPACE_CONTACTS, cache_below: int = 0) -> None:
+        self.total = total
+        self.cache_below = cache_below  # pages starting below this contact are built once and kept
+        self._cache: dict[tuple[int, str | None], bytes] = {}
+        m = self._PROBE
+        fields = {contact_id(m): contact_id, str(70 + m): lambda n: str(70 + n), f"joe{m}@": lambda n: f"joe{n}@"}
+        fields[str(BASE_TS - m)] = lambda n: str(BASE_TS - n)
+        pieces = re.split("(" + "|".join(map(re.escape, fields)) + ")", encode(make_contact(m)).decode())
+        self._literals = [p.encode() for p in pieces[0::2]]
+        self._values = [fields[p] for p in pieces[1::2]]
+        for n in (1, 4321):  # the splice is exactly the encoded fixture
+            assert self.contact(n) == encode(make_contact(n)), n
+
+    def contact(self, n: int) -> bytes:
+        out = [self._literals[0]]
+        for value, literal in zip(self._values, self._literals[1:], strict=True):
+            out += (value(n).encode(), literal)
+        return b"".join(out)
+
+    def page(self, per_page: int, starting_after: str | None) -> bytes:
+        start = cursor_offset(starting_after) if starting_after else 0
+        if start < self.cache_below:
+            key = (per_page, starting_after)
+            if key not in self._cache:
+                self._cache[key] = self._build(start, per_page)
+            return self._cache[key]
+        return self._build(start, per_page)
+
+    def prebuild(self, per_page: int) -> None:
+        """Build the cached pages of a walk from the start at ``per_page`` ahead of time."""
+        for start in range(0, self.cache_below, per_page):
+            self.page(per_page, cursor(start) if start else None)
+
+    def _build(self, start: int, per_page: int) -> bytes:
+        end = min(start + per_page, self.total)
+        nxt = {"per_page": per_page, "starting_after": cursor(end)} if end < self.total else None
+        pages = {"type": "pages", "next": nxt, "page": start // per_page + 1, "per_page": per_page}
+        pages["total_pages"] = -(-self.total // per_page)
+        data = b",".join(self.contact(n) for n in range(start, end))
+        head = b'{"type":"list","data":['
+        return head + data + b'],"total_count":' + str(self.total).encode() + b',"pages":' + encode(pages) + b"}"
+
+
 # ------------------------------------------------------------------ server (runs in a child process)
 
 
@@ -298,6 +367,8 @@ def _serve(conn: Any, cpu: int | None = None) -> None:
         os.sched_setaffinity(0, {cpu})
 
     contact = encode(make_contact())
+    contact_pages = ContactPages(cache_below=15_000)  # the pages every pagination benchmark walks: prebuilt
+    contact_pages.prebuild(150)
     conversation = encode(make_conversation())
     not_found = encode(
         {"type": "error.list", "request_id": "bench", "errors": [{"code": "not_found", "message": "Not found"}]}
@@ -318,6 +389,11 @@ def _serve(conn: Any, cpu: int | None = None) -> None:
             return web.Response(status=404, body=not_found, content_type="application/json", headers=headers())
         return web.Response(body=contact, content_type="application/json", headers=headers())
 
+    async def list_contacts(request: web.Request) -> web.Response:
+        per_page = min(int(request.query.get("per_page", "50")), 150)
+        body = contact_pages.page(per_page, request.query.get("starting_after"))
+        return web.Response(body=body, content_type="application/json", headers=headers())
+
     async def retrieve_conversation(request: web.Request) -> web.Response:
         return web.Response(body=conversation, content_type="application/json", headers=headers())
 
@@ -327,6 +403,7 @@ def _serve(conn: Any, cpu: int | None = None) -> None:
 
     async def main() -> None:
         app = web.Application()
+        app.router.add_get("/contacts", list_contacts)
         app.router.add_get("/contacts/{id}", show_contact)
         app.router.add_get("/conversations/{id}", retrieve_conversation)
         app.router.add_get("/_stats", stats)
@@ -395,14 +472,14 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def table(rows: list[list[str]], header: list[str]) -> str:
-    """A plain-text table, first column left-aligned, the others right-aligned."""
+def table(rows: list[list[str]], header: list[str], left: int = 1) -> str:
+    """A plain-text table, the first ``left`` columns left-aligned, the others right-aligned."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
         out = []
         for i, cell in enumerate(cells):
-            out.append(str(cell).ljust(widths[i]) if i == 0 else str(cell).rjust(widths[i]))
+            out.append(str(cell).ljust(widths[i]) if i < left else str(cell).rjust(widths[i]))
         return "  ".join(out).rstrip()
 
     sep = "  ".join("-" * w for w in widths)

@@ -1,0 +1,209 @@
+"""The four clients that ``bench.py`` compares, behind one small interface.
+
+* ``raw_json``:   one ``aiohttp.ClientSession``, ``read()`` + ``json.loads``, plain dicts;
+* ``raw_orjson``: the same with ``orjson.loads`` (the baseline of every ratio);
+* ``sdk``:        intercom_async, each operation looked up in the 2.12 ``OPERATIONS`` registry (so renamed
+                  methods keep working): ``ListContacts`` walked with ``async for``, ``ShowContact`` with its
+                  path parameter passed by keyword, ``retrieveConversation``'s ``Operation.parse``;
+* ``official``:   the python-intercom SDK (``AsyncIntercom``, ``contacts.list`` pager, ``contacts.find``;
+                  its conversation parse is what ``conversations.find`` does with a body:
+                  ``construct_type(Conversation, response.json())``, and httpx's ``json()`` is ``json.loads``).
+
+Only the standard library is imported at module level: the import benchmark times ``import <library>`` and
+then loads this module, so the libraries are imported here inside the functions, never before they are timed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from typing import Any
+
+NAMES = ("raw_json", "raw_orjson", "sdk", "official")
+LABELS = {
+    "raw_json": "raw aiohttp + json",
+    "raw_orjson": "raw aiohttp + orjson",
+    "sdk": "intercom_async",
+    "official": "python-intercom",
+}
+# What the import benchmark times in a fresh interpreter, per client.
+IMPORTS = {
+    "raw_json": "import aiohttp",
+    "raw_orjson": "import aiohttp, orjson",
+    "sdk": "import intercom_async",
+    "official": "import intercom",
+}
+PER_PAGE = 150
+TOKEN = "tok"
+
+
+class Client:
+    """``await open(base)``, then ``get_contact()``, ``walk(n)`` (items seen), ``parse_conversation(body)``."""
+
+    async def open(self, base: str, contact_id: str) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def get_contact(self) -> Any:
+        raise NotImplementedError
+
+    async def walk(self, n: int) -> int:
+        raise NotImplementedError
+
+    def parse_conversation(self, body: bytes) -> Any:
+        raise NotImplementedError
+
+
+class Raw(Client):
+    """Hand-written aiohttp: the code a user would write without an SDK."""
+
+    def __init__(self, loads: Callable[[bytes], Any]) -> None:
+        self.loads = loads
+
+    async def open(self, base: str, contact_id: str) -> None:
+        import aiohttp
+
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+        self.headers = {
+            "Authorization": f"Bearer {TOKEN}",
+            "Intercom-Version": "2.12",
+            "Accept": "application/json",
+            "User-Agent": "raw-aiohttp-bench",
+        }
+        self.contact_url = f"{base}/contacts/{contact_id}"
+        self.list_url = f"{base}/contacts"
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    async def _get(self, url: str, params: dict[str, str] | None = None) -> Any:
+        async with self.session.get(url, headers=self.headers, params=params) as resp:
+            body = await resp.read()
+            if resp.status != 200:
+                raise RuntimeError(f"GET {url}: HTTP {resp.status}")
+        return self.loads(body)
+
+    async def get_contact(self) -> Any:
+        return await self._get(self.contact_url)
+
+    async def walk(self, n: int) -> int:
+        seen = 0
+        params = {"per_page": str(PER_PAGE)}
+        while True:
+            page = await self._get(self.list_url, params)
+            for item in page["data"]:
+                self.last_id = item["id"]  # touch each item, as a consumer would
+                seen += 1
+                if seen >= n:
+                    return seen
+            nxt = (page.get("pages") or {}).get("next")
+            if not nxt or not page["data"]:
+                return seen
+            params = {"per_page": str(PER_PAGE), "starting_after": nxt["starting_after"]}
+
+    def parse_conversation(self, body: bytes) -> Any:
+        return self.loads(body)
+
+
+class Sdk(Client):
+    """intercom_async with its default settings (retries, rate-limit pacing, tolerant models)."""
+
+    async def open(self, base: str, contact_id: str) -> None:
+        import intercom_async
+
+        self.ops = intercom_async.VERSIONS["2.12"].load().OPERATIONS
+        self.client = intercom_async.Intercom(TOKEN, version="2.12", base_url=base)
+        show = self.method("ShowContact")
+        required = [
+            p.name
+            for p in inspect.signature(show).parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+        ]
+        if len(required) != 1:
+            raise RuntimeError(f"ShowContact: expected one required path parameter, found {required}")
+        self.show_kwargs = {required[0]: contact_id}
+        self.show = show
+        self.list = self.method("ListContacts")
+        self.parse = self.ops["retrieveConversation"].parse
+
+    def method(self, operation_id: str) -> Any:
+        op = self.ops[operation_id]
+        return getattr(getattr(self.client, op.resource), op.name)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def get_contact(self) -> Any:
+        return await self.show(**self.show_kwargs)
+
+    async def walk(self, n: int) -> int:
+        seen = 0
+        async for item in self.list(per_page=PER_PAGE):
+            self.last_id = item.id
+            seen += 1
+            if seen >= n:
+                break
+        return seen
+
+    def parse_conversation(self, body: bytes) -> Any:
+        return self.parse(200, body)
+
+
+class Official(Client):
+    """python-intercom (Fern-generated; httpx + pydantic), with the httpx client it would create itself."""
+
+    async def open(self, base: str, contact_id: str) -> None:
+        import httpx  # type: ignore[import-not-found,unused-ignore]  # bench env only
+        from intercom import AsyncIntercom  # type: ignore[import-not-found,unused-ignore]
+        from intercom.conversations.types.conversation import Conversation  # type: ignore[import-not-found,unused-ignore]
+        from intercom.core.unchecked_base_model import construct_type  # type: ignore[import-not-found,unused-ignore]
+
+        self.construct, self.conversation = construct_type, Conversation
+
+        # The same httpx client AsyncIntercom creates by default (timeout 60 s, redirects followed), passed in
+        # so it can be closed: AsyncIntercom has no close method.
+        self.http = httpx.AsyncClient(timeout=60, follow_redirects=True)
+        self.client = AsyncIntercom(token=TOKEN, base_url=base, httpx_client=self.http)
+        self.contact_id = contact_id
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def get_contact(self) -> Any:
+        return await self.client.contacts.find(contact_id=self.contact_id)
+
+    async def walk(self, n: int) -> int:
+        seen = 0
+        async for item in await self.client.contacts.list(per_page=PER_PAGE):
+            self.last_id = item.id
+            seen += 1
+            if seen >= n:
+                break
+        return seen
+
+    def parse_conversation(self, body: bytes) -> Any:
+        return self.construct(type_=self.conversation, object_=json.loads(body))
+
+
+def make(name: str) -> Client:
+    if name == "raw_json":
+        return Raw(json.loads)
+    if name == "raw_orjson":
+        import orjson  # type: ignore[import-not-found,unused-ignore]  # bench env only
+
+        return Raw(orjson.loads)
+    if name == "sdk":
+        return Sdk()
+    if name == "official":
+        return Official()
+    raise ValueError(f"unknown client {name!r}; one of {NAMES}")
+
+
+def check_contact(name: str, result: Any, contact_id: str) -> None:
+    """The first call returned the contact, typed where the client types it."""
+    got = result["id"] if isinstance(result, dict) else result.id
+    if got != contact_id or (name in ("sdk", "official")) == isinstance(result, dict):
+        raise RuntimeError(f"{name}: unexpected contact {type(result).__name__} {got!r}")
