@@ -24,7 +24,7 @@ fetch: $(STAMP)           ## copy/download pinned specs into .cache/openapi (sha
 normalise: $(STAMP)       ## write .cache/openapi/<version>/normalised.json, print what each rule changed
 	$(PY) -m codegen normalise
 
-generate: $(STAMP)        ## regenerate intercom_async/{v2_10,v2_12,unstable} from the pins
+generate: $(STAMP)        ## regenerate the version packages (one per pin in openapi/versions.toml)
 	$(PY) -m codegen generate
 
 check-generated: generate ## fail if regenerating changes the committed packages
@@ -50,13 +50,13 @@ lint: $(STAMP)            ## ruff on the hand-written code (generated packages a
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check intercom_async codegen tests benchmarks examples
 
-demo: $(STAMP)            ## examples/quickstart.py: against Prism (2.12 spec), or read-only with INTERCOM_TOKEN
+demo: $(STAMP)            ## examples/quickstart.py: against Prism (default version's spec), or read-only with INTERCOM_TOKEN
 	@if [ -n "$$INTERCOM_TOKEN" ]; then \
 		$(PY) examples/quickstart.py; \
 	else \
 		$(MAKE) --no-print-directory $(NODE_STAMP) && \
-		$(PY) -m codegen normalise 2.12 >/dev/null && \
-		$(PY) tests/contract/prism.py --version 2.12 -- $(PY) examples/quickstart.py; \
+		$(PY) -m codegen normalise >/dev/null && \
+		$(PY) tests/contract/prism.py --version "$$($(PY) -c 'import intercom_async; print(intercom_async.DEFAULT_VERSION)')" -- $(PY) examples/quickstart.py; \
 	fi
 
 # The benchmark's own virtualenv: orjson and the official python-intercom SDK live only here.

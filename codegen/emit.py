@@ -33,7 +33,9 @@ from openapi_python_client.parser.properties.literal_enum_property import Litera
 from openapi_python_client.schema.untrusted_string import UntrustedString
 
 MODELS = "_models"
-DICT_REF = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)Dict\b")  # ``<Model>Dict`` names inside an annotation  # the alias generated modules give their version's lazy ``models`` package
+DICT_REF = re.compile(
+    r"\b([A-Za-z_][A-Za-z0-9_]*)Dict\b"
+)  # ``<Model>Dict`` names inside an annotation  # the alias generated modules give their version's lazy ``models`` package
 
 
 def raw(value: Any) -> Any:
@@ -400,7 +402,10 @@ def endpoint_info(
         fields: list[dict[str, Any]] = []
         if len(alts) == 1 and len(body_models) == 1:
             full = _full(alts[0], models)
-            fields = [{**r, "doc": prose(d.description)} for r, d in zip(dict_rows(full, dict_models), _props(full), strict=True)]
+            fields = [
+                {**r, "doc": prose(d.description)}
+                for r, d in zip(dict_rows(full, dict_models), _props(full), strict=True)
+            ]
             taken = {p["name"] for p in params} | RESERVED_ARGUMENTS
             if fields and _identifier_keys(fields) and not taken & {f["key"] for f in fields}:
                 fields_dict = f"{body_models[0]}Dict"
@@ -523,7 +528,9 @@ def op_docstring(info: dict[str, Any], indent: int = 8) -> str:
     else:
         returns = f"``{info['returns']}``."
     parts.append(f"Returns:\n{pad}    {returns}")
-    parts.append(f"``{info['route']}`` (operationId ``{info['operation_id_raw']}``). Reference:\n{pad}{info['reference_url']}")
+    parts.append(
+        f"``{info['route']}`` (operationId ``{info['operation_id_raw']}``). Reference:\n{pad}{info['reference_url']}"
+    )
     return f"\n\n{pad}".join(parts)
 
 

@@ -148,7 +148,8 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
             additional_descriptor=descriptor,
             additional_decode=decode,
             dict_rows=dict_rows,
-            dict_identifiers=dict_rows is not None and all(r["key"].isidentifier() and not keyword.iskeyword(r["key"]) for r in dict_rows),
+            dict_identifiers=dict_rows is not None
+            and all(r["key"].isidentifier() and not keyword.iskeyword(r["key"]) for r in dict_rows),
             dict_required=[r["key"] for r in dict_rows or () if r["required"]],
         )
         entries.append((name, module))
@@ -162,7 +163,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
         entries.append((name, module))
     write("models/__init__.py", "models_init.py.jinja", entries=sorted(entries))
 
-    pagination.check_coverage(pin.name, spec)
+    paging = pagination.facts(pin.name, spec)
     try:
         sdk_names = (table or naming_table()).assign(spec)
     except names.NamingError as exc:
@@ -187,7 +188,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
         except ValueError as exc:
             raise GenerationError(f"[{pin.name}] {op_id}: {exc}") from None
         info["name_source"] = name.source
-        pagination.annotate(pin.name, info, endpoint, data.models)  # paging facts: codegen/pagination.py
+        pagination.annotate(pin.name, info, endpoint, data.models, paging.get(op_id))  # codegen/pagination.py
         info["docstring"] = emit.op_docstring(info)
         operations.append(info)
 

@@ -280,7 +280,9 @@ def single_value_enums(spec: dict, report: Report) -> None:
     Each becomes an enum class named after its parent and property, and those names collide with real
     models (``ticket.type`` -> ``TicketType`` vs the ``ticket_type`` schema: "conflicting enums"), which
     drops ``ticket`` and every ticket endpoint. A one-value enum is a documented constant, not a choice: it
-    becomes a plain string whose description names the value.
+    becomes a plain string whose description names the value, and a ``pattern`` matching only that value
+    (ignored by the generator) keeps validators exact: in 2.16's ``create_conversation_attribute_request``
+    the constant ``data_type`` is what tells its eight ``oneOf`` branches apart.
     """
     count = 0
     for _path, node in _schemas(spec):
@@ -288,6 +290,8 @@ def single_value_enums(spec: dict, report: Report) -> None:
         if isinstance(values, list) and len(values) == 1 and node.get("type", "string") == "string":
             del node["enum"]
             node["type"] = "string"
+            if isinstance(values[0], str) and "pattern" not in node:
+                node["pattern"] = "^" + re.sub(r"([.^$*+?()[\]{}|\\/])", r"\\\1", values[0]) + "$"
             note = f"Always `{values[0]}`."
             node["description"] = f"{node['description']} {note}" if node.get("description") else note
             count += 1
@@ -301,6 +305,10 @@ def hoist_inline_objects_in_compositions(spec: dict, report: Report) -> None:
     openapi-python-client re-creates such an inline model once per composition that reaches it, and the
     copies collide ("duplicate models with name ...OptionsItem"), dropping every reply endpoint. Moving each
     such inline object into ``components/schemas`` under its positional name makes it one shared model.
+    Free-form objects (``additionalProperties`` and no ``properties``) are inline models too (2.11's
+    ``configure_request`` branches both declare ``input_values``: "duplicate models ...InputValues"). The
+    positional name depends only on where the object sits in its schema, so adding unrelated schemas never
+    renames it.
     """
     schemas = spec.get("components", {}).get("schemas", {})
     composed = set()
@@ -330,7 +338,8 @@ def hoist_inline_objects_in_compositions(spec: dict, report: Report) -> None:
     def hoist(sub: Any, new_name: str, replace: Callable[[dict], None]) -> None:
         if not isinstance(sub, dict):
             return
-        if sub.get("type") == "object" and "properties" in sub and new_name not in schemas:
+        is_object = sub.get("type") == "object" and ("properties" in sub or "additionalProperties" in sub)
+        if is_object and new_name not in schemas:
             schemas[new_name] = sub
             replace({"$ref": f"#/components/schemas/{new_name}"})
             hoisted.append(new_name)
@@ -541,10 +550,10 @@ RULES: list[Callable[[dict, Report], None]] = [
     nullable_component_schemas,
     extend_single_ref_allof,
     array_without_items,
+    merge_object_branches,
     single_value_enums,
     hoist_inline_objects_in_compositions,
     constraint_only_compositions,
-    merge_object_branches,
     single_branch_compositions,
     drop_schema_titles,
     keep_date_times_verbatim,

@@ -1,32 +1,30 @@
-"""The paging facts of every paginated Intercom operation: the ONE table the generator reads.
+"""Paging facts of every paginated Intercom operation: inferred from the spec, corrected by ONE table.
 
-Intercom pages its lists in six ways, and the spec describes them unevenly (paging parameters left
-undeclared, items under a key the schema does not name, a cursor where the schema promises page numbers,
-a next-page URL where it promises a cursor). Every such fact lives in ``TABLE`` below, with the reason; the
-templates only lay out what ``annotate`` derives from it, and the runtime (``intercom_async/_pagination.py``)
-only follows the ``Pagination`` descriptor generated into each version's ``OPERATIONS``.
+Intercom pages its lists in six ways. Most operations say how in the spec, and ``infer`` reads it:
 
-Shapes (the request side; the response side is located by ``Paging.items`` and ``Paging.meta``):
+  shape        request side (declared, or added by the table)      response side
+  cursor       ``?starting_after=``                                   ``pages.next.starting_after``
+  body_cursor  ``{"pagination": {"starting_after"}}`` in the body      same
+  page         ``?page=``                                            ``pages{page, total_pages}`` or top level
+  body_page    ``{"page"}`` in the body                               same
+  scroll       ``?scroll_param=``                                     ``scroll_param``
+  link         (anything)                                             ``pages.next`` declared as a string (a URL)
 
-  cursor       A   ``?per_page=&starting_after=``; next cursor at ``pages.next.starting_after``
-  body_cursor  B   ``{"pagination": {"per_page", "starting_after"}}`` in the JSON body; same response
-  page         C   ``?page=&per_page=``; ``pages{page, per_page, total_pages}``; next page is ``page + 1``
-  body_page    C2  ``{"page", "per_page"}`` in the JSON body; same response
-  scroll       D   ``?scroll_param=``; the next one is the response's ``scroll_param``; ends on an empty page;
-                   a 500 asking to restart the scroll means starting it again
-  link         E   ``pages.next`` is the URL of the next page (followed only on the configured base URL)
+Items are the response's one top-level array (``data``, ``conversations``...), or the one array inside an
+object ``data`` (``data.articles``). An operation "looks paginated" when its success response declares, or
+its examples show, a top-level ``pages``, ``total_pages`` or ``scroll_param``; if such an operation matches
+no shape, generation stops naming the operation and what was seen (unless ``NOT_PAGINATED`` explains it).
 
-An operation of a version is paginated exactly when its operationId is in ``TABLE``. ``check_coverage``
-fails the generation when a version has an operation whose success response carries a ``pages`` object,
-``total_pages`` or ``scroll_param`` that the table neither lists nor explains in ``NOT_PAGINATED``, and when
-the table lists an operation in a way that contradicts the spec (unknown item model, undeclared items key
-without an item model).
+``TABLE`` keeps only where the real API differs from the spec, each entry with its reason: paging
+parameters the API accepts but the spec does not declare, items under a key the schema does not name, a URL
+where the schema promises a cursor. The templates only lay out what ``annotate`` derives; the runtime
+(``intercom_async/_paging.py``) only follows the ``Pagination`` descriptor generated into ``OPERATIONS``.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 from openapi_python_client.parser.properties import ListProperty, ModelProperty
@@ -56,6 +54,7 @@ class Paging:
     meta:       dotted JSON path of the object holding ``page``/``total_pages``/``next`` (``""``: top level)
     undeclared: paging query parameters the API accepts but the spec does not declare (added to the method)
     api:        where the real API differs from the spec ("" when the spec is right)
+    source:     "inferred" (from the spec alone) or "table" (corrected by ``TABLE``)
     """
 
     shape: str
@@ -64,136 +63,265 @@ class Paging:
     meta: str = "pages"
     undeclared: tuple[str, ...] = ()
     api: str = ""
+    source: str = "inferred"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """Where the real API differs from the spec for one operation (``None``: as inferred). ``reason`` is
+    required: it is what the generated registry and the docs say about the difference."""
+
+    reason: str
+    shape: str | None = None
+    items: str | None = None
+    item_model: str | None = None
+    meta: str | None = None
+    undeclared: tuple[str, ...] = ()
 
 
 _PAGE_PARAMS = ("page", "per_page")
 _CURSOR_PARAMS = ("per_page", "starting_after")
 
-TABLE: dict[str, Paging] = {
-    # ---------------------------------------------------------------- A. query cursor
-    "ListContacts": Paging(
-        CURSOR,
+TABLE: dict[str, Fix] = {
+    # ---------------------------------------------------------------- paging parameters the spec leaves out
+    "ListContacts": Fix(
+        "GET /contacts declares no query parameters; the API takes per_page (max 150) and starting_after.",
         undeclared=_CURSOR_PARAMS,
-        api="GET /contacts declares no query parameters; the API takes per_page (max 150) and starting_after.",
     ),
-    "listConversations": Paging(
-        CURSOR,
+    "ListAttachedContacts": Fix(
+        "GET /companies/{id}/contacts declares no paging parameters (its example shows page numbers only); the "
+        "API answers with a cursor (pages.next.starting_after) and takes per_page and starting_after.",
+        undeclared=_CURSOR_PARAMS,
+    ),
+    "listArticles": Fix(
+        "GET /articles declares no query parameters; the API takes page, per_page.", undeclared=_PAGE_PARAMS
+    ),
+    "listAllCollections": Fix(
+        "GET /help_center/collections declares no query parameters; the API takes page, per_page.",
+        undeclared=_PAGE_PARAMS,
+    ),
+    "listNotes": Fix(
+        "GET /contacts/{id}/notes declares no query parameters; the API takes page, per_page.", undeclared=_PAGE_PARAMS
+    ),
+    "listCompanyNotes": Fix(
+        "GET /companies/{company_id}/notes declares no query parameters; the API takes page, per_page.",
+        undeclared=_PAGE_PARAMS,
+    ),
+    "listActivityLogs": Fix(
+        "GET /admins/activity_logs declares only the date range; the API takes page, per_page.",
+        undeclared=_PAGE_PARAMS,
+    ),
+    "listNewsItems": Fix(
+        "GET /news/news_items declares no query parameters; the API takes page, per_page.", undeclared=_PAGE_PARAMS
+    ),
+    "listNewsfeeds": Fix(
+        "GET /news/newsfeeds declares no query parameters; the API takes page, per_page.", undeclared=_PAGE_PARAMS
+    ),
+    "listLiveNewsfeedItems": Fix(
+        "GET /news/newsfeeds/{id}/items declares no query parameters; the API takes page, per_page.",
+        undeclared=_PAGE_PARAMS,
+    ),
+    "listInternalArticles": Fix(
+        "GET /internal_articles declares no query parameters; the API takes page, per_page.", undeclared=_PAGE_PARAMS
+    ),
+    "listCompaniesForAContact": Fix(
+        "GET /contacts/{id}/companies declares no query parameters; the API takes page, per_page.",
+        undeclared=_PAGE_PARAMS,
+    ),
+    # ---------------------------------------------------------------- items the schema misplaces
+    "listConversations": Fix(
+        "The API returns the conversations under `conversations`; the 2.10 and 2.12 schema "
+        "(paginated_response) says `data`, of news items and newsfeeds.",
         items="conversations",
         item_model="Conversation",
-        api="The API returns the conversations under `conversations`; the 2.10 and 2.12 schema "
-        "(paginated_response) says `data`, of news items and newsfeeds.",
     ),
-    "ListAttachedContacts": Paging(
-        CURSOR,
-        undeclared=_CURSOR_PARAMS,
-        api="GET /companies/{id}/contacts declares no paging parameters (its example shows page numbers only); the "
-        "API answers with a cursor (pages.next.starting_after) and takes per_page and starting_after.",
-    ),
-    "listMacros": Paging(CURSOR),
-    "listDataConnectors": Paging(CURSOR),
-    "listDataConnectorExecutionResults": Paging(CURSOR),
-    "getWhatsAppMessageStatus": Paging(CURSOR, items="events"),
-    # ---------------------------------------------------------------- B. cursor in the request body
-    "SearchContacts": Paging(BODY_CURSOR),
-    "searchConversations": Paging(BODY_CURSOR, items="conversations"),
-    "searchTickets": Paging(BODY_CURSOR, items="tickets"),
-    # ---------------------------------------------------------------- C. page number (query)
-    "retrieveCompany": Paging(PAGE),
-    "listAllCompanies": Paging(PAGE),  # POST /companies/list: page and per_page are query parameters of a POST
-    "listArticles": Paging(
-        PAGE, undeclared=_PAGE_PARAMS, api="GET /articles declares no query parameters; the API takes page, per_page."
-    ),
-    "listAllCollections": Paging(
-        PAGE,
+    # ---------------------------------------------------------------- a URL where the schema promises a cursor
+    "searchArticles": Fix(
+        "The schema says cursor pages; the API answers pages.next as a URL (…/articles/search?…&page=2) and "
+        "takes page, per_page.",
+        shape=LINK,
         undeclared=_PAGE_PARAMS,
-        api="GET /help_center/collections declares no query parameters; the API takes page, per_page.",
     ),
-    "listNotes": Paging(
-        PAGE,
+    "searchInternalArticles": Fix(
+        "As searchArticles: pages.next is a URL; page, per_page are accepted, undeclared.",
+        shape=LINK,
         undeclared=_PAGE_PARAMS,
-        api="GET /contacts/{id}/notes declares no query parameters; the API takes page, per_page.",
     ),
-    "listCompanyNotes": Paging(
-        PAGE,
-        undeclared=_PAGE_PARAMS,
-        api="GET /companies/{company_id}/notes declares no query parameters; the API takes page, per_page.",
-    ),
-    "listActivityLogs": Paging(
-        PAGE,
-        items="activity_logs",
-        undeclared=_PAGE_PARAMS,
-        api="GET /admins/activity_logs declares only the date range; the API takes page, per_page.",
-    ),
-    "listNewsItems": Paging(
-        PAGE,
-        undeclared=_PAGE_PARAMS,
-        api="GET /news/news_items declares no query parameters; the API takes page, per_page.",
-    ),
-    "listNewsfeeds": Paging(
-        PAGE,
-        undeclared=_PAGE_PARAMS,
-        api="GET /news/newsfeeds declares no query parameters; the API takes page, per_page.",
-    ),
-    "listLiveNewsfeedItems": Paging(
-        PAGE,
-        undeclared=_PAGE_PARAMS,
-        api="GET /news/newsfeeds/{id}/items declares no query parameters; the API takes page, per_page.",
-    ),
-    "listInternalArticles": Paging(
-        PAGE,
-        undeclared=_PAGE_PARAMS,
-        api="GET /internal_articles declares no query parameters; the API takes page, per_page.",
-    ),
-    "listCalls": Paging(PAGE),
-    "listFolders": Paging(PAGE),
-    "listSideConversations": Paging(PAGE, items="side_conversations"),
-    "listContentSnippets": Paging(PAGE, meta=""),  # page, per_page, total_pages at the top level, no `pages`
-    # ---------------------------------------------------------------- C2. page number in the body
-    "searchActivityLogs": Paging(BODY_PAGE, items="activity_logs"),
-    # ---------------------------------------------------------------- D. scroll
-    "scrollOverAllCompanies": Paging(SCROLL),
-    # ---------------------------------------------------------------- E. next-page link
-    "listCompaniesForAContact": Paging(
-        LINK,
-        items="companies",
-        undeclared=_PAGE_PARAMS,
-        api="GET /contacts/{id}/companies declares no query parameters; the API takes page, per_page.",
-    ),
-    "listExternalPages": Paging(LINK),
-    "listContentImportSources": Paging(LINK),
-    "listDeletedConversationIds": Paging(LINK, items="conversations"),
-    "lisDataEvents": Paging(
-        LINK,
-        items="events",
-        item_model="DataEvent",
-        undeclared=("per_page",),
-        api="GET /events is documented with the summary response (event.summary, no pages); listing answers "
+    "lisDataEvents": Fix(
+        "GET /events is documented with the summary response (event.summary, no pages); listing answers "
         "event.list: DataEvent items under `events` and a `pages.next` URL. per_page is accepted, undeclared. "
         "(With summary=true, `await` the call for the DataEventSummary: there is nothing to page.)",
+        shape=LINK,
+        items="events",
+        item_model="DataEvent",
+        meta="pages",
+        undeclared=("per_page",),
     ),
-    "searchArticles": Paging(
-        LINK,
-        items="data.articles",
-        undeclared=_PAGE_PARAMS,
-        api="The schema says cursor pages; the API answers pages.next as a URL (…/articles/search?…&page=2) and "
-        "takes page, per_page.",
-    ),
-    "searchInternalArticles": Paging(
-        LINK,
-        items="data.internal_articles",
-        undeclared=_PAGE_PARAMS,
-        api="As searchArticles: pages.next is a URL; page, per_page are accepted, undeclared.",
-    ),
-    "listSegments": Paging(
-        LINK,
-        items="segments",
-        api="`pages` is declared as a bare object that 'may be empty, indicating no further pages'; followed "
+    "listSegments": Fix(
+        "`pages` is declared as a bare object that 'may be empty, indicating no further pages'; followed "
         "as a link when it carries `next`, otherwise the single page is the whole list.",
+        shape=LINK,
+        meta="pages",
     ),
 }
 
+_ASSUMED_PAGE = (
+    "The spec declares no paging parameters; page and per_page are assumed, as Intercom's page-numbered lists "
+    "take them (inferred, not in the table)."
+)
+
 # Operations whose response has a pages object (or total_pages / scroll_param) but that do not paginate.
 NOT_PAGINATED: dict[str, str] = {}
+
+
+# ------------------------------------------------------------------ inference from the spec
+
+
+def _schema(spec: dict[str, Any], schema: Any, depth: int = 0) -> dict[str, Any]:
+    """A schema with ``$ref`` followed and ``allOf`` merged (properties only)."""
+    if not isinstance(schema, dict) or depth > 12:
+        return {}
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        return _schema(spec, spec["components"]["schemas"].get(ref.rsplit("/", 1)[1]), depth + 1)
+    if "allOf" in schema or "oneOf" in schema and not schema.get("properties"):
+        props: dict[str, Any] = {}
+        for part in schema.get("allOf") or schema.get("oneOf") or ():
+            props.update(_schema(spec, part, depth + 1).get("properties") or {})
+        props.update(schema.get("properties") or {})
+        return {**schema, "properties": props}
+    return schema
+
+
+def _props(spec: dict[str, Any], schema: Any) -> dict[str, dict[str, Any]]:
+    return {k: _schema(spec, v) for k, v in (_schema(spec, schema).get("properties") or {}).items()}
+
+
+def _is_object(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "object" or bool(schema.get("properties"))
+
+
+def _success_schema(op: dict[str, Any]) -> Any:
+    for status, response in sorted((op.get("responses") or {}).items()):
+        if str(status).startswith("2"):
+            media = ((response or {}).get("content") or {}).get("application/json") or {}
+            return media.get("schema")
+    return None
+
+
+def _one_array(fields: dict[str, dict[str, Any]], path: str) -> str | None:
+    """The one array field; among several, the one named like a segment of the path (``/articles/search``:
+    ``articles``, not ``highlights``)."""
+    arrays = [k for k, v in fields.items() if v.get("type") == "array"]
+    if len(arrays) > 1:
+        arrays = [k for k in arrays if k in path.strip("/").split("/")]
+    return arrays[0] if len(arrays) == 1 else None
+
+
+def _items_path(spec: dict[str, Any], response: dict[str, dict[str, Any]], path: str) -> str | None:
+    found = _one_array(response, path)
+    if found is not None:
+        return found
+    data = response.get("data", {})
+    if _is_object(data) and not any(v.get("type") == "array" for v in response.values()):
+        inner = _one_array(_props(spec, data), path)
+        if inner is not None:
+            return f"data.{inner}"
+    return None
+
+
+def infer(
+    spec: dict[str, Any], path: str, op: dict[str, Any], undeclared: tuple[str, ...] = ()
+) -> tuple[Paging, str]:
+    """How ``op`` pages according to its spec (plus paging parameters the table adds), and what was seen.
+    ``shape`` is ``""`` when no known shape matches; ``items`` is ``""`` when no item list is found."""
+    query = {p.get("name") for p in op.get("parameters") or () if isinstance(p, dict) and p.get("in") == "query"}
+    query |= set(undeclared)
+    body_schema = (((op.get("requestBody") or {}).get("content") or {}).get("application/json") or {}).get("schema")
+    body = _props(spec, body_schema) if body_schema else {}
+    response = _props(spec, _success_schema(op))
+    pages = _props(spec, response["pages"]) if _is_object(response.get("pages", {})) else {}
+    next_ = pages.get("next", {})
+    next_is_url = next_.get("type") == "string"
+    next_is_cursor = "starting_after" in _props(spec, next_) if _is_object(next_) else False
+    meta = "pages" if pages else ""
+    numbered = bool({"page", "total_pages"} & set(pages or response))
+    seen = (
+        f"query parameters {sorted(query) or 'none'}, body fields {sorted(body) or 'none'}, response fields "
+        f"{sorted(response) or 'none'}, pages fields {sorted(pages) or 'none'}"
+    )
+    items = _items_path(spec, response, path)
+    shape = None
+    if "scroll_param" in query and "scroll_param" in response:
+        shape = SCROLL
+    elif "starting_after" in query and next_is_cursor:
+        shape = CURSOR
+    elif "starting_after" in _props(spec, body.get("pagination")) and next_is_cursor:
+        shape = BODY_CURSOR
+    elif next_is_url:
+        shape = LINK
+    elif "page" in query and numbered:
+        shape = PAGE
+    elif "page" in body and numbered:
+        shape = BODY_PAGE
+    elif numbered and not query & set(PARAM_TYPES) and "pagination" not in body:
+        # Page numbers answered, no paging parameter declared: Intercom's page-numbered lists take page and
+        # per_page all the same (the table records 10 such operations); a wrong guess fails loudly at run time
+        # (the same page twice raises PaginationError), never silently.
+        return Paging(PAGE, items=items or "", meta=meta, undeclared=_PAGE_PARAMS, api=_ASSUMED_PAGE), seen
+    return Paging(shape or "", items=items or "", meta=meta), seen
+
+
+def facts(version: str, spec: dict[str, Any]) -> dict[str, Paging]:
+    """``{operationId: Paging}`` for every paginated operation of a normalised spec. Fails generation when an
+    operation looks paginated but matches no shape, or when a table entry contradicts what it corrects."""
+    evidence = paging_evidence(spec)
+    out: dict[str, Paging] = {}
+    problems = []
+    for path, item in spec.get("paths", {}).items():
+        for method, op in item.items():
+            if not isinstance(op, dict) or "operationId" not in op:
+                continue
+            op_id = op["operationId"]
+            fix = TABLE.get(op_id)
+            inferred, seen = infer(spec, path, op, fix.undeclared if fix else ())
+            if fix is None:
+                if not inferred.shape:
+                    if op_id in evidence and op_id not in NOT_PAGINATED:
+                        problems.append(f"  {op_id} ({method.upper()} {path}): {evidence[op_id]}, but {seen}")
+                    continue
+                if not inferred.items:
+                    problems.append(
+                        f"  {op_id} ({method.upper()} {path}): {inferred.shape} paging, no item list in {seen}"
+                    )
+                    continue
+                out[op_id] = inferred
+                continue
+            shape = fix.shape or inferred.shape
+            if shape not in SHAPES:
+                problems.append(f"  {op_id}: the table names no shape and none is inferred ({seen})")
+                continue
+            base = inferred
+            paging = replace(
+                base,
+                shape=shape,
+                items=fix.items or base.items,
+                item_model=fix.item_model,
+                meta=base.meta if fix.meta is None else fix.meta,
+                undeclared=fix.undeclared,
+                api=fix.reason,
+                source="table",
+            )
+            if not paging.items:
+                problems.append(f"  {op_id}: no item list inferred and none in the table ({seen})")
+                continue
+            out[op_id] = paging
+    if problems:
+        _fail(
+            f"[{version}] {len(problems)} operation(s) look paginated but match no known paging shape; add the "
+            "difference to codegen/pagination.py TABLE (or NOT_PAGINATED with a reason):\n" + "\n".join(problems)
+        )
+    return out
 
 
 # ------------------------------------------------------------------ generation
@@ -244,11 +372,12 @@ def _success_model(endpoint: Any) -> Any:
     return None
 
 
-def annotate(version: str, info: dict[str, Any], endpoint: Any, all_models: list[ModelProperty]) -> None:
+def annotate(
+    version: str, info: dict[str, Any], endpoint: Any, all_models: list[ModelProperty], fact: Paging | None
+) -> None:
     """Add ``info["pagination"]`` (template-ready strings) and the undeclared paging parameters to one
-    operation of ``emit.endpoint_info`` when the table lists it; set it to ``None`` otherwise."""
+    operation of ``emit.endpoint_info`` when it pages (``fact``, from ``facts``); set it to ``None`` otherwise."""
     op_id = ast.literal_eval(info["operation_id"])
-    fact = TABLE.get(op_id)
     info["pagination"] = None
     if fact is None:
         return
@@ -312,23 +441,9 @@ def annotate(version: str, info: dict[str, Any], endpoint: Any, all_models: list
         "total_pages": steps("total_pages") if paged else "None",
         "undeclared": repr(tuple(added)),
         "note": emit.py_str(fact.api),
+        "source": fact.source,
+        "shape_raw": shape,
     }
-
-
-# ------------------------------------------------------------------ coverage
-
-
-def _resolve_schema(spec: dict[str, Any], schema: Any, depth: int = 0) -> dict[str, Any]:
-    """Top-level properties of a schema, following ``$ref`` and merging ``allOf``."""
-    if not isinstance(schema, dict) or depth > 10:
-        return {}
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-        return _resolve_schema(spec, spec["components"]["schemas"].get(ref.rsplit("/", 1)[1]), depth + 1)
-    props = dict(schema.get("properties") or {})
-    for part in schema.get("allOf") or ():
-        props.update(_resolve_schema(spec, part, depth + 1))
-    return props
 
 
 PAGING_KEYS = ("pages", "total_pages", "scroll_param")
@@ -346,7 +461,7 @@ def paging_evidence(spec: dict[str, Any]) -> dict[str, str]:
                 if not str(status).startswith("2"):
                     continue
                 media = ((response or {}).get("content") or {}).get("application/json") or {}
-                keys = set(_resolve_schema(spec, media.get("schema")))
+                keys = set(_props(spec, media.get("schema")))
                 for example in (media.get("examples") or {}).values():
                     if isinstance(example, dict) and isinstance(example.get("value"), dict):
                         keys.update(example["value"])
@@ -354,17 +469,3 @@ def paging_evidence(spec: dict[str, Any]) -> dict[str, str]:
                 if found:
                     out[op["operationId"]] = f"{method.upper()} {path} answers {', '.join(found)}"
     return out
-
-
-def check_coverage(version: str, spec: dict[str, Any]) -> None:
-    """Fail when a response with paging fields belongs to an operation the table does not list."""
-    missing = [
-        f"  {op_id}: {why}"
-        for op_id, why in sorted(paging_evidence(spec).items())
-        if op_id not in TABLE and op_id not in NOT_PAGINATED
-    ]
-    if missing:
-        _fail(
-            f"[{version}] {len(missing)} operation(s) answer with paging fields but are not in codegen/pagination.py "
-            "TABLE (or NOT_PAGINATED with a reason):\n" + "\n".join(missing)
-        )

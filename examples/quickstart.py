@@ -2,7 +2,8 @@
 
 Two ways to run it:
 
-* ``make demo`` with no ``INTERCOM_TOKEN``: Stoplight Prism serves Intercom's 2.12 spec on 127.0.0.1
+* ``make demo`` with no ``INTERCOM_TOKEN``: Stoplight Prism serves Intercom's spec (the SDK's default version,
+  ``intercom_async.DEFAULT_VERSION``) on 127.0.0.1
   (``tests/contract/prism.py`` sets ``INTERCOM_BASE_URL``) and answers every call with the spec's examples,
   after checking the request against the spec. Nothing leaves the machine and no token is needed.
 * ``INTERCOM_TOKEN=... make demo`` (optionally ``INTERCOM_REGION=eu`` or ``au``): the same script against
@@ -19,7 +20,7 @@ from typing import Any
 import intercom_async
 from intercom_async import IntercomError, NotFoundError
 
-VERSION = "2.12"
+VERSION = intercom_async.DEFAULT_VERSION  # the newest stable version the SDK ships
 LIST_LIMIT = 5
 
 
@@ -36,7 +37,7 @@ async def run(client: Any, *, mock: bool) -> None:
     # 2. Create a contact (mock only: against a real workspace this script changes nothing).
     contact_id = None
     if mock:
-        created = await client.contacts.create(body={"email": "ada@example.com", "name": "Ada Lovelace"})
+        created = await client.contacts.create(email="ada@example.com", name="Ada Lovelace")  # typed fields
         show("create a contact", f"id={created.id} email={created.email}")
         contact_id = created.id
     else:
@@ -55,20 +56,21 @@ async def run(client: Any, *, mock: bool) -> None:
 
     # 4. Fetch one contact by id.
     if contact_id is not None:
-        fetched = await client.contacts.find(id=contact_id)
+        fetched = await client.contacts.find(contact_id)
         show("fetch a contact", f"id={fetched.id} email={fetched.email} role={fetched.role}")
     else:
         show("fetch a contact", "skipped: the workspace has no contacts")
 
     # 5. Search: the first page of a query (await the pager instead of iterating it).
-    query = {"query": {"field": "role", "operator": "=", "value": "user"}, "pagination": {"per_page": LIST_LIMIT}}
-    page = await client.contacts.search(body=query)
+    page = await client.contacts.search(
+        query={"field": "role", "operator": "=", "value": "user"}, pagination={"per_page": LIST_LIMIT}
+    )
     show("search role = user", f"total_count={page.total_count}, {len(page.data or [])} on the first page")
 
     # 6. Errors are typed: a missing company is a NotFoundError carrying Intercom's error list.
     options = {"extra_headers": {"Prefer": "code=404"}} if mock else None  # ask Prism for the documented 404
     try:
-        await client.companies.find(id="no-such-company", request_options=options)
+        await client.companies.find("no-such-company", request_options=options)
         show("a missing company", "unexpectedly found")
     except NotFoundError as exc:
         detail = ", ".join(f"{e.code}: {e.message}" for e in exc.errors) or exc.body

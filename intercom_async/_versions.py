@@ -14,9 +14,15 @@ if TYPE_CHECKING:
     from . import v2_10 as v2_10
     from . import v2_12 as v2_12
     from . import unstable as unstable
+    from . import v2_14 as v2_14
+    from . import v2_16 as v2_16
+    from . import preview as preview
     from .v2_10.client import Intercom as _v2_10
     from .v2_12.client import Intercom as _v2_12
     from .unstable.client import Intercom as _unstable
+    from .v2_14.client import Intercom as _v2_14
+    from .v2_16.client import Intercom as _v2_16
+    from .preview.client import Intercom as _preview
 
     # `from intercom_async._versions import *` under TYPE_CHECKING (intercom_async/__init__.py) gives type
     # checkers the version packages; at run time they load lazily through intercom_async.__getattr__.
@@ -24,9 +30,12 @@ if TYPE_CHECKING:
         "v2_10",
         "v2_12",
         "unstable",
+        "v2_14",
+        "v2_16",
+        "preview",
     ]
 
-DEFAULT_VERSION = "2.12"
+DEFAULT_VERSION = "2.16"
 
 VERSIONS: dict[str, VersionInfo] = {
     "2.10": VersionInfo(
@@ -50,11 +59,32 @@ VERSIONS: dict[str, VersionInfo] = {
         path="descriptions/0/api.intercom.io.yaml",
         sha256="a5539372b0800b33fe7559622235a2ba69f6297609731deb8845c69559ca59d3",
     ),
+    "2.14": VersionInfo(
+        name="2.14",
+        module="intercom_async.v2_14",
+        commit="8889625a7b931d8649e18726e7f872ff073520fc",
+        path="descriptions/2.14/api.intercom.io.yaml",
+        sha256="9392cc209ac7d2a592cce97b8697543e0c62479f09efff3b9aae8b359e935036",
+    ),
+    "2.16": VersionInfo(
+        name="2.16",
+        module="intercom_async.v2_16",
+        commit="8889625a7b931d8649e18726e7f872ff073520fc",
+        path="descriptions/2.16/api.intercom.io.yaml",
+        sha256="212b09336bf561992d998e6650d4eaacb44aa0a0f02504e398cf10f1cfb9d238",
+    ),
+    "Preview": VersionInfo(
+        name="Preview",
+        module="intercom_async.preview",
+        commit="8889625a7b931d8649e18726e7f872ff073520fc",
+        path="descriptions/0/api.intercom.io.yaml",
+        sha256="7d6e5858977dfe1e073f2f4fa911523c3b3a3b9881b905358b7ed85bc724b983",
+    ),
 }
 
 
 class Intercom(BaseClient):
-    """Async Intercom client. ``version`` picks the generated client class (default '2.12').
+    """Async Intercom client. ``version`` picks the generated client class (default '2.16').
 
     ``Intercom(token, version="2.10")`` returns an ``intercom_async.v2_10.Intercom``; type checkers see
     that class, so they know which resources and models exist for the chosen version. See ``BaseClient``
@@ -64,11 +94,17 @@ class Intercom(BaseClient):
     @overload
     def __new__(cls, token: TokenSource | None = None, *, version: Literal["2.10"], **options: Any) -> _v2_10: ...
     @overload
-    def __new__(cls, token: TokenSource | None = None, *, version: Literal["2.12"] = ..., **options: Any) -> _v2_12: ...
+    def __new__(cls, token: TokenSource | None = None, *, version: Literal["2.12"], **options: Any) -> _v2_12: ...
     @overload
     def __new__(
         cls, token: TokenSource | None = None, *, version: Literal["Unstable"], **options: Any
     ) -> _unstable: ...
+    @overload
+    def __new__(cls, token: TokenSource | None = None, *, version: Literal["2.14"], **options: Any) -> _v2_14: ...
+    @overload
+    def __new__(cls, token: TokenSource | None = None, *, version: Literal["2.16"] = ..., **options: Any) -> _v2_16: ...
+    @overload
+    def __new__(cls, token: TokenSource | None = None, *, version: Literal["Preview"], **options: Any) -> _preview: ...
     @overload
     def __new__(cls, token: TokenSource | None = None, *, version: str, **options: Any) -> Intercom: ...
 

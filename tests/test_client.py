@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -51,9 +52,10 @@ async def local():
     await runner.cleanup()
 
 
-@pytest.mark.parametrize(
-    ("version", "module"), [("2.10", "v2_10"), ("2.12", "v2_12"), ("Unstable", "unstable"), (None, "v2_12")]
-)
+_MODULES = {name: info.module.rpartition(".")[2] for name, info in intercom_async.VERSIONS.items()}
+
+
+@pytest.mark.parametrize(("version", "module"), [*_MODULES.items(), (None, _MODULES[intercom_async.DEFAULT_VERSION])])
 async def test_version_selects_module_and_header(local, version, module):
     kwargs = {"version": version} if version else {}
     async with intercom_async.Intercom(TOKEN, base_url=local["url"], **kwargs) as client:
@@ -63,7 +65,7 @@ async def test_version_selects_module_and_header(local, version, module):
         assert me.id == ADMIN["id"]
         assert type(me).__module__.startswith(f"intercom_async.{module}.models.")
     headers = local["requests"][0][2]
-    assert headers["Intercom-Version"] == (version or "2.12")
+    assert headers["Intercom-Version"] == (version or intercom_async.DEFAULT_VERSION)
     assert headers["Authorization"] == f"Bearer {TOKEN}"
 
 
@@ -89,13 +91,13 @@ async def test_regions(region, host):
         assert me.email == ADMIN["email"]
         ((key, calls),) = mocked.requests.items()
         assert str(key[1]) == f"{host}/me"
-        assert calls[0].kwargs["headers"]["Intercom-Version"] == "2.12"
+        assert calls[0].kwargs["headers"]["Intercom-Version"] == intercom_async.DEFAULT_VERSION
 
 
 def test_bad_configuration_is_reported_clearly(monkeypatch):
     monkeypatch.delenv("INTERCOM_TOKEN", raising=False)
     with pytest.raises(
-        ValueError, match=r"unknown Intercom API version '3.0'; this SDK has \['2.10', '2.12', 'Unstable'\]"
+        ValueError, match=re.escape(f"unknown Intercom API version '3.0'; this SDK has {list(intercom_async.VERSIONS)}")
     ):
         intercom_async.Intercom(TOKEN, version="3.0")
     with pytest.raises(ValueError, match="unknown region 'mars'"):
@@ -139,7 +141,7 @@ async def test_typed_errors_carry_status_errors_request_id_and_response(local, s
     local["reply"] = (status, body, {"X-RateLimit-Reset": "1700000000"})
     async with intercom_async.Intercom(TOKEN, base_url=local["url"], max_retries=0) as client:
         with pytest.raises(error) as info:
-            await client.contacts.find(id="c1")
+            await client.contacts.find("c1")
     exc = info.value
     assert type(exc) is error
     assert exc.status_code == status
@@ -219,11 +221,14 @@ async def test_token_callables_are_called_per_request(local):
 
 
 def test_registry_and_versions():
-    assert list(intercom_async.VERSIONS) == ["2.10", "2.12", "Unstable"]
+    from codegen.pins import load_pins
+
+    assert list(intercom_async.VERSIONS) == [pin.name for pin in load_pins()]
+    assert list(intercom_async.VERSIONS)[:6] == ["2.10", "2.12", "Unstable", "2.14", "2.16", "Preview"]
     assert intercom_async.VERSIONS["Unstable"].module == "intercom_async.unstable"
-    assert intercom_async.DEFAULT_VERSION == "2.12"
+    assert intercom_async.DEFAULT_VERSION == "2.16"
     client = intercom_async.Intercom(TOKEN, version="Unstable")
-    for module in ("v2_10", "v2_12", "unstable"):
+    for module in _MODULES.values():
         registry = getattr(intercom_async, module).OPERATIONS
         versioned = intercom_async.Intercom(TOKEN, version=registry.version)
         for op_id, op in registry.items():
@@ -255,9 +260,11 @@ def test_imports_are_lazy():
         print(json.dumps({"before": before, "after": after}))
         """
     )
-    assert not any(m.startswith(("intercom_async.v2_", "intercom_async.unstable")) for m in result["before"])
+    others = tuple(f"intercom_async.{m}" for m in _MODULES.values())
+    assert not any(m.startswith(others) for m in result["before"]), "import intercom_async loads no version"
     assert "intercom_async.v2_12.resources.contacts" in result["after"]
-    assert not any(m.startswith(("intercom_async.v2_10", "intercom_async.unstable")) for m in result["after"])
+    others = tuple(f"intercom_async.{m}" for m in _MODULES.values() if m != "v2_12")
+    assert not any(m.startswith(others) for m in result["after"]), "using 2.12 loads no other version"
     loaded_models = [m for m in result["after"] if m.startswith("intercom_async.v2_12.models.")]
     assert loaded_models == [], loaded_models  # no model is imported before a response needs it
 

@@ -96,7 +96,7 @@ def test_pins_match_the_shared_sources():
     sources = (ROOT.parent / "shared" / "openapi" / "SOURCES.md").read_text()
     for pin in load_pins():
         assert pin.commit in sources and pin.sha256 in sources and pin.path in sources
-    assert default_version() == "2.12"
+    assert default_version() == "2.16"
 
 
 def test_every_rule_is_documented_and_normalisation_is_deterministic():

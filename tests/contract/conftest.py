@@ -1,8 +1,8 @@
 """Fixtures of the contract suite: one Prism server per API version, its spec, and a recording client.
 
-``prism_2_10``, ``prism_2_12`` and ``prism_unstable`` are session-scoped: each starts Prism on that
-version's normalised spec the first time a test needs it and stops it (by its process group) at the end
-of the session. When Prism is not installed or does not start, the tests fail if ``CI=true`` and are
+``prism_for(request, version)`` gives the Prism server of one version, for every version in
+``intercom_async.VERSIONS``: the session-scoped pool starts Prism on that version's normalised spec the first
+time a test needs it and stops every server (by its process group) at the end of the session. When Prism is not installed or does not start, the tests fail if ``CI=true`` and are
 skipped with the reason otherwise (run ``npm ci`` to install it).
 
 ``recorder`` gives an ``aiohttp`` trace config that records every exchange (request headers, status,
@@ -22,11 +22,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+import intercom_async
+
 from .prism import PrismServer, PrismUnavailable, normalised_spec
 from .spec_values import SpecValues
 
-VERSIONS = {"2.10": "v2_10", "2.12": "v2_12", "Unstable": "unstable"}  # API version -> generated module
-FIXTURES = {"2.10": "prism_2_10", "2.12": "prism_2_12", "Unstable": "prism_unstable"}
+# API version -> generated module, for every shipped version
+VERSIONS = {name: info.module.rpartition(".")[2] for name, info in intercom_async.VERSIONS.items()}
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -48,26 +50,36 @@ def _ensure_normalised(version: str) -> Path:
     return path
 
 
-def _prism_fixture(version: str) -> Any:
-    @pytest.fixture(scope="session")
-    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismServer]:
-        server = PrismServer(_ensure_normalised(version), log_dir=tmp_path_factory.mktemp("prism"))
-        try:
-            server.start()
-        except PrismUnavailable as exc:
-            _unavailable(str(exc))
-        try:
-            yield server
-        finally:
+class PrismPool:
+    """Prism servers by version, started on first use."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.servers: dict[str, PrismServer] = {}
+
+    def get(self, version: str) -> PrismServer:
+        if version not in self.servers:
+            server = PrismServer(_ensure_normalised(version), log_dir=self.log_dir)
+            try:
+                server.start()
+            except PrismUnavailable as exc:
+                _unavailable(str(exc))
+            self.servers[version] = server
+        return self.servers[version]
+
+    def stop(self) -> None:
+        for server in self.servers.values():
             server.stop()
 
-    fixture.__doc__ = f"Prism serving the normalised Intercom API {version} spec on 127.0.0.1."
-    return fixture
 
+@pytest.fixture(scope="session")
+def prism_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismPool]:
+    pool = PrismPool(tmp_path_factory.mktemp("prism"))
+    try:
+        yield pool
+    finally:
+        pool.stop()
 
-prism_2_10 = _prism_fixture("2.10")
-prism_2_12 = _prism_fixture("2.12")
-prism_unstable = _prism_fixture("Unstable")
 
 _SPECS: dict[str, SpecValues] = {}
 
@@ -80,7 +92,9 @@ def spec_values(version: str) -> SpecValues:
 
 
 def prism_for(request: pytest.FixtureRequest, version: str) -> PrismServer:
-    return request.getfixturevalue(FIXTURES[version])
+    """The Prism server serving ``version``'s normalised spec (started on first use)."""
+    pool: PrismPool = request.getfixturevalue("prism_pool")
+    return pool.get(version)
 
 
 @dataclass

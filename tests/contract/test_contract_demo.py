@@ -1,4 +1,4 @@
-"""``make demo`` keeps working: ``examples/quickstart.py`` runs against Prism serving the 2.12 spec.
+"""``make demo`` keeps working: ``examples/quickstart.py`` runs against Prism serving the default version's spec.
 
 Every request the quickstart sends is validated by Prism, so an example that drifts from the API (a
 renamed method, a body the spec no longer accepts) fails here rather than in front of a new user.
@@ -12,13 +12,16 @@ import sys
 
 import pytest
 
+import intercom_async
+
+from .conftest import prism_for
 from .prism import ROOT
 
 QUICKSTART = ROOT / "examples" / "quickstart.py"
 
 
 def test_quickstart_runs_against_prism(request: pytest.FixtureRequest):
-    server = request.getfixturevalue("prism_2_12")
+    server = prism_for(request, intercom_async.DEFAULT_VERSION)
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTERCOM_")}
     env["INTERCOM_BASE_URL"] = server.base_url
     proc = subprocess.run(

@@ -33,7 +33,8 @@ def test_every_component_schema_is_generated(version):
             assert pascal_case(all_of[0]["$ref"].rsplit("/", 1)[1]) in models.__all__
             aliases += 1
             continue
-        is_object = "properties" in schema or "allOf" in schema
+        free_form = schema.get("type") == "object" and not any(k in schema for k in ("oneOf", "anyOf"))
+        is_object = "properties" in schema or "allOf" in schema or free_form
         if "enum" in schema or is_object:
             assert cls_name in models.__all__, f"{version}: component {name!r} has no class {cls_name}"
             cls = getattr(models, cls_name)

@@ -11,7 +11,7 @@ import intercom_async
 from tests.pagination.fake import Recorder
 
 TOKEN = "tok-pagination-secret"
-VERSIONS = ("2.10", "2.12", "Unstable")
+VERSIONS = tuple(intercom_async.VERSIONS)
 
 
 @pytest_asyncio.fixture

@@ -58,7 +58,7 @@ async def test_a_repeated_next_link_raises(server, connect):
     server.route("GET", "/contacts/{id}/companies", loop)
     client = connect("2.10", await server.start())
     with pytest.raises(PaginationError, match="again"):
-        async for _ in client.contacts.list_attached_companies(id="c1"):
+        async for _ in client.contacts.list_attached_companies("c1"):
             pass
     assert len(server.requests) == 2
 
@@ -87,7 +87,7 @@ async def test_a_next_link_off_the_base_url_is_refused(server, connect, target):
         client = connect("2.12", await server.start())
         got = []
         with pytest.raises(PaginationError, match="refusing to send the access token") as info:
-            async for company in client.contacts.list_attached_companies(id="c1"):
+            async for company in client.contacts.list_attached_companies("c1"):
                 got.append(company)
         assert len(got) == 1 and evil.requests == []
         assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
@@ -98,7 +98,7 @@ async def test_a_next_link_off_the_base_url_is_refused(server, connect, target):
 async def test_resume_from_a_foreign_link_is_refused_before_any_request(server, connect):
     client = connect("2.12", await server.start())
     with pytest.raises(PaginationError):
-        client.contacts.list_attached_companies(id="c1").resume("https://example.com/contacts/c1/companies")
+        client.contacts.list_attached_companies("c1").resume("https://example.com/contacts/c1/companies")
     assert server.requests == []
 
 
@@ -112,10 +112,10 @@ async def test_a_base_url_with_a_path_prefix_keeps_links_under_it(server, connec
     server.route("GET", "/other/contacts/{id}/companies", outside)
     base = await server.start()
     client = connect("2.12", base + "/proxy")
-    assert ids([c async for c in client.contacts.list_attached_companies(id="c1", per_page=2)]) == ids(items)
+    assert ids([c async for c in client.contacts.list_attached_companies("c1", per_page=2)]) == ids(items)
     stray = connect("2.12", base + "/other")
     with pytest.raises(PaginationError):
-        async for _ in stray.contacts.list_attached_companies(id="c1"):
+        async for _ in stray.contacts.list_attached_companies("c1"):
             pass
 
 

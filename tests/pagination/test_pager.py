@@ -61,9 +61,7 @@ def test_paginated_methods_are_plain_functions_the_others_coroutines():
 
     assert not inspect.iscoroutinefunction(ContactsResource.list)
     assert inspect.iscoroutinefunction(ContactsResource.find)
-    assert "AsyncPager[ContactList, Contact]" in str(
-        inspect.signature(ContactsResource.list).return_annotation
-    )
+    assert "AsyncPager[ContactList, Contact]" in str(inspect.signature(ContactsResource.list).return_annotation)
 
 
 async def test_resume_from_the_cursor_of_a_crashed_worker(server, connect):
@@ -104,7 +102,7 @@ async def test_resume_every_shape(server, connect):
     body = {"query": fake_query(), "pagination": {"per_page": 2, "starting_after": fake.encode_cursor(4)}}
     assert ids([c async for c in client.contacts.search(body=body)]) == expected
 
-    linked = client.contacts.list_attached_companies(id="c1", per_page=2)
+    linked = client.contacts.list_attached_companies("c1", per_page=2)
     pages = [p async for p in linked.pages(max_pages=2)]
     assert ids([c async for c in linked.resume(pages[-1].next_cursor)]) == expected
 

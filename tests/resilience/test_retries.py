@@ -281,10 +281,10 @@ async def test_put_treated_like_post(server: FaultServer, make_client: Any) -> N
     server.script("PUT", "/contacts/c-1", reset())
     client = make_client()
     with pytest.raises(APIConnectionError):
-        await client.contacts.update(id="c-1", body={"name": "N"})
+        await client.contacts.update("c-1", body={"name": "N"})
     assert server.count("PUT") == 1
     server.script("PUT", "/contacts/c-1", status(503))
-    await client.contacts.update(id="c-1", body={"name": "N"})
+    await client.contacts.update("c-1", body={"name": "N"})
     assert server.count("PUT") == 3
 
 

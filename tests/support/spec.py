@@ -9,8 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import intercom_async
+
 ROOT = Path(__file__).resolve().parents[2]
-VERSIONS = {"2.10": "v2_10", "2.12": "v2_12", "Unstable": "unstable"}
+# API version -> generated module, for every shipped version (derived from the pins through VERSIONS)
+VERSIONS = {name: info.module.rpartition(".")[2] for name, info in intercom_async.VERSIONS.items()}
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
@@ -20,6 +23,18 @@ def load(version: str) -> dict[str, Any]:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `python -m codegen normalise` (make test does)")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def published(version: str) -> dict[str, Any]:
+    """The pinned spec exactly as Intercom publishes it (the sha256-checked file in the cache)."""
+    import yaml
+
+    path = ROOT / ".cache" / "openapi" / version / "api.intercom.io.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `python -m codegen normalise` (make test does)")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
 
 
 def resolve(spec: dict[str, Any], node: Any) -> Any:
@@ -32,8 +47,8 @@ def resolve(spec: dict[str, Any], node: Any) -> Any:
     return node
 
 
-def operations(version: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    spec = load(version)
+def operations(version: str, source: dict[str, Any] | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    spec = load(version) if source is None else source
     for path, item in spec["paths"].items():
         for method in METHODS:
             if method in item:
@@ -50,10 +65,10 @@ def parameters(version: str, path: str, op: dict[str, Any]) -> list[dict[str, An
     return list(merged.values())
 
 
-def response_examples(version: str) -> Iterator[tuple[str, int, str, Any]]:
+def response_examples(version: str, source: dict[str, Any] | None = None) -> Iterator[tuple[str, int, str, Any]]:
     """(operationId, status, example name, JSON value) for every documented JSON response example."""
-    spec = load(version)
-    for _path, _method, op in operations(version):
+    spec = load(version) if source is None else source
+    for _path, _method, op in operations(version, spec):
         for status, response in op["responses"].items():
             response = resolve(spec, response)
             media = response.get("content", {}).get("application/json")
@@ -62,9 +77,9 @@ def response_examples(version: str) -> Iterator[tuple[str, int, str, Any]]:
             for name, example in media.get("examples", {}).items():
                 example = resolve(spec, example)
                 if "value" in example:
-                    yield op["operationId"], int(status), name, example["value"]
+                    yield op.get("operationId", ""), int(status), name, example["value"]
             if "example" in media:
-                yield op["operationId"], int(status), "example", media["example"]
+                yield op.get("operationId", ""), int(status), "example", media["example"]
 
 
 def first_success_example(version: str, op: dict[str, Any]) -> tuple[int, Any] | None:

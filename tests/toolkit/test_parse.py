@@ -74,7 +74,7 @@ def test_legacy_user_and_lead_items_are_contacts():
     for item_type in ("user", "lead"):
         item = {"type": item_type, "id": "530370b477ad7120001d", "user_id": "25", "custom_attributes": {}}
         n = webhooks.parse(notification_body(item, "user.created"))
-        assert isinstance(n.item, intercom_async.v2_12.models.Contact)
+        assert isinstance(n.item, intercom_async.VERSIONS[intercom_async.DEFAULT_VERSION].load().models.Contact)
         assert n.item.to_dict() == item
         assert not n.known_topic  # a 1.x topic: parsed all the same
 
@@ -191,9 +191,9 @@ def test_event_and_merged_contact_items():
         "user_id": "314159",
         "metadata": {"a": 1},
     }
-    n = webhooks.parse(notification_body(event, "event.created"))
+    n = webhooks.parse(notification_body(event, "event.created"), "2.12")
     assert isinstance(n.item, intercom_async.v2_12.models.DataEvent) and n.item.to_dict() == event
     merged = {"type": "contact", "id": "5f2a", "role": "user", "merged_from": {"type": "contact", "id": "6a3b"}}
-    n = webhooks.parse(notification_body(merged, "contact.merged"))
+    n = webhooks.parse(notification_body(merged, "contact.merged"), "2.12")
     assert isinstance(n.item, intercom_async.v2_12.models.Contact)
     assert n.item["merged_from"] == {"type": "contact", "id": "6a3b"} and n.item.to_dict() == merged

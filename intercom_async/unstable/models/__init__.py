@@ -238,10 +238,11 @@ _MODULES: dict[str, str] = {
     "CreateConversationRequestFromType": "create_conversation_request_from_type",
     "CreateConversationResponse200": "create_conversation_response_200",
     "CreateDataAttributeRequest": "create_data_attribute_request",
+    "CreateDataAttributeRequestDataType": "create_data_attribute_request_data_type",
     "CreateDataAttributeRequestDict": "create_data_attribute_request",
     "CreateDataAttributeRequestModel": "create_data_attribute_request_model",
-    "CreateDataAttributeRequestOneof0OptionsItem": "create_data_attribute_request_oneof_0_options_item",
-    "CreateDataAttributeRequestOneof0OptionsItemDict": "create_data_attribute_request_oneof_0_options_item",
+    "CreateDataAttributeRequestOptionsItem": "create_data_attribute_request_options_item",
+    "CreateDataAttributeRequestOptionsItemDict": "create_data_attribute_request_options_item",
     "CreateDataConnectorRequest": "create_data_connector_request",
     "CreateDataConnectorRequestAudiencesItem": "create_data_connector_request_audiences_item",
     "CreateDataConnectorRequestDataInputsItem": "create_data_connector_request_data_inputs_item",
@@ -615,8 +616,8 @@ _MODULES: dict[str, str] = {
     "UpdateConversationRequestDict": "update_conversation_request",
     "UpdateDataAttributeRequest": "update_data_attribute_request",
     "UpdateDataAttributeRequestDict": "update_data_attribute_request",
-    "UpdateDataAttributeRequestOneof0OptionsItem": "update_data_attribute_request_oneof_0_options_item",
-    "UpdateDataAttributeRequestOneof0OptionsItemDict": "update_data_attribute_request_oneof_0_options_item",
+    "UpdateDataAttributeRequestOptionsItem": "update_data_attribute_request_options_item",
+    "UpdateDataAttributeRequestOptionsItemDict": "update_data_attribute_request_options_item",
     "UpdateDataConnectorRequest": "update_data_connector_request",
     "UpdateDataConnectorRequestAudiencesItem": "update_data_connector_request_audiences_item",
     "UpdateDataConnectorRequestDataInputsItem": "update_data_connector_request_data_inputs_item",
@@ -1046,13 +1047,16 @@ if TYPE_CHECKING:
     )
     from .create_conversation_response_200 import CreateConversationResponse200 as CreateConversationResponse200
     from .create_data_attribute_request import CreateDataAttributeRequest as CreateDataAttributeRequest
+    from .create_data_attribute_request_data_type import (
+        CreateDataAttributeRequestDataType as CreateDataAttributeRequestDataType,
+    )
     from .create_data_attribute_request import CreateDataAttributeRequestDict as CreateDataAttributeRequestDict
     from .create_data_attribute_request_model import CreateDataAttributeRequestModel as CreateDataAttributeRequestModel
-    from .create_data_attribute_request_oneof_0_options_item import (
-        CreateDataAttributeRequestOneof0OptionsItem as CreateDataAttributeRequestOneof0OptionsItem,
+    from .create_data_attribute_request_options_item import (
+        CreateDataAttributeRequestOptionsItem as CreateDataAttributeRequestOptionsItem,
     )
-    from .create_data_attribute_request_oneof_0_options_item import (
-        CreateDataAttributeRequestOneof0OptionsItemDict as CreateDataAttributeRequestOneof0OptionsItemDict,
+    from .create_data_attribute_request_options_item import (
+        CreateDataAttributeRequestOptionsItemDict as CreateDataAttributeRequestOptionsItemDict,
     )
     from .create_data_connector_request import CreateDataConnectorRequest as CreateDataConnectorRequest
     from .create_data_connector_request_audiences_item import (
@@ -1619,11 +1623,11 @@ if TYPE_CHECKING:
     from .update_conversation_request import UpdateConversationRequestDict as UpdateConversationRequestDict
     from .update_data_attribute_request import UpdateDataAttributeRequest as UpdateDataAttributeRequest
     from .update_data_attribute_request import UpdateDataAttributeRequestDict as UpdateDataAttributeRequestDict
-    from .update_data_attribute_request_oneof_0_options_item import (
-        UpdateDataAttributeRequestOneof0OptionsItem as UpdateDataAttributeRequestOneof0OptionsItem,
+    from .update_data_attribute_request_options_item import (
+        UpdateDataAttributeRequestOptionsItem as UpdateDataAttributeRequestOptionsItem,
     )
-    from .update_data_attribute_request_oneof_0_options_item import (
-        UpdateDataAttributeRequestOneof0OptionsItemDict as UpdateDataAttributeRequestOneof0OptionsItemDict,
+    from .update_data_attribute_request_options_item import (
+        UpdateDataAttributeRequestOptionsItemDict as UpdateDataAttributeRequestOptionsItemDict,
     )
     from .update_data_connector_request import UpdateDataConnectorRequest as UpdateDataConnectorRequest
     from .update_data_connector_request_audiences_item import (

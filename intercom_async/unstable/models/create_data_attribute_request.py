@@ -18,9 +18,10 @@ from ..._types import UNSET, Unset
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
+    from .create_data_attribute_request_data_type import CreateDataAttributeRequestDataType
     from .create_data_attribute_request_model import CreateDataAttributeRequestModel
-    from .create_data_attribute_request_oneof_0_options_item import CreateDataAttributeRequestOneof0OptionsItem
-    from .create_data_attribute_request_oneof_0_options_item import CreateDataAttributeRequestOneof0OptionsItemDict
+    from .create_data_attribute_request_options_item import CreateDataAttributeRequestOptionsItem
+    from .create_data_attribute_request_options_item import CreateDataAttributeRequestOptionsItemDict
 
 
 @_define(repr=False)
@@ -30,7 +31,7 @@ class CreateDataAttributeRequest:
     Attributes:
         name: The name of the data attribute.
         model: The model that the data attribute belongs to.
-        data_type: Always `options`.
+        data_type
         description: The readable description you see in the UI for the attribute.
         messenger_writable: Can this attribute be updated by the Messenger
         options: Array of objects representing the options of the list, with `value` as the key and the option as the value. At least two options are required.
@@ -38,20 +39,20 @@ class CreateDataAttributeRequest:
 
     name: str
     model: CreateDataAttributeRequestModel | str
-    data_type: str
+    data_type: CreateDataAttributeRequestDataType | str
     description: str | Unset = UNSET
     messenger_writable: bool | Unset = UNSET
-    options: list[CreateDataAttributeRequestOneof0OptionsItem] | Unset = UNSET
+    options: list[CreateDataAttributeRequestOptionsItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("name", "name", True, False, "str"),
         ("model", "model", True, False, ("enum", "CreateDataAttributeRequestModel")),
-        ("data_type", "data_type", True, False, "str"),
+        ("data_type", "data_type", True, False, ("enum", "CreateDataAttributeRequestDataType")),
         ("description", "description", False, False, "str"),
         ("messenger_writable", "messenger_writable", False, False, "bool"),
-        ("options", "options", False, False, ("list", ("model", "CreateDataAttributeRequestOneof0OptionsItem"))),
+        ("options", "options", False, False, ("list", ("model", "CreateDataAttributeRequestOptionsItem"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
 
@@ -63,7 +64,7 @@ class CreateDataAttributeRequest:
         if self.model is not UNSET:
             _out["model"] = _dump(self.model)
         if self.data_type is not UNSET:
-            _out["data_type"] = self.data_type
+            _out["data_type"] = _dump(self.data_type)
         if self.description is not UNSET:
             _out["description"] = self.description
         if self.messenger_writable is not UNSET:
@@ -87,10 +88,10 @@ class CreateDataAttributeRequest:
         _obj = object.__new__(cls)
         _obj.name = _d.pop("name", UNSET)
         _obj.model = _enum(_models.CreateDataAttributeRequestModel, _d.pop("model", UNSET))
-        _obj.data_type = _d.pop("data_type", UNSET)
+        _obj.data_type = _enum(_models.CreateDataAttributeRequestDataType, _d.pop("data_type", UNSET))
         _obj.description = _d.pop("description", UNSET)
         _obj.messenger_writable = _d.pop("messenger_writable", UNSET)
-        _obj.options = _model_list(_models.CreateDataAttributeRequestOneof0OptionsItem, _d.pop("options", UNSET))
+        _obj.options = _model_list(_models.CreateDataAttributeRequestOptionsItem, _d.pop("options", UNSET))
         _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
         return _obj
 
@@ -111,7 +112,7 @@ class CreateDataAttributeRequestDict(TypedDict, total=False):
 
     name: str
     model: CreateDataAttributeRequestModel | str
-    data_type: str
+    data_type: CreateDataAttributeRequestDataType | str
     description: str
     messenger_writable: bool
-    options: list[CreateDataAttributeRequestOneof0OptionsItem | CreateDataAttributeRequestOneof0OptionsItemDict]
+    options: list[CreateDataAttributeRequestOptionsItem | CreateDataAttributeRequestOptionsItemDict]

@@ -18,8 +18,8 @@ from ..._types import UNSET, Unset
 from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
-    from .update_data_attribute_request_oneof_0_options_item import UpdateDataAttributeRequestOneof0OptionsItem
-    from .update_data_attribute_request_oneof_0_options_item import UpdateDataAttributeRequestOneof0OptionsItemDict
+    from .update_data_attribute_request_options_item import UpdateDataAttributeRequestOptionsItem
+    from .update_data_attribute_request_options_item import UpdateDataAttributeRequestOptionsItemDict
 
 
 @_define(repr=False)
@@ -36,7 +36,7 @@ class UpdateDataAttributeRequest:
     archived: bool | Unset = UNSET
     description: str | Unset = UNSET
     messenger_writable: bool | Unset = UNSET
-    options: list[UpdateDataAttributeRequestOneof0OptionsItem] | Unset = UNSET
+    options: list[UpdateDataAttributeRequestOptionsItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
@@ -44,7 +44,7 @@ class UpdateDataAttributeRequest:
         ("archived", "archived", False, False, "bool"),
         ("description", "description", False, False, "str"),
         ("messenger_writable", "messenger_writable", False, False, "bool"),
-        ("options", "options", False, False, ("list", ("model", "UpdateDataAttributeRequestOneof0OptionsItem"))),
+        ("options", "options", False, False, ("list", ("model", "UpdateDataAttributeRequestOptionsItem"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
 
@@ -77,7 +77,7 @@ class UpdateDataAttributeRequest:
         _obj.archived = _d.pop("archived", UNSET)
         _obj.description = _d.pop("description", UNSET)
         _obj.messenger_writable = _d.pop("messenger_writable", UNSET)
-        _obj.options = _model_list(_models.UpdateDataAttributeRequestOneof0OptionsItem, _d.pop("options", UNSET))
+        _obj.options = _model_list(_models.UpdateDataAttributeRequestOptionsItem, _d.pop("options", UNSET))
         _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
         return _obj
 
@@ -99,4 +99,4 @@ class UpdateDataAttributeRequestDict(TypedDict, total=False):
     archived: bool
     description: str
     messenger_writable: bool
-    options: list[UpdateDataAttributeRequestOneof0OptionsItem | UpdateDataAttributeRequestOneof0OptionsItemDict]
+    options: list[UpdateDataAttributeRequestOptionsItem | UpdateDataAttributeRequestOptionsItemDict]

@@ -50,7 +50,7 @@ class DataAttributesResource(Resource):
             body: the whole request body, a ``CreateDataAttributeRequest`` or a ``CreateDataAttributeRequestDict``; or pass its fields as keyword arguments, listed below.
             name: The name of the data attribute.
             model: The model that the data attribute belongs to.
-            data_type: Always `options`.
+            data_type: (body field)
             description: The readable description you see in the UI for the attribute.
             messenger_writable: Can this attribute be updated by the Messenger
             options: Array of objects representing the options of the list, with `value` as the key and the option as the value. At least two options are required.
