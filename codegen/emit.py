@@ -33,7 +33,9 @@ from openapi_python_client.parser.properties.literal_enum_property import Litera
 from openapi_python_client.schema.untrusted_string import UntrustedString
 
 MODELS = "_models"
-DICT_REF = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)Dict\b")  # ``<Model>Dict`` names inside an annotation  # the alias generated modules give their version's lazy ``models`` package
+DICT_REF = re.compile(
+    r"\b([A-Za-z_][A-Za-z0-9_]*)Dict\b"
+)  # ``<Model>Dict`` names inside an annotation  # the alias generated modules give their version's lazy ``models`` package
 
 
 def raw(value: Any) -> Any:
@@ -234,7 +236,7 @@ def nullable(prop: Any) -> bool:
 def field_rows(model: ModelProperty) -> list[dict[str, Any]]:
     """One row per property of a model, in declaration order, with everything the model template needs."""
     rows = []
-    for prop in list(model.required_properties) + list(model.optional_properties):
+    for prop in list(model.required_properties or ()) + list(model.optional_properties or ()):
         ann = annotation(prop)
         rows.append(
             {
@@ -254,7 +256,7 @@ def field_rows(model: ModelProperty) -> list[dict[str, Any]]:
 
 def model_imports(model: ModelProperty) -> dict[str, str]:
     out: dict[str, str] = {}
-    for prop in list(model.required_properties) + list(model.optional_properties):
+    for prop in list(model.required_properties or ()) + list(model.optional_properties or ()):
         out.update(referenced_classes(prop))
     extra = model.additional_properties
     if extra is not None and not isinstance(extra, bool):  # typed additionalProperties
@@ -355,7 +357,7 @@ def request_closure(props: list[Any], models: dict[str, ModelProperty]) -> set[s
 def dict_rows(model: ModelProperty, dict_models: set[str]) -> list[dict[str, Any]]:
     """Rows of ``<Model>Dict``, the TypedDict form of a request model (every key optional)."""
     rows = []
-    for prop in list(model.required_properties) + list(model.optional_properties):
+    for prop in list(model.required_properties or ()) + list(model.optional_properties or ()):
         rows.append(
             {
                 "key": str(raw(prop.name)),
@@ -391,7 +393,7 @@ def endpoint_info(
 ) -> dict[str, Any]:
     """Everything the resource, registry and reference templates need about one operation."""
     params = _param_rows(endpoint, _spec_params(spec_item, spec_op))
-    body = None
+    body: dict[str, Any] | None = None
     if endpoint.bodies:
         prop = endpoint.bodies[0].prop
         alts, _ = variants(prop)
@@ -400,7 +402,10 @@ def endpoint_info(
         fields: list[dict[str, Any]] = []
         if len(alts) == 1 and len(body_models) == 1:
             full = _full(alts[0], models)
-            fields = [{**r, "doc": prose(d.description)} for r, d in zip(dict_rows(full, dict_models), _props(full), strict=True)]
+            fields = [
+                {**r, "doc": prose(d.description)}
+                for r, d in zip(dict_rows(full, dict_models), _props(full), strict=True)
+            ]
             taken = {p["name"] for p in params} | RESERVED_ARGUMENTS
             if fields and _identifier_keys(fields) and not taken & {f["key"] for f in fields}:
                 fields_dict = f"{body_models[0]}Dict"
@@ -484,7 +489,7 @@ def endpoint_info(
 
 
 def _props(model: ModelProperty) -> list[Any]:
-    return list(model.required_properties) + list(model.optional_properties)
+    return list(model.required_properties or ()) + list(model.optional_properties or ())
 
 
 def op_docstring(info: dict[str, Any], indent: int = 8) -> str:
@@ -523,7 +528,9 @@ def op_docstring(info: dict[str, Any], indent: int = 8) -> str:
     else:
         returns = f"``{info['returns']}``."
     parts.append(f"Returns:\n{pad}    {returns}")
-    parts.append(f"``{info['route']}`` (operationId ``{info['operation_id_raw']}``). Reference:\n{pad}{info['reference_url']}")
+    parts.append(
+        f"``{info['route']}`` (operationId ``{info['operation_id_raw']}``). Reference:\n{pad}{info['reference_url']}"
+    )
     return f"\n\n{pad}".join(parts)
 
 

@@ -64,7 +64,8 @@ def load_client_class(versions: Mapping[str, VersionInfo], version: str) -> type
     info = versions.get(version)
     if info is None:
         raise ValueError(f"unknown Intercom API version {version!r}; this SDK has {list(versions)}")
-    return importlib.import_module(info.module + ".client").Intercom
+    client_class: type[BaseClient] = importlib.import_module(info.module + ".client").Intercom
+    return client_class
 
 
 class BaseClient:

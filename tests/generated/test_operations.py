@@ -21,8 +21,8 @@ import pytest_asyncio
 from aiohttp import web
 
 import intercom_async
-from intercom_async._codec import dump
 from codegen.names import OVERRIDES
+from intercom_async._codec import dump
 from tests.support import spec
 
 TOKEN = "tok-operations-secret"

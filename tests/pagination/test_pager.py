@@ -61,9 +61,7 @@ def test_paginated_methods_are_plain_functions_the_others_coroutines():
 
     assert not inspect.iscoroutinefunction(ContactsResource.list)
     assert inspect.iscoroutinefunction(ContactsResource.find)
-    assert "AsyncPager[ContactList, Contact]" in str(
-        inspect.signature(ContactsResource.list).return_annotation
-    )
+    assert "AsyncPager[ContactList, Contact]" in str(inspect.signature(ContactsResource.list).return_annotation)
 
 
 async def test_resume_from_the_cursor_of_a_crashed_worker(server, connect):
