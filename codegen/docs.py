@@ -90,7 +90,7 @@ def signature(info: Mapping[str, Any]) -> str:
         lines.append(f"    **fields: Unpack[{body['fields_dict']}],")
     paging = info.get("pagination")
     returns = f"AsyncPager[{info['returns']}, {paging['item_annotation']}]" if paging else info["returns"]
-    lines.append(f") -> {returns}")
+    lines.append(f") -> {returns}: ...")
     return "\n".join(lines)
 
 

@@ -219,7 +219,7 @@ class BaseClient:
                 f"request(): path must be an absolute path such as '/contacts' (no host, query or fragment), got {path!r}"
             )
         encoded = quote(path, safe="/%:@!$&'()*+,;=-._~")
-        url = resolve_link(self.base_url, encoded)
+        url = resolve_link(self.base_url, "./" + encoded[1:])  # under the base URL's path, as operations are
         if url is None or url.rstrip("/") == self.base_url:
             raise InvalidRequestError(f"request(): {path!r} does not stay under the base URL {self.base_url}")
         op = Operation(

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import textwrap
 import zipfile
 from pathlib import Path
 
@@ -37,7 +38,7 @@ async def main() -> None:
         reveal_type(me)  # R: intercom_async.v2_12.models.admin_with_app.AdminWithApp
 
         # typed body fields
-        contact = await client.contacts.create(email="ada@example.com", name="Ada")
+        contact = await client.contacts.create(email="ada@example.com", name="Ada", custom_attributes={"plan": "pro"})
         reveal_type(contact)  # R: intercom_async.v2_12.models.contact.Contact
         await client.contacts.create(emial="ada@example.com")  # E: Unexpected keyword argument "emial" for "create" of "ContactsResource"; did you mean "email"?  [call-arg]
         await client.contacts.create(email=42)  # E: Argument "email" to "create" of "ContactsResource" has incompatible type "int"; expected "str"  [arg-type]
@@ -88,6 +89,27 @@ async def main() -> None:
 
 asyncio.run(main())
 '''
+
+
+def readme_snippets() -> str:
+    """The README's quick start as written, and its typed-body and ``client.request`` examples inside a function
+    (they are fragments): every line must type-check."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+
+    def blocks(section: str) -> list[str]:
+        body = text.split(section, 1)[1].split("\n#", 1)[0]
+        return re.findall(r"```python\n(.*?)```", body, flags=re.S)
+
+    (quick_start,) = blocks("## Quick start")
+    fragments = blocks("### Request bodies") + blocks("### Endpoints a version does not describe")
+    assert len(fragments) == 2
+    wrapped = "".join(textwrap.indent(f, "    ") for f in fragments)
+    return (
+        quick_start
+        + "\n\nasync def fragments(client: intercom_async.v2_12.Intercom, ticket_id: str) -> None:\n"
+        + wrapped
+    )
+
 
 _EXPECT = re.compile(r"  # ([RE]): (.*)$")
 
@@ -147,19 +169,23 @@ def test_installed_wheel_type_checks_a_user_script_under_mypy_strict(tmp_path: P
     project = tmp_path / "project"
     project.mkdir()
     (project / "app.py").write_text(USER_SCRIPT, encoding="utf-8")
+    (project / "readme.py").write_text(readme_snippets(), encoding="utf-8")
     result = _run(
         mypy, "--strict", "--python-executable", str(python), "--cache-dir", str(tmp_path / "mypy-cache"),
-        "--no-error-summary", "--hide-error-context", "--no-pretty", "--no-color-output", "app.py",
+        "--no-error-summary", "--hide-error-context", "--no-pretty", "--no-color-output", "app.py", "readme.py",
         cwd=project,
     )  # fmt: skip
     out = result.stdout + result.stderr
-    seen, elsewhere = [], []
+    seen, readme, elsewhere = [], [], []
     for line in out.splitlines():
         if line.startswith("app.py:"):
             seen.append(line[len("app.py:") :])
+        elif line.startswith("readme.py:"):
+            readme.append(line)
         elif line.strip():
             elsewhere.append(line)
     assert seen == _expected(USER_SCRIPT), out
+    assert readme == [], out
     # mypy's "defined here" notes point into the installed copy, never into the repo
     assert elsewhere, out
     for line in elsewhere:
