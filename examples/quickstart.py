@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from typing import Any
+from typing import Final
 
 import intercom_async
 from intercom_async import IntercomError, NotFoundError
 
-VERSION = "2.12"
+VERSION: Final = "2.12"  # Final: a literal, so the type checker picks intercom_async.v2_12.Intercom
 LIST_LIMIT = 5
 
 
@@ -27,7 +27,7 @@ def show(step: str, text: str) -> None:
     print(f"  {step:<22} {text}")
 
 
-async def run(client: Any, *, mock: bool) -> None:
+async def run(client: intercom_async.v2_12.Intercom, *, mock: bool) -> None:
     # 1. Who does the token belong to?
     me = await client.admins.identify()
     workspace = f', workspace "{me.app.name}" ({me.app.region})' if me.app else ""
@@ -36,7 +36,7 @@ async def run(client: Any, *, mock: bool) -> None:
     # 2. Create a contact (mock only: against a real workspace this script changes nothing).
     contact_id = None
     if mock:
-        created = await client.contacts.create(body={"email": "ada@example.com", "name": "Ada Lovelace"})
+        created = await client.contacts.create(email="ada@example.com", name="Ada Lovelace")  # typed body fields
         show("create a contact", f"id={created.id} email={created.email}")
         contact_id = created.id
     else:
@@ -48,27 +48,29 @@ async def run(client: Any, *, mock: bool) -> None:
         listed.append(contact)
         if len(listed) == LIST_LIMIT:
             break
-    names = ", ".join(c.email or c.name or c.id for c in listed) or "none"
+    names = ", ".join(c.email or c.name or c.id or "?" for c in listed) or "none"
     show("list contacts", f"{len(listed)} (async for, first {LIST_LIMIT} at most): {names}")
-    if contact_id is None and listed:
+    if not contact_id and listed:
         contact_id = listed[0].id
 
     # 4. Fetch one contact by id.
-    if contact_id is not None:
-        fetched = await client.contacts.find(id=contact_id)
+    if contact_id:  # model fields are `str | Unset` (tolerant models): narrow before passing one on
+        fetched = await client.contacts.find(contact_id)
         show("fetch a contact", f"id={fetched.id} email={fetched.email} role={fetched.role}")
     else:
         show("fetch a contact", "skipped: the workspace has no contacts")
 
     # 5. Search: the first page of a query (await the pager instead of iterating it).
-    query = {"query": {"field": "role", "operator": "=", "value": "user"}, "pagination": {"per_page": LIST_LIMIT}}
-    page = await client.contacts.search(body=query)
+    page = await client.contacts.search(
+        query={"field": "role", "operator": "=", "value": "user"}, pagination={"per_page": LIST_LIMIT}
+    )
     show("search role = user", f"total_count={page.total_count}, {len(page.data or [])} on the first page")
 
     # 6. Errors are typed: a missing company is a NotFoundError carrying Intercom's error list.
-    options = {"extra_headers": {"Prefer": "code=404"}} if mock else None  # ask Prism for the documented 404
+    # ask Prism for the documented 404
+    options: intercom_async.RequestOptions | None = {"extra_headers": {"Prefer": "code=404"}} if mock else None
     try:
-        await client.companies.find(id="no-such-company", request_options=options)
+        await client.companies.find("no-such-company", request_options=options)
         show("a missing company", "unexpectedly found")
     except NotFoundError as exc:
         detail = ", ".join(f"{e.code}: {e.message}" for e in exc.errors) or exc.body
