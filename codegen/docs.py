@@ -57,13 +57,25 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+\.)\s")
+
+
 def _prose(text: str) -> str:
     """Spec prose as a Markdown block inside a method's section: its own headings become bold lines, so the
-    page's outline stays the SDK's."""
-    lines = []
+    page's outline stays the SDK's, and a list gets the blank line before it that Python-Markdown needs
+    (GitHub does without)."""
+    lines: list[str] = []
+    fenced = False
     for line in text.splitlines():
-        match = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
-        lines.append(f"**{match[1]}**" if match else line)
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            match = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+            if match:
+                line = f"**{match[1]}**"
+            elif _LIST_ITEM.match(line) and lines and lines[-1].strip() and not _LIST_ITEM.match(lines[-1]):
+                lines.append("")
+        lines.append(line)
     return "\n".join(lines).strip()
 
 
