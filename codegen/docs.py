@@ -58,6 +58,7 @@ def _one_line(text: str) -> str:
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+\.)\s")
+_TITLED_NOTE = re.compile(r"^(?:Note|Warning): [^.]{1,80}$")
 
 
 def _prose(text: str) -> str:
@@ -66,13 +67,18 @@ def _prose(text: str) -> str:
     (GitHub does without)."""
     lines: list[str] = []
     fenced = False
-    for line in text.splitlines():
+    source = text.splitlines()
+    for i, line in enumerate(source):
         if line.lstrip().startswith("```"):
             fenced = not fenced
         elif not fenced:
-            match = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
-            if match:
-                line = f"**{match[1]}**"
+            heading = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+            following = source[i + 1].strip() if i + 1 < len(source) else ""
+            if heading:
+                line = f"**{heading[1]}**"
+            elif _TITLED_NOTE.match(line) and following:  # "Note: <title>" above its text (emit.prose)
+                lines += [f"**{line.strip()}**", ""]
+                continue
             elif _LIST_ITEM.match(line) and lines and lines[-1].strip() and not _LIST_ITEM.match(lines[-1]):
                 lines.append("")
         lines.append(line)
@@ -179,9 +185,9 @@ def reference_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
     paged = sum(1 for i in infos if i.get("pagination"))
     client = f'intercom_async.Intercom(token, version="{pin.name}")'
     out = [
-        HEADER,
         f"# Intercom API {pin.name}",
         "",
+        HEADER,
         f"`{client}` (or `intercom_async.{pin.module}.Intercom(token)`): {len(infos)} operations in "
         f"{len(groups)} groups, {paged} of them paginated. Generated from `{pin.path}` at commit "
         f"`{pin.commit[:12]}` (sha256 `{pin.sha256[:16]}...`).",
@@ -223,9 +229,9 @@ def migration_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
         counts[info["name_source"]] = counts.get(info["name_source"], 0) + 1
     sources = ", ".join(f"{SOURCES.get(k, k)}: {v}" for k, v in sorted(counts.items()))
     out = [
-        HEADER,
         f"# Method names in API {pin.name}: 0.1 -> 0.2",
         "",
+        HEADER,
         f"{len(rows)} operations, {changed} renamed. Where the new names come from: {sources}. "
         "Path parameters are now positional (`client.contacts.find(cid)`); keywords still work, "
         "under the names in the [reference](../reference/" + pin.name + ".md).",
@@ -241,9 +247,9 @@ def migration_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
 
 def reference_index(pins: list[Pin], default: str) -> str:
     lines = [
-        HEADER,
         "# API reference",
         "",
+        HEADER,
         "One page per pinned API version (`openapi/versions.toml`); `intercom_async.Intercom(token, "
         'version="...")` picks the client. Each page lists every method with its signature, route, parameters, '
         "body fields, return type and paging.",
@@ -257,9 +263,9 @@ def reference_index(pins: list[Pin], default: str) -> str:
 
 def migration_index(pins: list[Pin]) -> str:
     lines = [
-        HEADER,
         "# Migrating from 0.1",
         "",
+        HEADER,
         "0.2 names methods the way Intercom's own SDKs do: `client.contacts.show_contact(id=cid)` is now "
         "`client.contacts.find(cid)`, `client.contacts.list_contacts()` is `client.contacts.list()`, "
         "`client.data_events.lis_data_events(...)` is `client.events.list(...)` and "

@@ -29,13 +29,25 @@ def _versions() -> list[str]:
     return [v["name"] for v in data["version"]]
 
 
-def _folder_pages(docs_dir: Path, folder: str) -> list[str]:
+def _folder_pages(docs_dir: Path, folder: str) -> list[Any]:
+    """The folder's pages: ``index.md`` as "Overview", one page per version titled with the version's name
+    (pins order), then the others by name, titled by their first heading."""
     base = docs_dir / folder
     if not base.is_dir():
         return []
-    pages = sorted(p.relative_to(docs_dir).as_posix() for p in base.glob("*.md"))
-    order = {f"{folder}index.md": -1} | {f"{folder}{name}.md": i for i, name in enumerate(_versions())}
-    return sorted(pages, key=lambda page: (order.get(page, len(order)), page))
+    versions = _versions()
+    order = {"index": -1} | {name: i for i, name in enumerate(versions)}
+    stems = sorted((p.stem for p in base.glob("*.md")), key=lambda stem: (order.get(stem, len(order)), stem))
+    entries: list[Any] = []
+    for stem in stems:
+        page = f"{folder}{stem}.md"
+        if stem == "index":
+            entries.append({"Overview": page})
+        elif stem in versions:
+            entries.append({stem: page})
+        else:
+            entries.append(page)
+    return entries
 
 
 def _expand(entry: Any, docs_dir: Path) -> Any:
