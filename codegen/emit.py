@@ -14,6 +14,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from openapi_python_client.parser.properties import (
@@ -236,7 +237,7 @@ def nullable(prop: Any) -> bool:
 def field_rows(model: ModelProperty) -> list[dict[str, Any]]:
     """One row per property of a model, in declaration order, with everything the model template needs."""
     rows = []
-    for prop in list(model.required_properties) + list(model.optional_properties):
+    for prop in list(model.required_properties or ()) + list(model.optional_properties or ()):
         ann = annotation(prop)
         rows.append(
             {
@@ -256,7 +257,7 @@ def field_rows(model: ModelProperty) -> list[dict[str, Any]]:
 
 def model_imports(model: ModelProperty) -> dict[str, str]:
     out: dict[str, str] = {}
-    for prop in list(model.required_properties) + list(model.optional_properties):
+    for prop in list(model.required_properties or ()) + list(model.optional_properties or ()):
         out.update(referenced_classes(prop))
     extra = model.additional_properties
     if extra is not None and not isinstance(extra, bool):  # typed additionalProperties
@@ -309,13 +310,18 @@ def _param_rows(endpoint: Any, spec_params: dict[tuple[str, str], dict[str, Any]
     return rows
 
 
-def dict_annotation(prop: Any, dict_models: set[str]) -> str:
-    """Like ``annotation`` for a field of a request TypedDict: a nested model may also be its ``<Model>Dict``."""
+def dict_annotation(prop: Any, dict_models: Mapping[str, bool]) -> str:
+    """Like ``annotation`` for a field of a request TypedDict: a nested model may also be its ``<Model>Dict``,
+    or any ``dict[str, Any]`` when it declares no field (free-form objects such as ``custom_attributes``, whose
+    keys are the workspace's own; an empty TypedDict would refuse them all)."""
     alts, nullable = variants(prop)
     parts: list[str] = []
     for alt in alts:
         if isinstance(alt, ModelProperty):
-            found = [class_name(alt)] + ([f"{class_name(alt)}Dict"] if class_name(alt) in dict_models else [])
+            name = class_name(alt)
+            found = [name]
+            if name in dict_models:
+                found.append("dict[str, Any]" if dict_models[name] else f"{name}Dict")
         elif isinstance(alt, ListProperty):
             found = [f"list[{dict_annotation(alt.inner_property, dict_models)}]"]
         else:
@@ -335,9 +341,10 @@ def _full(prop: Any, models: dict[str, ModelProperty]) -> Any:
     return models.get(class_name(prop), prop) if isinstance(prop, ModelProperty) else prop
 
 
-def request_closure(props: list[Any], models: dict[str, ModelProperty]) -> set[str]:
-    """Names of every model reachable from the given request body properties (nested fields, lists, unions)."""
-    seen: set[str] = set()
+def request_closure(props: list[Any], models: dict[str, ModelProperty]) -> dict[str, bool]:
+    """Every model reachable from the given request body properties (nested fields, lists, unions), by name,
+    with whether it is free-form (declares no field, so its dict form is any ``dict[str, Any]``)."""
+    seen: dict[str, bool] = {}
     stack = list(props)
     while stack:
         alts, _ = variants(stack.pop())
@@ -345,19 +352,20 @@ def request_closure(props: list[Any], models: dict[str, ModelProperty]) -> set[s
             if isinstance(alt, ListProperty):
                 stack.append(alt.inner_property)
             elif isinstance(alt, ModelProperty) and class_name(alt) not in seen:
-                seen.add(class_name(alt))
                 full = _full(alt, models)
-                stack.extend(list(full.required_properties or ()) + list(full.optional_properties or ()))
+                fields = list(full.required_properties or ()) + list(full.optional_properties or ())
+                seen[class_name(alt)] = not fields
+                stack.extend(fields)
                 extra = full.additional_properties
                 if extra is not None and not isinstance(extra, bool):
                     stack.append(extra)
     return seen
 
 
-def dict_rows(model: ModelProperty, dict_models: set[str]) -> list[dict[str, Any]]:
+def dict_rows(model: ModelProperty, dict_models: Mapping[str, bool]) -> list[dict[str, Any]]:
     """Rows of ``<Model>Dict``, the TypedDict form of a request model (every key optional)."""
     rows = []
-    for prop in list(model.required_properties) + list(model.optional_properties):
+    for prop in list(model.required_properties or ()) + list(model.optional_properties or ()):
         rows.append(
             {
                 "key": str(raw(prop.name)),
@@ -388,12 +396,12 @@ def endpoint_info(
     spec_item: dict[str, Any],
     spec_op: dict[str, Any],
     models: dict[str, ModelProperty],
-    dict_models: set[str],
+    dict_models: Mapping[str, bool],
     reference_url: str,
 ) -> dict[str, Any]:
     """Everything the resource, registry and reference templates need about one operation."""
     params = _param_rows(endpoint, _spec_params(spec_item, spec_op))
-    body = None
+    body: dict[str, Any] | None = None
     if endpoint.bodies:
         prop = endpoint.bodies[0].prop
         alts, _ = variants(prop)
@@ -409,7 +417,11 @@ def endpoint_info(
             taken = {p["name"] for p in params} | RESERVED_ARGUMENTS
             if fields and _identifier_keys(fields) and not taken & {f["key"] for f in fields}:
                 fields_dict = f"{body_models[0]}Dict"
-        dict_refs = {f"{m}Dict": str(models[m].class_info.module_name) for m in body_models if m in dict_models}
+        dict_refs = {
+            f"{m}Dict": str(models[m].class_info.module_name)
+            for m in body_models
+            if m in dict_models and not dict_models[m]
+        }
         body = {
             "annotation": dict_annotation(prop, dict_models),
             "required": bool(prop.required),
@@ -489,7 +501,7 @@ def endpoint_info(
 
 
 def _props(model: ModelProperty) -> list[Any]:
-    return list(model.required_properties) + list(model.optional_properties)
+    return list(model.required_properties or ()) + list(model.optional_properties or ())
 
 
 def op_docstring(info: dict[str, Any], indent: int = 8) -> str:

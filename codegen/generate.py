@@ -23,7 +23,7 @@ from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.properties import EnumProperty, ModelProperty
 
-from . import emit, names, pagination
+from . import docs, emit, names, pagination
 from .fetch import fetch
 from .normalize import HTTP_METHODS, normalise
 from .pins import ROOT, Pin, load_naming_pins
@@ -40,7 +40,8 @@ class GenerationError(RuntimeError):
 def load_spec(path: Path) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open("rb") as f:
-        return yaml.load(f, Loader=loader)
+        spec: dict[str, Any] = yaml.load(f, Loader=loader)
+    return spec
 
 
 def normalised_spec(pin: Pin, *, verbose: bool = False, quiet: bool = False) -> dict[str, Any]:
@@ -171,14 +172,14 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
     tag_docs = {t["name"]: t.get("description", "") for t in spec.get("tags", [])}
     operations = []
     for endpoint, op_id, tag, item, spec_op in endpoints:
-        name = sdk_names[op_id]
+        sdk_name = sdk_names[op_id]
         try:
             info = emit.endpoint_info(
                 endpoint,
                 operation_id=op_id,
                 tag=tag,
-                group=name.group,
-                method_name=name.method,
+                group=sdk_name.group,
+                method_name=sdk_name.method,
                 spec_item=item,
                 spec_op=spec_op,
                 models=models,
@@ -187,7 +188,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
             )
         except ValueError as exc:
             raise GenerationError(f"[{pin.name}] {op_id}: {exc}") from None
-        info["name_source"] = name.source
+        info["name_source"] = sdk_name.source
         pagination.annotate(pin.name, info, endpoint, data.models, paging.get(op_id))  # codegen/pagination.py
         info["docstring"] = emit.op_docstring(info)
         operations.append(info)
@@ -200,7 +201,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
     resources = []
     for top in sorted({g[0] for g in groups}):
         classes = []
-        imports: dict[str, str] = {}
+        imports = {}
         tags: list[str] = []
         for group in sorted(g for g in groups if g[0] == top):
             ops = sorted(groups[group], key=lambda o: o["name"])
@@ -280,9 +281,11 @@ def generate_versions_module(pins: list[Pin], default: str) -> None:
         out = Path(tmp) / "_versions.py"
         build_versions_module(pins, default, out)
         shutil.copyfile(out, PACKAGE_DIR / "_versions.py")
+    docs.write(docs.index_pages(pins, default))  # docs/reference/index.md, docs/migration.md
+    docs.prune(pins)
 
 
-def build(pin: Pin, out: Path, *, quiet: bool = False) -> dict[str, int]:
+def build(pin: Pin, out: Path, *, quiet: bool = False) -> dict[str, Any]:
     """Generate the package for ``pin`` into the folder ``out`` (formatted, ready to commit)."""
     spec = normalised_spec(pin, quiet=quiet)
     counts = render(pin, spec, out)
@@ -290,7 +293,7 @@ def build(pin: Pin, out: Path, *, quiet: bool = False) -> dict[str, int]:
     return counts
 
 
-def generate(pin: Pin) -> dict[str, int]:
+def generate(pin: Pin) -> dict[str, Any]:
     target = PACKAGE_DIR / pin.module
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / pin.module
@@ -298,6 +301,7 @@ def generate(pin: Pin) -> dict[str, int]:
         if target.exists():
             shutil.rmtree(target)
         shutil.move(str(out), str(target))
+    docs.write(docs.version_pages(pin, counts["infos"]))  # docs/reference/<version>.md, docs/migration/<version>.md
     print(
         f"[{pin.name}] generated intercom_async/{pin.module}: {counts['operations']} operations, "
         f"{counts['models']} models, {counts['enums']} enums, 0 warnings"

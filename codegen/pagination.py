@@ -230,12 +230,10 @@ def _items_path(spec: dict[str, Any], response: dict[str, dict[str, Any]], path:
     return None
 
 
-def infer(
-    spec: dict[str, Any], path: str, op: dict[str, Any], undeclared: tuple[str, ...] = ()
-) -> tuple[Paging, str]:
+def infer(spec: dict[str, Any], path: str, op: dict[str, Any], undeclared: tuple[str, ...] = ()) -> tuple[Paging, str]:
     """How ``op`` pages according to its spec (plus paging parameters the table adds), and what was seen.
     ``shape`` is ``""`` when no known shape matches; ``items`` is ``""`` when no item list is found."""
-    query = {p.get("name") for p in op.get("parameters") or () if isinstance(p, dict) and p.get("in") == "query"}
+    query = {str(p.get("name")) for p in op.get("parameters") or () if isinstance(p, dict) and p.get("in") == "query"}
     query |= set(undeclared)
     body_schema = (((op.get("requestBody") or {}).get("content") or {}).get("application/json") or {}).get("schema")
     body = _props(spec, body_schema) if body_schema else {}

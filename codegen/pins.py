@@ -89,7 +89,8 @@ def load_pins(path: Path = PINS_FILE) -> list[Pin]:
 
 
 def default_version(path: Path = PINS_FILE) -> str:
-    return tomllib.loads(path.read_text(encoding="utf-8"))["default"]
+    default: str = tomllib.loads(path.read_text(encoding="utf-8"))["default"]
+    return default
 
 
 def select(pins: list[Pin], names: list[str] | None) -> list[Pin]:

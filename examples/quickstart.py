@@ -2,8 +2,7 @@
 
 Two ways to run it:
 
-* ``make demo`` with no ``INTERCOM_TOKEN``: Stoplight Prism serves Intercom's spec (the SDK's default version,
-  ``intercom_async.DEFAULT_VERSION``) on 127.0.0.1
+* ``make demo`` with no ``INTERCOM_TOKEN``: Stoplight Prism serves Intercom's 2.16 spec (the default version) on 127.0.0.1
   (``tests/contract/prism.py`` sets ``INTERCOM_BASE_URL``) and answers every call with the spec's examples,
   after checking the request against the spec. Nothing leaves the machine and no token is needed.
 * ``INTERCOM_TOKEN=... make demo`` (optionally ``INTERCOM_REGION=eu`` or ``au``): the same script against
@@ -15,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from typing import Any
+from typing import Final
 
 import intercom_async
 from intercom_async import IntercomError, NotFoundError
 
-VERSION = intercom_async.DEFAULT_VERSION  # the newest stable version the SDK ships
+VERSION: Final = (
+    "2.16"  # the default (newest stable) version; Final: a literal, so the type checker picks v2_16.Intercom
+)
 LIST_LIMIT = 5
 
 
@@ -28,7 +29,7 @@ def show(step: str, text: str) -> None:
     print(f"  {step:<22} {text}")
 
 
-async def run(client: Any, *, mock: bool) -> None:
+async def run(client: intercom_async.v2_16.Intercom, *, mock: bool) -> None:
     # 1. Who does the token belong to?
     me = await client.admins.identify()
     workspace = f', workspace "{me.app.name}" ({me.app.region})' if me.app else ""
@@ -37,7 +38,7 @@ async def run(client: Any, *, mock: bool) -> None:
     # 2. Create a contact (mock only: against a real workspace this script changes nothing).
     contact_id = None
     if mock:
-        created = await client.contacts.create(email="ada@example.com", name="Ada Lovelace")  # typed fields
+        created = await client.contacts.create(email="ada@example.com", name="Ada Lovelace")  # typed body fields
         show("create a contact", f"id={created.id} email={created.email}")
         contact_id = created.id
     else:
@@ -49,13 +50,13 @@ async def run(client: Any, *, mock: bool) -> None:
         listed.append(contact)
         if len(listed) == LIST_LIMIT:
             break
-    names = ", ".join(c.email or c.name or c.id for c in listed) or "none"
+    names = ", ".join(c.email or c.name or c.id or "?" for c in listed) or "none"
     show("list contacts", f"{len(listed)} (async for, first {LIST_LIMIT} at most): {names}")
-    if contact_id is None and listed:
+    if not contact_id and listed:
         contact_id = listed[0].id
 
     # 4. Fetch one contact by id.
-    if contact_id is not None:
+    if contact_id:  # model fields are `str | Unset` (tolerant models): narrow before passing one on
         fetched = await client.contacts.find(contact_id)
         show("fetch a contact", f"id={fetched.id} email={fetched.email} role={fetched.role}")
     else:
@@ -68,7 +69,8 @@ async def run(client: Any, *, mock: bool) -> None:
     show("search role = user", f"total_count={page.total_count}, {len(page.data or [])} on the first page")
 
     # 6. Errors are typed: a missing company is a NotFoundError carrying Intercom's error list.
-    options = {"extra_headers": {"Prefer": "code=404"}} if mock else None  # ask Prism for the documented 404
+    # ask Prism for the documented 404
+    options: intercom_async.RequestOptions | None = {"extra_headers": {"Prefer": "code=404"}} if mock else None
     try:
         await client.companies.find("no-such-company", request_options=options)
         show("a missing company", "unexpectedly found")

@@ -64,7 +64,8 @@ def load_client_class(versions: Mapping[str, VersionInfo], version: str) -> type
     info = versions.get(version)
     if info is None:
         raise ValueError(f"unknown Intercom API version {version!r}; this SDK has {list(versions)}")
-    return importlib.import_module(info.module + ".client").Intercom
+    client_class: type[BaseClient] = importlib.import_module(info.module + ".client").Intercom
+    return client_class
 
 
 class BaseClient:
@@ -218,7 +219,7 @@ class BaseClient:
                 f"request(): path must be an absolute path such as '/contacts' (no host, query or fragment), got {path!r}"
             )
         encoded = quote(path, safe="/%:@!$&'()*+,;=-._~")
-        url = resolve_link(self.base_url, encoded)
+        url = resolve_link(self.base_url, "./" + encoded[1:])  # under the base URL's path, as operations are
         if url is None or url.rstrip("/") == self.base_url:
             raise InvalidRequestError(f"request(): {path!r} does not stay under the base URL {self.base_url}")
         op = Operation(

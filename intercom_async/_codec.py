@@ -56,7 +56,7 @@ def _list(value: Any, item: Callable[[Any], Any]) -> Any:
     return [item(v) for v in value] if type(value) is list else value
 
 
-def _union(value: Any, models: tuple, item_models: tuple, enums: tuple) -> Any:
+def _union(value: Any, models: tuple[Any, ...], item_models: tuple[Any, ...], enums: tuple[Any, ...]) -> Any:
     """Decode a oneOf/anyOf value: a dict becomes the best-fitting model, list items likewise."""
     kind = type(value)
     if kind is dict:
@@ -71,10 +71,13 @@ def _union(value: Any, models: tuple, item_models: tuple, enums: tuple) -> Any:
     return value
 
 
-def _shape(cls: Any) -> tuple[dict[str, tuple], frozenset[str], Any]:
+_Shape = tuple[dict[str, tuple[Any, ...]], frozenset[str], Any]
+
+
+def _shape(cls: Any) -> _Shape:
     """(json name -> its ``_FIELDS`` row, required json names, models package) of a generated model, cached
     on the class; used by union matching and strict validation."""
-    shape = cls.__dict__.get("_shape_cache")
+    shape: _Shape | None = cls.__dict__.get("_shape_cache")
     if shape is None:
         shape = (
             {f[0]: f for f in cls._FIELDS},
@@ -109,7 +112,7 @@ def _fits(desc: Any, value: Any, models: Any) -> bool:
     return any(_fits(d, value, models) for d in arg)
 
 
-def pick(classes: tuple, value: dict) -> Any:
+def pick(classes: tuple[Any, ...], value: dict[str, Any]) -> Any:
     """The model among ``classes`` that fits ``value`` best: all its required keys present first, then the
     most present keys whose values fit its declared types (enum values included), then the most keys it
     declares, then the fewest it does not; ties go to the first declared (spec order)."""

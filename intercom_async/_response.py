@@ -79,7 +79,8 @@ class APIResponse(Generic[T]):
                 self._parsed = self.headers.get("Location")  # a documented redirect: its target
             else:
                 self._parsed = self.operation.parse(self.status_code, self.content, strict=self._strict)
-        return self._parsed
+        parsed: T = self._parsed
+        return parsed
 
     def json(self) -> Any:
         return json.loads(self.content)

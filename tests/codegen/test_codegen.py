@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from codegen import docs
 from codegen import fetch as fetch_module
 from codegen.fetch import FetchError, fetch
 from codegen.generate import build, build_versions_module, load_spec
@@ -116,7 +117,10 @@ def test_every_rule_is_documented_and_normalisation_is_deterministic():
 @pytest.mark.parametrize("pin", load_pins(), ids=lambda p: p.name)
 def test_regeneration_is_byte_for_byte_stable(pin, tmp_path):
     out = tmp_path / pin.module
-    build(pin, out, quiet=True)
+    counts = build(pin, out, quiet=True)
+    # the generated docs (docs/reference/<version>.md, docs/migration/<version>.md) come from the same run
+    for rel, text in docs.version_pages(pin, counts["infos"]).items():
+        assert (ROOT / "docs" / rel).read_text(encoding="utf-8") == text, f"docs/{rel} is stale: run make generate"
     committed = ROOT / "intercom_async" / pin.module
     generated = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     existing = {
@@ -133,3 +137,5 @@ def test_versions_module_is_stable(tmp_path):
     out = tmp_path / "_versions.py"
     build_versions_module(load_pins(), default_version(), out)
     assert out.read_bytes() == (ROOT / "intercom_async" / "_versions.py").read_bytes()
+    for rel, text in docs.index_pages(load_pins(), default_version()).items():
+        assert (ROOT / "docs" / rel).read_text(encoding="utf-8") == text, f"docs/{rel} is stale: run make generate"

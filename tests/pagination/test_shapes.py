@@ -55,6 +55,8 @@ SHAPES = ("cursor", "body_cursor", "page", "body_page", "scroll", "link")
 def _has_body_page(version: str) -> bool:
     op = intercom_async.VERSIONS[version].load().OPERATIONS.get("searchActivityLogs")
     return op is not None and op.pagination is not None and op.pagination.shape == "body_page"
+
+
 CASES = [
     pytest.param(version, shape, id=f"{version}-{shape}")
     for version in VERSIONS

@@ -35,11 +35,9 @@ def test_toolkit_modules_and_a_typed_handler_pass_mypy_strict(tmp_path: Path):
     handler.write_text(HANDLER, encoding="utf-8")
     files = [f"intercom_async/{name}" for name in MODULES]
     result = subprocess.run(
-        # --implicit-reexport: the generated models package re-exports its classes without ``as``/``__all__``
         [
             mypy,
             "--strict",
-            "--implicit-reexport",
             *files,
             str(handler),
             "--follow-imports=silent",

@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from .bulk_create_companies_request_companies_item_custom_attributes import (
         BulkCreateCompaniesRequestCompaniesItemCustomAttributes,
     )
-    from .bulk_create_companies_request_companies_item_custom_attributes import (
-        BulkCreateCompaniesRequestCompaniesItemCustomAttributesDict,
-    )
 
 
 @_define(repr=False)
@@ -150,10 +147,7 @@ class BulkCreateCompaniesRequestCompaniesItemDict(TypedDict, total=False):
     size: int
     website: str
     industry: str
-    custom_attributes: (
-        BulkCreateCompaniesRequestCompaniesItemCustomAttributes
-        | BulkCreateCompaniesRequestCompaniesItemCustomAttributesDict
-    )
+    custom_attributes: BulkCreateCompaniesRequestCompaniesItemCustomAttributes | dict[str, Any]
     remote_created_at: int
     monthly_spend: int
     update_last_request_at: bool

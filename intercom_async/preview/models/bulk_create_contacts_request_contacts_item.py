@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from .bulk_create_contacts_request_contacts_item_custom_attributes import (
         BulkCreateContactsRequestContactsItemCustomAttributes,
     )
-    from .bulk_create_contacts_request_contacts_item_custom_attributes import (
-        BulkCreateContactsRequestContactsItemCustomAttributesDict,
-    )
     from .bulk_create_contacts_request_contacts_item_tags import BulkCreateContactsRequestContactsItemTags
     from .bulk_create_contacts_request_contacts_item_tags import BulkCreateContactsRequestContactsItemTagsDict
 
@@ -191,10 +188,7 @@ class BulkCreateContactsRequestContactsItemDict(TypedDict, total=False):
     phone: str
     avatar: str
     language_override: str
-    custom_attributes: (
-        BulkCreateContactsRequestContactsItemCustomAttributes
-        | BulkCreateContactsRequestContactsItemCustomAttributesDict
-    )
+    custom_attributes: BulkCreateContactsRequestContactsItemCustomAttributes | dict[str, Any]
     signed_up_at: int
     last_seen_at: int
     owner_id: str

@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from .bulk_update_companies_request_companies_item_custom_attributes import (
         BulkUpdateCompaniesRequestCompaniesItemCustomAttributes,
     )
-    from .bulk_update_companies_request_companies_item_custom_attributes import (
-        BulkUpdateCompaniesRequestCompaniesItemCustomAttributesDict,
-    )
 
 
 @_define(repr=False)
@@ -150,10 +147,7 @@ class BulkUpdateCompaniesRequestCompaniesItemDict(TypedDict, total=False):
     size: int
     website: str
     industry: str
-    custom_attributes: (
-        BulkUpdateCompaniesRequestCompaniesItemCustomAttributes
-        | BulkUpdateCompaniesRequestCompaniesItemCustomAttributesDict
-    )
+    custom_attributes: BulkUpdateCompaniesRequestCompaniesItemCustomAttributes | dict[str, Any]
     remote_created_at: int
     monthly_spend: int
     update_last_request_at: bool

@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from .bulk_update_contacts_request_contacts_item_custom_attributes import (
         BulkUpdateContactsRequestContactsItemCustomAttributes,
     )
-    from .bulk_update_contacts_request_contacts_item_custom_attributes import (
-        BulkUpdateContactsRequestContactsItemCustomAttributesDict,
-    )
     from .bulk_update_contacts_request_contacts_item_tags import BulkUpdateContactsRequestContactsItemTags
     from .bulk_update_contacts_request_contacts_item_tags import BulkUpdateContactsRequestContactsItemTagsDict
 
@@ -181,10 +178,7 @@ class BulkUpdateContactsRequestContactsItemDict(TypedDict, total=False):
     owner_id: str
     unsubscribed_from_emails: bool
     language_override: str
-    custom_attributes: (
-        BulkUpdateContactsRequestContactsItemCustomAttributes
-        | BulkUpdateContactsRequestContactsItemCustomAttributesDict
-    )
+    custom_attributes: BulkUpdateContactsRequestContactsItemCustomAttributes | dict[str, Any]
     companies: list[
         BulkUpdateContactsRequestContactsItemCompaniesItem | BulkUpdateContactsRequestContactsItemCompaniesItemDict
     ]

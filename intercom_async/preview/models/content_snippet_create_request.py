@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .content_snippet_create_request_json_blocks_item import ContentSnippetCreateRequestJsonBlocksItem
-    from .content_snippet_create_request_json_blocks_item import ContentSnippetCreateRequestJsonBlocksItemDict
 
 
 @_define(repr=False)
@@ -121,7 +120,7 @@ class ContentSnippetCreateRequestDict(TypedDict, total=False):
     """``ContentSnippetCreateRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: title)."""
 
     title: str
-    json_blocks: list[ContentSnippetCreateRequestJsonBlocksItem | ContentSnippetCreateRequestJsonBlocksItemDict]
+    json_blocks: list[ContentSnippetCreateRequestJsonBlocksItem | dict[str, Any]]
     body_markdown: str
     locale: str
     audience_ids: list[int] | None

@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .content_snippet_update_request_json_blocks_item import ContentSnippetUpdateRequestJsonBlocksItem
-    from .content_snippet_update_request_json_blocks_item import ContentSnippetUpdateRequestJsonBlocksItemDict
 
 
 @_define(repr=False)
@@ -121,7 +120,7 @@ class ContentSnippetUpdateRequestDict(TypedDict, total=False):
     """``ContentSnippetUpdateRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
 
     title: str
-    json_blocks: list[ContentSnippetUpdateRequestJsonBlocksItem | ContentSnippetUpdateRequestJsonBlocksItemDict]
+    json_blocks: list[ContentSnippetUpdateRequestJsonBlocksItem | dict[str, Any]]
     body_markdown: str
     locale: str
     audience_ids: list[int] | None

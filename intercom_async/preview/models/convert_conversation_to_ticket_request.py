@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .ticket_request_custom_attributes import TicketRequestCustomAttributes
-    from .ticket_request_custom_attributes import TicketRequestCustomAttributesDict
 
 
 @_define(repr=False)
@@ -92,4 +91,4 @@ class ConvertConversationToTicketRequestDict(TypedDict, total=False):
 
     ticket_type_id: str
     ticket_state_id: str
-    attributes: TicketRequestCustomAttributes | TicketRequestCustomAttributesDict
+    attributes: TicketRequestCustomAttributes | dict[str, Any]

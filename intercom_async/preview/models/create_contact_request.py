@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .create_contact_request_custom_attributes_type_0 import CreateContactRequestCustomAttributesType0
-    from .create_contact_request_custom_attributes_type_0 import CreateContactRequestCustomAttributesType0Dict
 
 
 @_define(repr=False)
@@ -166,4 +165,4 @@ class CreateContactRequestDict(TypedDict, total=False):
     owner_id: str | None
     unsubscribed_from_emails: bool | None
     language_override: str | None
-    custom_attributes: CreateContactRequestCustomAttributesType0 | CreateContactRequestCustomAttributesType0Dict | None
+    custom_attributes: CreateContactRequestCustomAttributesType0 | dict[str, Any] | None

@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .create_data_event_request_metadata import CreateDataEventRequestMetadata
-    from .create_data_event_request_metadata import CreateDataEventRequestMetadataDict
 
 
 @_define(repr=False)
@@ -113,4 +112,4 @@ class CreateDataEventRequestDict(TypedDict, total=False):
     user_id: str
     id: str
     email: str
-    metadata: CreateDataEventRequestMetadata | CreateDataEventRequestMetadataDict
+    metadata: CreateDataEventRequestMetadata | dict[str, Any]

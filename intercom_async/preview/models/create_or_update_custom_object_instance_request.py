@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from .create_or_update_custom_object_instance_request_custom_attributes_type_0 import (
         CreateOrUpdateCustomObjectInstanceRequestCustomAttributesType0,
     )
-    from .create_or_update_custom_object_instance_request_custom_attributes_type_0 import (
-        CreateOrUpdateCustomObjectInstanceRequestCustomAttributesType0Dict,
-    )
 
 
 @_define(repr=False)
@@ -113,8 +110,4 @@ class CreateOrUpdateCustomObjectInstanceRequestDict(TypedDict, total=False):
     external_id: str
     external_created_at: int | None
     external_updated_at: int | None
-    custom_attributes: (
-        CreateOrUpdateCustomObjectInstanceRequestCustomAttributesType0
-        | CreateOrUpdateCustomObjectInstanceRequestCustomAttributesType0Dict
-        | None
-    )
+    custom_attributes: CreateOrUpdateCustomObjectInstanceRequestCustomAttributesType0 | dict[str, Any] | None

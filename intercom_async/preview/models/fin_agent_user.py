@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .fin_agent_user_attributes import FinAgentUserAttributes
-    from .fin_agent_user_attributes import FinAgentUserAttributesDict
 
 
 @_define(repr=False)
@@ -102,4 +101,4 @@ class FinAgentUserDict(TypedDict, total=False):
     id: str
     name: str
     email: str
-    attributes: FinAgentUserAttributes | FinAgentUserAttributesDict
+    attributes: FinAgentUserAttributes | dict[str, Any]

@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from .run_fin_procedure_body_conversation_metadata_attributes import (
         RunFinProcedureBodyConversationMetadataAttributes,
     )
-    from .run_fin_procedure_body_conversation_metadata_attributes import (
-        RunFinProcedureBodyConversationMetadataAttributesDict,
-    )
 
 
 @_define(repr=False)
@@ -82,6 +79,4 @@ class RunFinProcedureBodyConversationMetadata:
 class RunFinProcedureBodyConversationMetadataDict(TypedDict, total=False):
     """``RunFinProcedureBodyConversationMetadata`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
 
-    attributes: (
-        RunFinProcedureBodyConversationMetadataAttributes | RunFinProcedureBodyConversationMetadataAttributesDict
-    )
+    attributes: RunFinProcedureBodyConversationMetadataAttributes | dict[str, Any]

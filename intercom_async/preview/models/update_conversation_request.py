@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .custom_attributes import CustomAttributes
-    from .custom_attributes import CustomAttributesDict
     from .update_conversation_request_priority import UpdateConversationRequestPriority
 
 
@@ -113,5 +112,5 @@ class UpdateConversationRequestDict(TypedDict, total=False):
     title: str
     priority: UpdateConversationRequestPriority | str
     admin_id: str
-    custom_attributes: CustomAttributes | CustomAttributesDict
+    custom_attributes: CustomAttributes | dict[str, Any]
     company_id: str

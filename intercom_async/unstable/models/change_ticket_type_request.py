@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .change_ticket_type_request_ticket_attributes import ChangeTicketTypeRequestTicketAttributes
-    from .change_ticket_type_request_ticket_attributes import ChangeTicketTypeRequestTicketAttributesDict
 
 
 @_define(repr=False)
@@ -94,4 +93,4 @@ class ChangeTicketTypeRequestDict(TypedDict, total=False):
 
     ticket_type_id: str
     ticket_state_id: str
-    ticket_attributes: ChangeTicketTypeRequestTicketAttributes | ChangeTicketTypeRequestTicketAttributesDict
+    ticket_attributes: ChangeTicketTypeRequestTicketAttributes | dict[str, Any]

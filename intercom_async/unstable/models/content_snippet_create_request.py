@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .content_snippet_create_request_json_blocks_item import ContentSnippetCreateRequestJsonBlocksItem
-    from .content_snippet_create_request_json_blocks_item import ContentSnippetCreateRequestJsonBlocksItemDict
 
 
 @_define(repr=False)
@@ -91,5 +90,5 @@ class ContentSnippetCreateRequestDict(TypedDict, total=False):
     """``ContentSnippetCreateRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: title, json_blocks)."""
 
     title: str
-    json_blocks: list[ContentSnippetCreateRequestJsonBlocksItem | ContentSnippetCreateRequestJsonBlocksItemDict]
+    json_blocks: list[ContentSnippetCreateRequestJsonBlocksItem | dict[str, Any]]
     locale: str

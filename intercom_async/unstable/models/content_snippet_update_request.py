@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .content_snippet_update_request_json_blocks_item import ContentSnippetUpdateRequestJsonBlocksItem
-    from .content_snippet_update_request_json_blocks_item import ContentSnippetUpdateRequestJsonBlocksItemDict
 
 
 @_define(repr=False)
@@ -91,5 +90,5 @@ class ContentSnippetUpdateRequestDict(TypedDict, total=False):
     """``ContentSnippetUpdateRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
 
     title: str
-    json_blocks: list[ContentSnippetUpdateRequestJsonBlocksItem | ContentSnippetUpdateRequestJsonBlocksItemDict]
+    json_blocks: list[ContentSnippetUpdateRequestJsonBlocksItem | dict[str, Any]]
     locale: str

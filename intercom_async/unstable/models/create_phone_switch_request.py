@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .custom_attributes import CustomAttributes
-    from .custom_attributes import CustomAttributesDict
 
 
 @_define(repr=False)
@@ -85,4 +84,4 @@ class CreatePhoneSwitchRequestDict(TypedDict, total=False):
     """``CreatePhoneSwitchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: phone)."""
 
     phone: str
-    custom_attributes: CustomAttributes | CustomAttributesDict
+    custom_attributes: CustomAttributes | dict[str, Any]

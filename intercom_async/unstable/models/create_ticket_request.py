@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from .create_ticket_request_contacts_item_type_2 import CreateTicketRequestContactsItemType2
     from .create_ticket_request_contacts_item_type_2 import CreateTicketRequestContactsItemType2Dict
     from .ticket_request_custom_attributes import TicketRequestCustomAttributes
-    from .ticket_request_custom_attributes import TicketRequestCustomAttributesDict
 
 
 @_define(repr=False)
@@ -176,6 +175,6 @@ class CreateTicketRequestDict(TypedDict, total=False):
     conversation_to_link_id: str
     company_id: str
     created_at: int
-    ticket_attributes: TicketRequestCustomAttributes | TicketRequestCustomAttributesDict
+    ticket_attributes: TicketRequestCustomAttributes | dict[str, Any]
     assignment: CreateTicketRequestAssignment | CreateTicketRequestAssignmentDict
     skip_notifications: bool

@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .register_fin_voice_call_request_data_type_0 import RegisterFinVoiceCallRequestDataType0
-    from .register_fin_voice_call_request_data_type_0 import RegisterFinVoiceCallRequestDataType0Dict
     from .register_fin_voice_call_request_source import RegisterFinVoiceCallRequestSource
 
 
@@ -100,4 +99,4 @@ class RegisterFinVoiceCallRequestDict(TypedDict, total=False):
     phone_number: str
     call_id: str
     source: RegisterFinVoiceCallRequestSource | str
-    data: RegisterFinVoiceCallRequestDataType0 | RegisterFinVoiceCallRequestDataType0Dict | None
+    data: RegisterFinVoiceCallRequestDataType0 | dict[str, Any] | None

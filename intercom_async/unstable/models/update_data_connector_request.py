@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from .update_data_connector_request_headers_item import UpdateDataConnectorRequestHeadersItemDict
     from .update_data_connector_request_http_method import UpdateDataConnectorRequestHttpMethod
     from .update_data_connector_request_mock_response import UpdateDataConnectorRequestMockResponse
-    from .update_data_connector_request_mock_response import UpdateDataConnectorRequestMockResponseDict
     from .update_data_connector_request_state import UpdateDataConnectorRequestState
 
 
@@ -182,5 +181,5 @@ class UpdateDataConnectorRequestDict(TypedDict, total=False):
     customer_authentication: bool
     bypass_authentication: bool
     validate_missing_attributes: bool
-    mock_response: UpdateDataConnectorRequestMockResponse | UpdateDataConnectorRequestMockResponseDict
+    mock_response: UpdateDataConnectorRequestMockResponse | dict[str, Any]
     token_ids: list[str]

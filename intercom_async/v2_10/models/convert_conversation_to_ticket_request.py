@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .ticket_request_custom_attributes import TicketRequestCustomAttributes
-    from .ticket_request_custom_attributes import TicketRequestCustomAttributesDict
 
 
 @_define(repr=False)
@@ -85,4 +84,4 @@ class ConvertConversationToTicketRequestDict(TypedDict, total=False):
     """``ConvertConversationToTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: ticket_type_id)."""
 
     ticket_type_id: str
-    attributes: TicketRequestCustomAttributes | TicketRequestCustomAttributesDict
+    attributes: TicketRequestCustomAttributes | dict[str, Any]

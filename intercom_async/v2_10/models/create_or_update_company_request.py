@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .create_or_update_company_request_custom_attributes import CreateOrUpdateCompanyRequestCustomAttributes
-    from .create_or_update_company_request_custom_attributes import CreateOrUpdateCompanyRequestCustomAttributesDict
 
 
 @_define(repr=False)
@@ -140,6 +139,6 @@ class CreateOrUpdateCompanyRequestDict(TypedDict, total=False):
     size: int
     website: str
     industry: str
-    custom_attributes: CreateOrUpdateCompanyRequestCustomAttributes | CreateOrUpdateCompanyRequestCustomAttributesDict
+    custom_attributes: CreateOrUpdateCompanyRequestCustomAttributes | dict[str, Any]
     remote_created_at: int
     monthly_spend: int

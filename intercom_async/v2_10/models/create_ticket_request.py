@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from .create_ticket_request_contacts_item_type_2 import CreateTicketRequestContactsItemType2
     from .create_ticket_request_contacts_item_type_2 import CreateTicketRequestContactsItemType2Dict
     from .ticket_request_custom_attributes import TicketRequestCustomAttributes
-    from .ticket_request_custom_attributes import TicketRequestCustomAttributesDict
 
 
 @_define(repr=False)
@@ -144,4 +143,4 @@ class CreateTicketRequestDict(TypedDict, total=False):
         | CreateTicketRequestContactsItemType2Dict
     ]
     company_id: str
-    ticket_attributes: TicketRequestCustomAttributes | TicketRequestCustomAttributesDict
+    ticket_attributes: TicketRequestCustomAttributes | dict[str, Any]

@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .update_contact_request_custom_attributes_type_0 import UpdateContactRequestCustomAttributesType0
-    from .update_contact_request_custom_attributes_type_0 import UpdateContactRequestCustomAttributesType0Dict
 
 
 @_define(repr=False)
@@ -150,4 +149,4 @@ class UpdateContactRequestDict(TypedDict, total=False):
     last_seen_at: int | None
     owner_id: int | None
     unsubscribed_from_emails: bool | None
-    custom_attributes: UpdateContactRequestCustomAttributesType0 | UpdateContactRequestCustomAttributesType0Dict | None
+    custom_attributes: UpdateContactRequestCustomAttributesType0 | dict[str, Any] | None

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from .update_ticket_request_assignment import UpdateTicketRequestAssignmentDict
     from .update_ticket_request_state import UpdateTicketRequestState
     from .update_ticket_request_ticket_attributes import UpdateTicketRequestTicketAttributes
-    from .update_ticket_request_ticket_attributes import UpdateTicketRequestTicketAttributesDict
 
 
 @_define(repr=False)
@@ -111,7 +110,7 @@ class UpdateTicketRequest:
 class UpdateTicketRequestDict(TypedDict, total=False):
     """``UpdateTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
 
-    ticket_attributes: UpdateTicketRequestTicketAttributes | UpdateTicketRequestTicketAttributesDict
+    ticket_attributes: UpdateTicketRequestTicketAttributes | dict[str, Any]
     state: UpdateTicketRequestState | str
     open: bool
     is_shared: bool

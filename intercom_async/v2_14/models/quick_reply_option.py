@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .quick_reply_option_translations_type_0 import QuickReplyOptionTranslationsType0
-    from .quick_reply_option_translations_type_0 import QuickReplyOptionTranslationsType0Dict
 
 
 @_define(repr=False)
@@ -92,4 +91,4 @@ class QuickReplyOptionDict(TypedDict, total=False):
 
     text: str
     uuid: str
-    translations: QuickReplyOptionTranslationsType0 | QuickReplyOptionTranslationsType0Dict | None
+    translations: QuickReplyOptionTranslationsType0 | dict[str, Any] | None

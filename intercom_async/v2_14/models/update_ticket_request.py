@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .update_ticket_request_ticket_attributes import UpdateTicketRequestTicketAttributes
-    from .update_ticket_request_ticket_attributes import UpdateTicketRequestTicketAttributesDict
 
 
 @_define(repr=False)
@@ -126,7 +125,7 @@ class UpdateTicketRequest:
 class UpdateTicketRequestDict(TypedDict, total=False):
     """``UpdateTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
 
-    ticket_attributes: UpdateTicketRequestTicketAttributes | UpdateTicketRequestTicketAttributesDict
+    ticket_attributes: UpdateTicketRequestTicketAttributes | dict[str, Any]
     ticket_state_id: str
     company_id: str
     open: bool

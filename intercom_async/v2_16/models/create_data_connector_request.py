@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from .create_data_connector_request_headers_item import CreateDataConnectorRequestHeadersItemDict
     from .create_data_connector_request_http_method import CreateDataConnectorRequestHttpMethod
     from .create_data_connector_request_mock_response import CreateDataConnectorRequestMockResponse
-    from .create_data_connector_request_mock_response import CreateDataConnectorRequestMockResponseDict
 
 
 @_define(repr=False)
@@ -174,5 +173,5 @@ class CreateDataConnectorRequestDict(TypedDict, total=False):
     customer_authentication: bool
     bypass_authentication: bool
     validate_missing_attributes: bool
-    mock_response: CreateDataConnectorRequestMockResponse | CreateDataConnectorRequestMockResponseDict
+    mock_response: CreateDataConnectorRequestMockResponse | dict[str, Any]
     token_ids: list[str]

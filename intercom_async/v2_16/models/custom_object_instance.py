@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .custom_object_instance_custom_attributes import CustomObjectInstanceCustomAttributes
-    from .custom_object_instance_custom_attributes import CustomObjectInstanceCustomAttributesDict
 
 
 @_define(repr=False)
@@ -129,4 +128,4 @@ class CustomObjectInstanceDict(TypedDict, total=False):
     created_at: int
     updated_at: int
     type: str
-    custom_attributes: CustomObjectInstanceCustomAttributes | CustomObjectInstanceCustomAttributesDict
+    custom_attributes: CustomObjectInstanceCustomAttributes | dict[str, Any]

@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .fin_agent_conversation_metadata_attributes import FinAgentConversationMetadataAttributes
-    from .fin_agent_conversation_metadata_attributes import FinAgentConversationMetadataAttributesDict
     from .fin_agent_message import FinAgentMessage
     from .fin_agent_message import FinAgentMessageDict
 
@@ -91,4 +90,4 @@ class FinAgentConversationMetadataDict(TypedDict, total=False):
     """``FinAgentConversationMetadata`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
 
     history: list[FinAgentMessage | FinAgentMessageDict]
-    attributes: FinAgentConversationMetadataAttributes | FinAgentConversationMetadataAttributesDict
+    attributes: FinAgentConversationMetadataAttributes | dict[str, Any]

@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .update_company_request_custom_attributes import UpdateCompanyRequestCustomAttributes
-    from .update_company_request_custom_attributes import UpdateCompanyRequestCustomAttributesDict
 
 
 @_define(repr=False)
@@ -121,5 +120,5 @@ class UpdateCompanyRequestDict(TypedDict, total=False):
     size: int
     website: str
     industry: str
-    custom_attributes: UpdateCompanyRequestCustomAttributes | UpdateCompanyRequestCustomAttributesDict
+    custom_attributes: UpdateCompanyRequestCustomAttributes | dict[str, Any]
     monthly_spend: int

@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .custom_attributes import CustomAttributes
-    from .custom_attributes import CustomAttributesDict
 
 
 @_define(repr=False)
@@ -98,5 +97,5 @@ class UpdateConversationRequestDict(TypedDict, total=False):
 
     read: bool
     title: str
-    custom_attributes: CustomAttributes | CustomAttributesDict
+    custom_attributes: CustomAttributes | dict[str, Any]
     company_id: str

@@ -19,7 +19,6 @@ from .. import models as _models  # noqa: F401  (lazy: a model loads on first us
 
 if TYPE_CHECKING:
     from .update_visitor_request_custom_attributes import UpdateVisitorRequestCustomAttributes
-    from .update_visitor_request_custom_attributes import UpdateVisitorRequestCustomAttributesDict
 
 
 @_define(repr=False)
@@ -103,4 +102,4 @@ class UpdateVisitorRequestDict(TypedDict, total=False):
     id: str
     user_id: str
     name: str
-    custom_attributes: UpdateVisitorRequestCustomAttributes | UpdateVisitorRequestCustomAttributesDict
+    custom_attributes: UpdateVisitorRequestCustomAttributes | dict[str, Any]
