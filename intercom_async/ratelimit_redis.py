@@ -66,6 +66,7 @@ logger = logging.getLogger("intercom_async")
 # seconds still to wait (its slot is later, or a pause began meanwhile: then it is booked again after it).
 # Returns seconds as a string (a Lua number would be truncated to an integer).
 _ACQUIRE_LUA = """
+if redis.replicate_commands then redis.replicate_commands() end -- Redis < 5: allow TIME before writes
 local log, pause_key = KEYS[1], KEYS[2]
 local mode, member = ARGV[1], ARGV[2]
 local limit, span = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -100,6 +101,7 @@ return tostring(slot - now)
 
 # KEYS: the pause; ARGV: seconds from now. Extends the pause, never shortens it.
 _PAUSE_LUA = """
+if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local delay = tonumber(ARGV[1])

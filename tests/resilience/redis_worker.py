@@ -24,17 +24,20 @@ from intercom_async.ratelimit_redis import RedisRateLimiter
 
 
 async def main(config: dict[str, Any]) -> dict[str, Any]:
-    limiter = RedisRateLimiter(
-        config["redis_url"],
-        token=config["token"],
-        limit=config["limit"],
-        window=config["window"],
-        headroom=config.get("headroom"),
-        redis_timeout=config.get("redis_timeout", 1.0),
-    )
+    limiter: Any = None  # "default": each process paces alone (the client's default), for comparison
+    if config.get("limiter", "redis") == "redis":
+        limiter = RedisRateLimiter(
+            config["redis_url"],
+            token=config["token"],
+            limit=config["limit"],
+            window=config["window"],
+            headroom=config.get("headroom"),
+            redis_timeout=config.get("redis_timeout", 1.0),
+        )
     client = intercom_async.Intercom(
         config["token"], version="2.12", base_url=config["base_url"], rate_limiter=limiter, timeout=30
     )
+    limiter = client._transport.rate_limiter
     left = config["calls"]
     ok = retries = 0
     errors: Counter[str] = Counter()
@@ -58,7 +61,8 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(config["concurrency"]))), config["deadline"])
     finally:
         await client.aclose()
-        await limiter.aclose()
+        if isinstance(limiter, RedisRateLimiter):
+            await limiter.aclose()
     stats = {name: getattr(limiter.stats, name) for name in limiter.stats.__slots__}
     return {"ok": ok, "errors": dict(errors), "retries": retries, "stats": stats}
 
