@@ -331,7 +331,7 @@ class InProcessRateLimiter(RateLimiter):
                         self._unreserve_locked(slot)
                         slot = None
                     delay = gate - now
-                delay = min(delay, self.max_wait)
+                delay = delay if delay <= self.max_wait else self.max_wait  # also when delay is nan
                 self.stats.waited_seconds += delay
             waited = True
             try:

@@ -54,7 +54,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from ._ratelimit import InProcessRateLimiter, RateLimiter
-from ._ratelimit_headers import parse_count, parse_retry_after, parse_unix_time
+from ._ratelimit_headers import MAX_DELAY, parse_count, parse_retry_after, parse_unix_time
 
 __all__ = ["RedisRateLimiter", "RedisLimiterStats"]
 
@@ -317,7 +317,9 @@ class RedisRateLimiter(RateLimiter):
         """Wait for pending slot returns (at most ``redis_timeout``) and close the Redis client if this
         limiter created it from a URL. The limiter is not usable for shared pacing afterwards."""
         if self._background:
-            await asyncio.wait(set(self._background), timeout=self.redis_timeout * 2)
+            _, pending = await asyncio.wait(set(self._background), timeout=self.redis_timeout * 2)
+            for task in pending:  # Redis too slow: those slots age out of the window by themselves
+                task.cancel()
         if self._owns_redis:
             await self._redis.aclose()
 
@@ -332,7 +334,9 @@ class RedisRateLimiter(RateLimiter):
     @staticmethod
     def _reset_delay(headers: Mapping[str, str], wall: float) -> float | None:
         reset = parse_unix_time(headers.get("X-RateLimit-Reset"))
-        return None if reset is None else reset - wall
+        if reset is None or reset - wall > MAX_DELAY:
+            return None  # absent, or not a plausible window end (the fallback logs it)
+        return reset - wall
 
     def _redis_usable(self) -> bool:
         if not self._down:
