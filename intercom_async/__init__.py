@@ -4,7 +4,8 @@
         me = await client.admins.identify()
 
 Public surface: ``Intercom`` (picks the generated client of the requested version), ``VERSIONS``, the
-errors, ``APIResponse``, ``RequestOptions``, ``AsyncPager``, ``UNSET``. Version packages (``v2_16``,
+errors, ``APIResponse``, ``RequestOptions``, ``AsyncPager``, ``UNSET``, the rate limiters
+(``RedisRateLimiter`` is imported on first use and needs the ``redis`` extra). Version packages (``v2_16``,
 ``preview``, ... one per entry of ``VERSIONS``) are imported on first use, and their models one by one as
 responses need them.
 """
@@ -97,8 +98,14 @@ def __getattr__(name: str) -> Any:
         value = importlib.import_module(f".{name}", __name__)
         globals()[name] = value
         return value
+    if name == "RedisRateLimiter":  # needs the `redis` extra: imported on first use only
+        from .ratelimit_redis import RedisRateLimiter as RedisRateLimiter
+
+        globals()[name] = RedisRateLimiter
+        return RedisRateLimiter
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if TYPE_CHECKING:
     from ._versions import *  # noqa: F403  (the version packages, for type checkers; generated from the pins)
+    from .ratelimit_redis import RedisRateLimiter as RedisRateLimiter

@@ -19,6 +19,7 @@ import aiohttp
 
 from ._errors import APIError, InvalidRequestError, InvalidResponseError, error_for, redact
 from ._operation import Operation
+from ._pacing import resolve_rate_limiter
 from ._request import Request, check_header
 from ._response import APIResponse
 from ._transport import RetryPolicy, Transport
@@ -82,8 +83,9 @@ class BaseClient:
             ...}``); expiry raises ``APITimeoutError``.
         max_retries: retries after a retryable failure (default 2; see ``intercom_async._transport``).
         retry_policy: a ``RetryPolicy`` (backoff, caps); when given it replaces ``max_retries``.
-        rate_limiter: a ``RateLimiter`` (e.g. ``InProcessRateLimiter``) every attempt waits on; share one
-            instance between all the clients of one Intercom app. Default: none.
+        rate_limiter: ``None`` (default): adaptive pacing by ``X-RateLimit-*``, shared by the clients of one
+            token in this process (``intercom_async._pacing``); a ``RateLimiter`` (``InProcessRateLimiter`` with
+            an explicit budget, ``RedisRateLimiter`` for many processes) to use instead; ``False``: none.
         max_concurrency: at most this many requests of this client in flight at once. Default: no cap
             (aiohttp's pool allows 100 connections).
         logger: where the per-attempt DEBUG lines go (default ``logging.getLogger("intercom_async")``).
@@ -108,7 +110,7 @@ class BaseClient:
         strict: bool = False,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: RateLimiter | bool | None = None,
         max_concurrency: int | None = None,
         logger: logging.Logger | None = None,
     ) -> None:
@@ -140,7 +142,7 @@ class BaseClient:
             session=session,
             timeout=timeout,
             connect_timeout=connect_timeout,
-            rate_limiter=rate_limiter,
+            rate_limiter=resolve_rate_limiter(rate_limiter, token, self.base_url),  # default: adaptive pacing
             max_concurrency=max_concurrency,
             logger=logger,
         )

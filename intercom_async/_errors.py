@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterable
 from typing import Any
 
+from ._ratelimit_headers import parse_count, parse_retry_after, parse_unix_time
 from ._response import APIResponse
 
 
@@ -174,37 +176,24 @@ class RateLimitError(APIError):
 
     @property
     def reset_at(self) -> float | None:
-        value = self.response.headers.get("X-RateLimit-Reset")
-        try:
-            return float(value) if value is not None else None
-        except ValueError:
-            return None
+        """``X-RateLimit-Reset`` as Unix seconds; ``None`` when absent or not a plausible Unix time."""
+        return parse_unix_time(self.response.headers.get("X-RateLimit-Reset"))
 
     @property
     def retry_after(self) -> float | None:
-        value = self.response.headers.get("Retry-After")
-        try:
-            return float(value) if value is not None else None
-        except ValueError:
-            return None
+        """``Retry-After`` in seconds (an HTTP date is converted); ``None`` when absent, negative or absurd."""
+        seconds = parse_retry_after(self.response.headers.get("Retry-After"), time.time())
+        return None if seconds is None else max(seconds, 0.0)
 
     @property
     def limit(self) -> int | None:
         """``X-RateLimit-Limit``: requests allowed per window."""
-        return _int_header(self.response.headers, "X-RateLimit-Limit")
+        return parse_count(self.response.headers.get("X-RateLimit-Limit"))
 
     @property
     def remaining(self) -> int | None:
         """``X-RateLimit-Remaining`` (0 on a 429)."""
-        return _int_header(self.response.headers, "X-RateLimit-Remaining")
-
-
-def _int_header(headers: Any, name: str) -> int | None:
-    value = headers.get(name)
-    try:
-        return int(float(value)) if value is not None else None
-    except ValueError:
-        return None
+        return parse_count(self.response.headers.get("X-RateLimit-Remaining"))
 
 
 class ServerError(APIError):

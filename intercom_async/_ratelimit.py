@@ -33,8 +33,10 @@ so it can run in a ``finally`` under any cancellation (asyncio tasks, anyio canc
 
 One instance may be shared by any number of clients (that is how several clients of one app share a
 budget), also across threads each running its own event loop: state is guarded by a ``threading.Lock`` and
-waiting never binds the limiter to a loop. With nothing configured a client has no limiter at all, so the
-default request path pays nothing.
+waiting never binds the limiter to a loop. A client built with default settings uses an adaptive instance
+shared by the clients of its token (``intercom_async._pacing``); ``rate_limiter=False`` means none at all.
+Header values are read by ``intercom_async._ratelimit_headers``: nan, inf, negative or absurd numbers are
+ignored (logged once per limiter and header), never an exception or a stall.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+
+from ._ratelimit_headers import HeaderReader
 
 __all__ = ["InProcessRateLimiter", "LimiterStats", "RateLimiter"]
 
@@ -160,16 +164,6 @@ def _wake(fut: asyncio.Future[None]) -> None:
         fut.set_result(None)
 
 
-def _header_float(headers: Mapping[str, str], name: str) -> float | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
 class InProcessRateLimiter(RateLimiter):
     """Explicit budget + adaptive pacing from ``X-RateLimit-*`` + concurrency cap, shared in-process.
 
@@ -241,6 +235,7 @@ class InProcessRateLimiter(RateLimiter):
         self._srv_remaining: int | None = None  # requests left in it, minus what we sent since
         self._srv_limit: int | None = None  # per-window capacity (X-RateLimit-Limit, else largest seen)
         self._pause_until = 0.0  # monotonic; set by a 429 carrying only Retry-After
+        self._header_reader = HeaderReader("InProcessRateLimiter")
         self.stats = LimiterStats()
 
     def __repr__(self) -> str:
@@ -279,14 +274,16 @@ class InProcessRateLimiter(RateLimiter):
     async def observe(self, status: int, headers: Mapping[str, str]) -> None:
         if not self.adaptive:
             return
-        remaining = _header_float(headers, "X-RateLimit-Remaining")
-        reset = _header_float(headers, "X-RateLimit-Reset")
-        retry_after = _header_float(headers, "Retry-After") if status == 429 else None
+        # Hostile or broken values (nan, inf, negative, absurd) are ignored, logged once per header.
+        reader = self._header_reader
+        wall = self._wall_clock()
+        remaining = reader.count(headers, "X-RateLimit-Remaining")
+        reset = reader.reset_delay(headers, "X-RateLimit-Reset", wall)  # seconds from now
+        retry_after = reader.retry_after(headers, wall) if status == 429 else None
         if remaining is None and reset is None and retry_after is None:
             return
-        limit = _header_float(headers, "X-RateLimit-Limit")
+        limit = reader.count(headers, "X-RateLimit-Limit")
         now = self._clock()
-        wall = self._wall_clock()
         with self._lock:
             if status == 429:
                 self.stats.server_pauses += 1
@@ -294,17 +291,17 @@ class InProcessRateLimiter(RateLimiter):
                 if reset is None and retry_after is not None and retry_after > 0:
                     self._pause_until = max(self._pause_until, now + min(retry_after, self.max_wait))
             if limit is not None and limit >= 1:
-                self._srv_limit = int(limit)
+                self._srv_limit = limit
             elif remaining is not None and (self._srv_limit is None or remaining + 1 > self._srv_limit):
-                self._srv_limit = int(remaining) + 1
+                self._srv_limit = remaining + 1
             if reset is None or remaining is None:
                 return
-            reset_mono = now + min(max(reset - wall, 0.0), self.max_wait)
+            reset_mono = now + min(max(reset, 0.0), self.max_wait)
             tolerance = min(0.01, self.window / 4)
             if reset_mono <= now + tolerance:
                 return  # the window this answer belongs to is already over
             # requests in flight besides this one may not have been counted by the server yet
-            estimate = int(remaining) - max(self.stats.in_flight - 1, 0)
+            estimate = remaining - max(self.stats.in_flight - 1, 0)
             current = self._srv_reset
             if current is None or abs(reset_mono - current) > tolerance or self._srv_remaining is None:
                 self._srv_reset = reset_mono
@@ -334,7 +331,7 @@ class InProcessRateLimiter(RateLimiter):
                         self._unreserve_locked(slot)
                         slot = None
                     delay = gate - now
-                delay = min(delay, self.max_wait)
+                delay = delay if delay <= self.max_wait else self.max_wait  # also when delay is nan
                 self.stats.waited_seconds += delay
             waited = True
             try:

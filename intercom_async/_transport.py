@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import email.utils
 import logging
 import random
 import time
@@ -40,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from ._errors import APIConnectionError, APITimeoutError
+from ._ratelimit_headers import HeaderReader, parse_count
 from ._urls import request_url
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ class RetryPolicy:
         self.clock = clock
         self.rng = rng
         self.sleep = sleep
+        self._header_reader = HeaderReader("RetryPolicy")
 
     def __repr__(self) -> str:
         return (
@@ -151,25 +152,13 @@ class RetryPolicy:
         return min(self.rng(0.0, min(self.backoff_cap, self.backoff_base * (2**attempt))), self.max_retry_wait)
 
     def _server_hint(self, headers: Mapping[str, str], status: int | None) -> float | None:
-        retry_after = headers.get("Retry-After")
-        if retry_after is not None:
-            try:
-                return float(retry_after)
-            except ValueError:
-                try:
-                    when = email.utils.parsedate_to_datetime(retry_after)
-                except (TypeError, ValueError):
-                    when = None
-                if when is not None and when.tzinfo is not None:
-                    return when.timestamp() - self.clock()
-        if status == 429:
-            reset = headers.get("X-RateLimit-Reset")
-            if reset is not None:
-                try:
-                    return float(reset) - self.clock()
-                except ValueError:
-                    pass
-        return None
+        # nan, inf, negative or absurd values are ignored (logged once per policy and header): backoff instead
+        reader = self._header_reader
+        now = self.clock()
+        hint = reader.retry_after(headers, now)
+        if hint is None and status == 429:
+            hint = reader.reset_delay(headers, "X-RateLimit-Reset", now)
+        return hint
 
 
 def _check_retries(max_retries: int) -> None:
@@ -324,7 +313,7 @@ class Transport:
                     result.elapsed,
                     attempt,
                     ", will retry" if retry else "",
-                    result.headers.get("X-RateLimit-Remaining", "-"),
+                    _logged_remaining(result.headers),
                 )
             if not retry:
                 return result
@@ -427,6 +416,12 @@ async def _maybe_await(value: Any) -> Any:
     if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
         return await value
     return value
+
+
+def _logged_remaining(headers: Mapping[str, str]) -> str:
+    """``X-RateLimit-Remaining`` for the DEBUG line: the number only, never the raw header text."""
+    remaining = parse_count(headers.get("X-RateLimit-Remaining"))
+    return "-" if remaining is None else str(remaining)
 
 
 def _safe_reason(exc: BaseException) -> str:

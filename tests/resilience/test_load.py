@@ -109,7 +109,7 @@ async def test_control_without_limiter_the_server_does_reject(server: FaultServe
     n = 50  # per second: any machine that can run this suite sends faster than that unthrottled
     window = WindowLimit(n, 1.0)
     server.default = window
-    client = make_client(max_retries=0)
+    client = make_client(max_retries=0, rate_limiter=False)  # no limiter: opt out of the default pacing
     started = time.monotonic()
     results, errors = await _drive([client], 300, CONCURRENCY)
     _report("control", window, results, errors, time.monotonic() - started)

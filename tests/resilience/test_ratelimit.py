@@ -283,7 +283,7 @@ async def test_cap_shared_across_threads_with_their_own_loops() -> None:
 async def test_429_burst_without_limiter_recovers_via_reset_hints(server: FaultServer, make_client: Any) -> None:
     window = WindowLimit(5, 0.3)
     server.default = window
-    client = make_client(retry_policy=fast_policy(2, max_retry_wait=1.0))
+    client = make_client(retry_policy=fast_policy(2, max_retry_wait=1.0), rate_limiter=False)  # no default pacing
     responses = await asyncio.gather(*(client.admins.with_raw_response.identify() for _ in range(12)))
     retries = sorted(r.retries for r in responses)
     # window 1: 5 pass, 7 get 429 and sleep until its reset; window 2: 5 of them pass; window 3: the last 2
