@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help install fetch normalise generate check-generated test test-fast lint docs ci bench demo clean
+.PHONY: help install fetch normalise generate api-diff check-generated test test-fast lint docs ci bench demo clean
 
 help:
 	@echo "make demo | test | lint | docs | ci | generate | check-generated | bench | clean"
@@ -26,6 +26,10 @@ normalise: $(STAMP)       ## write .cache/openapi/<version>/normalised.json, pri
 
 generate: $(STAMP)        ## regenerate the version packages and docs/reference, docs/migration from the pins
 	$(PY) -m codegen generate
+
+api-diff: $(STAMP)        ## Markdown report of what changes from FROM to TO: make api-diff FROM=2.12 TO=2.16
+	@test -n "$(FROM)" -a -n "$(TO)" || (echo "usage: make api-diff FROM=<version> TO=<version>" >&2 && exit 2)
+	@$(PY) -m codegen api-diff $(FROM) $(TO)
 
 check-generated: generate ## fail if regenerating changes the committed packages or generated docs
 	@git diff --exit-code --stat -- intercom_async docs || (echo "generated code or docs are stale or non-deterministic" && exit 1)

@@ -3,7 +3,9 @@
 Commands:
   fetch      copy/download the pinned specs into .cache/openapi/ (sha256-checked)
   normalise  fetch, then write .cache/openapi/<version>/normalised.json and print what each rule changed
-  generate   fetch, normalise, generate intercom_async/<module>/ (fail on any generator warning)
+  generate   fetch, normalise, generate intercom_async/<module>/ (fail on any generator warning), the
+             generated docs and the API change reports of consecutive versions (docs/api-changes/)
+  api-diff FROM TO   print the Markdown report of what changes from version FROM to version TO
 With no VERSION, every pinned version (openapi/versions.toml).
 """
 
@@ -33,6 +35,15 @@ def main(argv: list[str]) -> int:
                 normalised_spec(pin, verbose=True)
             for naming in load_naming_pins():  # the tests read Intercom's naming table from the cache too
                 fetch(naming)
+        elif command == "api-diff":
+            from .api_diff import report
+            from .generate import naming_table, normalised_json
+
+            if len(pins) != 2 or not names:
+                print("codegen: api-diff needs two versions: FROM TO", file=sys.stderr)
+                return 2
+            old, new = pins
+            print(report(old, normalised_json(old), new, normalised_json(new), naming_table()), end="")
         elif command == "generate":
             from .generate import GenerationError, generate, generate_versions_module
             from .pins import default_version

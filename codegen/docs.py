@@ -308,16 +308,30 @@ def index_pages(pins: list[Pin], default: str) -> dict[str, str]:
     return {"reference/index.md": reference_index(pins, default), "migration.md": migration_index(pins)}
 
 
-def prune(pins: list[Pin], root: Path = DOCS_DIR) -> None:
-    """Remove the generated pages of versions no longer pinned."""
+def api_change_pages(reports: Mapping[tuple[str, str], str]) -> dict[str, str]:
+    """``{path under docs/: text}`` of the API change reports (``codegen/api_diff.py``) and their index."""
+    pages = {f"api-changes/{old}-to-{new}.md": HEADER + text for (old, new), text in reports.items()}
+    lines = [
+        HEADER + "# API changes between versions",
+        "",
+        "What changes when you move `version=` from one pinned version to the next: operations added and removed,",
+        "operations whose parameters, body or response changed, and per model the fields and enum values that",
+        "changed. Any two pinned versions: `make api-diff FROM=2.12 TO=2.16`.",
+        "",
+        *(f"- [{old} -> {new}]({old}-to-{new}.md)" for old, new in reports),
+    ]
+    pages["api-changes/index.md"] = "\n".join(lines) + "\n"
+    return pages
+
+
+def prune(pins: list[Pin], root: Path = DOCS_DIR, keep: Iterable[str] = ()) -> None:
+    """Remove generated pages of versions no longer pinned, and generated API change reports not in ``keep``."""
     names = {pin.name for pin in pins}
-    for folder in ("reference", "migration"):
+    kept = set(keep)
+    for folder in ("reference", "migration", "api-changes"):
         for page in sorted((root / folder).glob("*.md")):
-            if (
-                page.stem not in names
-                and page.name != "index.md"
-                and page.read_text(encoding="utf-8").startswith(HEADER)
-            ):
+            stale = f"{folder}/{page.name}" not in kept if folder == "api-changes" else page.stem not in names
+            if stale and page.name != "index.md" and page.read_text(encoding="utf-8").startswith(HEADER):
                 page.unlink()
 
 

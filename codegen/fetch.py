@@ -1,7 +1,7 @@
 """Fetch pinned spec files into the git-ignored cache, always verifying their sha256.
 
 Sources, in order: the cache itself (if it already holds the right bytes), ``../shared/openapi/<version>/``
-when that folder exists, else the pinned upstream raw URL. A file whose sha256 differs from the pin is never
+when that folder exists (or another file there with the pinned sha256), else the pinned upstream raw URL. A file whose sha256 differs from the pin is never
 used: fetching stops with a message naming the version, the source, and both digests.
 """
 
@@ -55,12 +55,24 @@ def _verify(pin: Pinned, data: bytes, source: str) -> bytes:
     return data
 
 
+def _shared_by_digest(pin: Pinned) -> Path | None:
+    """A file of ``../shared/openapi`` with the pinned sha256 under another folder name (a spec re-pinned under
+    a new version name); ``None`` when there is none."""
+    folder = pin.shared_file.parent.parent
+    for candidate in sorted(folder.glob("*/*.yaml")) + sorted(folder.glob("*/*.yml")) if folder.is_dir() else []:
+        if sha256_of(candidate.read_bytes()) == pin.sha256:
+            return candidate
+    return None
+
+
 def fetch(pin: Pinned, *, shared_file: Path | None = None, download: Callable[[str], bytes] = _download) -> Path:
     """Make ``pin.cache_file`` hold the pinned bytes and return its path."""
     cache = pin.cache_file
     if cache.exists() and sha256_of(cache.read_bytes()) == pin.sha256:
         return cache
     shared = shared_file if shared_file is not None else pin.shared_file
+    if not shared.exists() and shared_file is None:
+        shared = _shared_by_digest(pin) or shared
     if shared.exists():
         data = _verify(pin, shared.read_bytes(), str(shared))
     else:

@@ -8,6 +8,7 @@ tool versions, so regenerating a clean tree changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import keyword
 import shutil
@@ -23,7 +24,7 @@ from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.properties import EnumProperty, ModelProperty
 
-from . import docs, emit, names, pagination
+from . import api_diff, docs, emit, names, pagination
 from .fetch import fetch
 from .normalize import HTTP_METHODS, normalise
 from .pins import ROOT, Pin, load_naming_pins
@@ -44,12 +45,21 @@ def load_spec(path: Path) -> dict[str, Any]:
     return spec
 
 
+def _normalised_key(pin: Pin) -> str:
+    """What ``pin.normalised_file`` depends on: the pinned spec and the normalisation rules."""
+    rules = (Path(__file__).parent / "normalize.py").read_bytes()
+    return hashlib.sha256(pin.sha256.encode() + b"\0" + rules).hexdigest()
+
+
 def normalised_spec(pin: Pin, *, verbose: bool = False, quiet: bool = False) -> dict[str, Any]:
     """Fetch, normalise, write ``pin.normalised_file`` (served by Prism in the contract tests)."""
     spec, changes = normalise(load_spec(fetch(pin)))
     text = json.dumps(spec, indent=1, ensure_ascii=False) + "\n"
     if not pin.normalised_file.exists() or pin.normalised_file.read_text(encoding="utf-8") != text:
         pin.normalised_file.write_text(text, encoding="utf-8")
+    stamp = pin.normalised_file.with_suffix(".key")
+    if not stamp.exists() or stamp.read_text(encoding="utf-8") != _normalised_key(pin):
+        stamp.write_text(_normalised_key(pin), encoding="utf-8")
     if quiet:
         return spec
     print(f"[{pin.name}] normalisation:")
@@ -57,6 +67,17 @@ def normalised_spec(pin: Pin, *, verbose: bool = False, quiet: bool = False) -> 
         shown = "; ".join(details[:3]) + (f"; ... ({len(details)} in all)" if len(details) > 3 else "")
         print(f"  {rule}: {shown if verbose or len(details) <= 3 else f'{len(details)} changes, e.g. {shown}'}")
     return spec
+
+
+def normalised_json(pin: Pin) -> dict[str, Any]:
+    """The normalised spec as JSON (for the API change reports): read from the cache when it was written from
+    the same pinned spec by the same rules, else normalised afresh."""
+    stamp = pin.normalised_file.with_suffix(".key")
+    if pin.normalised_file.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == _normalised_key(pin):
+        data: dict[str, Any] = json.loads(pin.normalised_file.read_text(encoding="utf-8"))
+        return data
+    normalised_spec(pin, quiet=True)
+    return normalised_json(pin)
 
 
 def parse(pin: Pin, spec: dict[str, Any]) -> tuple[GeneratorData, Config]:
@@ -282,7 +303,15 @@ def generate_versions_module(pins: list[Pin], default: str) -> None:
         build_versions_module(pins, default, out)
         shutil.copyfile(out, PACKAGE_DIR / "_versions.py")
     docs.write(docs.index_pages(pins, default))  # docs/reference/index.md, docs/migration.md
-    docs.prune(pins)
+    table = naming_table()
+    specs = {pin.name: normalised_json(pin) for pin in pins}
+    reports = {
+        (old.name, new.name): api_diff.report(old, specs[old.name], new, specs[new.name], table)
+        for old, new in api_diff.report_pairs(pins)
+    }
+    changes = docs.api_change_pages(reports)  # docs/api-changes/<from>-to-<to>.md
+    docs.write(changes)
+    docs.prune(pins, keep=changes)
 
 
 def build(pin: Pin, out: Path, *, quiet: bool = False) -> dict[str, Any]:

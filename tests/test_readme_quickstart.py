@@ -89,7 +89,7 @@ def test_the_quick_start_runs_as_written(fake_eu: list[dict[str, Any]], capsys: 
         ("GET", "/contacts/no-such-contact"),
     ]
     assert {s["token"] for s in fake_eu} == {"Bearer ..."}  # the README's placeholder token
-    assert {s["version"] for s in fake_eu} == {"2.12"}
+    assert {s["version"] for s in fake_eu} == {"2.16"}
     assert fake_eu[1]["json"] == {"email": "ada@example.com", "name": "Ada"}
     assert capsys.readouterr().out.splitlines() == ["c1 ada@example.com", "404 req-42", "admin@example.com c1"]
 

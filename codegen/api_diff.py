@@ -1,0 +1,316 @@
+"""API change reports: what changes for a user who moves ``version=`` from one pinned version to another.
+
+``python -m codegen api-diff FROM TO`` (``make api-diff FROM=2.12 TO=2.16``) compares the two normalised specs
+and prints a Markdown report:
+
+* operations added and removed (method, path, SDK method), matched by method and path with parameter names
+  ignored (``/contacts/{id}`` and ``/contacts/{contact_id}`` are one route);
+* operations whose parameters (added, removed, required or type changed), request body or success response
+  (the schema or the status) changed;
+* per model (component schema), fields added, removed, or changed in type or nullability, and enum values
+  added or removed, for enum components and for enum-typed fields.
+
+``make generate`` writes the reports for each consecutive pair of pinned versions into ``docs/api-changes/``
+(``REPORT_PAIRS``), so they are regenerated, and checked by ``make check-generated``, with everything else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .names import Name, NameTable, route
+from .normalize import HTTP_METHODS
+from .pins import Pin
+
+Spec = dict[str, Any]
+
+
+def _ref_name(ref: str) -> str:
+    return ref.rsplit("/", 1)[1]
+
+
+def _resolve(spec: Spec, node: Any, depth: int = 0) -> Any:
+    while isinstance(node, dict) and "$ref" in node and depth < 20:
+        parts = node["$ref"].lstrip("#/").split("/")
+        target: Any = spec
+        for part in parts:
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        node = target
+        depth += 1
+    return node
+
+
+def describe(schema: Any, depth: int = 0) -> str:
+    """A short type text for a schema: ``Contact``, ``list[Tag]``, ``str``, ``Company | None``, ``one of (A, B)``."""
+    if not isinstance(schema, dict) or depth > 6:
+        return "any"
+    if "$ref" in schema:
+        return _ref_name(schema["$ref"])
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            parts = [describe(s, depth + 1) for s in schema[key]]
+            nulls = "null" in parts
+            parts = [p for p in parts if p != "null"]
+            text = parts[0] if len(parts) == 1 else f"one of ({', '.join(parts)})"
+            return f"{text} | None" if nulls else text
+    if "allOf" in schema:
+        parts = [describe(s, depth + 1) for s in schema["allOf"]]
+        return parts[0] if len(parts) == 1 else f"all of ({', '.join(parts)})"
+    kind = schema.get("type")
+    if kind == "array":
+        return f"list[{describe(schema.get('items', {}), depth + 1)}]"
+    if kind == "null":
+        return "null"
+    if kind == "object" or "properties" in schema:
+        return "object"
+    names = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+    return names.get(str(kind), "any")
+
+
+def _nullable(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    if schema.get("nullable") is True or None in (schema.get("enum") or ()):
+        return True
+    return any(
+        isinstance(s, dict) and s.get("type") == "null" for s in schema.get("oneOf") or schema.get("anyOf") or ()
+    )
+
+
+def _enum_values(schema: Any) -> list[Any] | None:
+    values = schema.get("enum") if isinstance(schema, dict) else None
+    return [v for v in values if v is not None] if isinstance(values, list) else None
+
+
+def _properties(spec: Spec, schema: Any) -> tuple[dict[str, Any], set[str]]:
+    """Properties (``allOf`` merged) and required names of an object schema."""
+    schema = _resolve(spec, schema)
+    if not isinstance(schema, dict):
+        return {}, set()
+    props = dict(schema.get("properties") or {})
+    required = set(schema.get("required") or ())
+    for part in schema.get("allOf") or ():
+        sub_props, sub_required = _properties(spec, part)
+        props = {**sub_props, **props}
+        required |= sub_required
+    return props, required
+
+
+def _operations(spec: Spec) -> dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]]:
+    out = {}
+    for path, item in spec.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            if method in item:
+                out[route(method, path)] = (path, item, item[method])
+    return out
+
+
+def _params(item: dict[str, Any], op: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    params = {}
+    for param in [*(item.get("parameters") or []), *(op.get("parameters") or [])]:
+        if isinstance(param, dict) and "name" in param:
+            params[(param.get("in", ""), param["name"])] = param
+    path_names = iter(range(100))  # path parameters are compared by position: their names differ by version
+    out = {}
+    for (location, name), param in params.items():
+        key = (location, f"path parameter {next(path_names) + 1}" if location == "path" else name)
+        out[key] = param
+    return out
+
+
+def _body(op: dict[str, Any]) -> str:
+    content = (op.get("requestBody") or {}).get("content") or {}
+    media = content.get("application/json")
+    return describe(media.get("schema")) if media else ("none" if not content else ", ".join(sorted(content)))
+
+
+def _success(op: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for status, response in (op.get("responses") or {}).items():
+        if str(status).startswith(("2", "3")):
+            content = (response or {}).get("content") or {}
+            media = content.get("application/json")
+            out[str(status)] = describe(media.get("schema")) if media else ", ".join(sorted(content)) or "no body"
+    return out
+
+
+def _sdk(names: dict[str, Name], op: dict[str, Any]) -> str:
+    name = names.get(op.get("operationId", ""))
+    return f"`client.{name.qualname}`" if name else "-"
+
+
+def _operation_changes(old: Spec, new: Spec, old_op: Any, new_op: Any) -> list[str]:
+    (_, old_item, o), (_, new_item, n) = old_op, new_op
+    changes = []
+    op_params, np_params = _params(old_item, o), _params(new_item, n)
+    for key in sorted(set(op_params) | set(np_params)):
+        location, name = key
+        a, b = op_params.get(key), np_params.get(key)
+        label = name if location == "path" else f"{location} parameter `{name}`"
+        if a is None and b is not None:
+            changes.append(f"{label} added{' (required)' if b.get('required') else ''}")
+        elif b is None and a is not None:
+            changes.append(f"{label} removed")
+        elif a is not None and b is not None:
+            if bool(a.get("required")) != bool(b.get("required")):
+                changes.append(f"{label} is {'now required' if b.get('required') else 'no longer required'}")
+            ta, tb = describe(a.get("schema", {})), describe(b.get("schema", {}))
+            if ta != tb:
+                changes.append(f"{label}: {ta} -> {tb}")
+    body_a, body_b = _body(o), _body(n)
+    if body_a != body_b:
+        changes.append(f"request body: {body_a} -> {body_b}")
+    succ_a, succ_b = _success(o), _success(n)
+    for status in sorted(set(succ_a) | set(succ_b)):
+        was, now = succ_a.get(status), succ_b.get(status)
+        if was != now:
+            changes.append(f"{status} response: {was or 'not documented'} -> {now or 'not documented'}")
+    if bool(o.get("deprecated")) != bool(n.get("deprecated")):
+        changes.append("now deprecated" if n.get("deprecated") else "no longer deprecated")
+    return changes
+
+
+def _model_changes(old: Spec, new: Spec, name: str) -> list[str]:
+    a = old["components"]["schemas"][name]
+    b = new["components"]["schemas"][name]
+    changes = []
+    values_a, values_b = _enum_values(a), _enum_values(b)
+    if values_a is not None or values_b is not None:
+        added = [v for v in values_b or () if v not in (values_a or ())]
+        removed = [v for v in values_a or () if v not in (values_b or ())]
+        if added:
+            changes.append(f"enum values added: {', '.join(map(repr, added))}")
+        if removed:
+            changes.append(f"enum values removed: {', '.join(map(repr, removed))}")
+    props_a, req_a = _properties(old, a)
+    props_b, req_b = _properties(new, b)
+    for field in sorted(set(props_a) | set(props_b)):
+        fa, fb = props_a.get(field), props_b.get(field)
+        if fa is None:
+            changes.append(f"field `{field}` added ({describe(fb)}{', required' if field in req_b else ''})")
+            continue
+        if fb is None:
+            changes.append(f"field `{field}` removed")
+            continue
+        ta, tb = describe(fa), describe(fb)
+        if ta != tb:
+            changes.append(f"field `{field}`: {ta} -> {tb}")
+        if _nullable(fa) != _nullable(fb):
+            changes.append(f"field `{field}` is {'now nullable' if _nullable(fb) else 'no longer nullable'}")
+        if (field in req_a) != (field in req_b):
+            changes.append(f"field `{field}` is {'now required' if field in req_b else 'no longer required'}")
+        ea, eb = _enum_values(_resolve(old, fa)), _enum_values(_resolve(new, fb))
+        if (ea is not None or eb is not None) and "$ref" not in fa:
+            added = [v for v in eb or () if v not in (ea or ())]
+            removed = [v for v in ea or () if v not in (eb or ())]
+            if added:
+                changes.append(f"field `{field}`: enum values added: {', '.join(map(repr, added))}")
+            if removed:
+                changes.append(f"field `{field}`: enum values removed: {', '.join(map(repr, removed))}")
+    return changes
+
+
+def _table(rows: Sequence[Sequence[str]], header: tuple[str, ...]) -> Iterator[str]:
+    yield "| " + " | ".join(header) + " |"
+    yield "|" + "|".join("---" for _ in header) + "|"
+    for row in rows:
+        yield "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+
+
+def report(old_pin: Pin, old: Spec, new_pin: Pin, new: Spec, table: NameTable) -> str:
+    """The Markdown report of what changes from ``old_pin`` to ``new_pin``."""
+    old_names, new_names = table.assign(old), table.assign(new)
+    old_ops, new_ops = _operations(old), _operations(new)
+    added = sorted(set(new_ops) - set(old_ops))
+    removed = sorted(set(old_ops) - set(new_ops))
+    changed = []
+    renamed = []
+    for key in sorted(set(old_ops) & set(new_ops)):
+        diffs = _operation_changes(old, new, old_ops[key], new_ops[key])
+        if diffs:
+            changed.append((key, diffs))
+        sdk_a, sdk_b = _sdk(old_names, old_ops[key][2]), _sdk(new_names, new_ops[key][2])
+        if sdk_a != sdk_b:
+            renamed.append((f"`{key[0]} {new_ops[key][0]}`", sdk_a, sdk_b))
+    old_schemas, new_schemas = old["components"]["schemas"], new["components"]["schemas"]
+    models_added = sorted(set(new_schemas) - set(old_schemas))
+    models_removed = sorted(set(old_schemas) - set(new_schemas))
+    models_changed = [
+        (name, diffs)
+        for name in sorted(set(old_schemas) & set(new_schemas))
+        if (diffs := _model_changes(old, new, name))
+    ]
+    out = [
+        f"# API changes: {old_pin.name} -> {new_pin.name}",
+        "",
+        f'What changes for code that moves from `version="{old_pin.name}"` to `version="{new_pin.name}"`, '
+        f"computed from the normalised specs (`make api-diff FROM={old_pin.name} TO={new_pin.name}`). Routes are "
+        "matched by method and path, parameter names ignored; models by component name.",
+        "",
+        "| | operations | models |",
+        "|---|---|---|",
+        f"| {old_pin.name} | {len(old_ops)} | {len(old_schemas)} |",
+        f"| {new_pin.name} | {len(new_ops)} | {len(new_schemas)} |",
+        f"| added / removed / changed | {len(added)} / {len(removed)} / {len(changed)} | "
+        f"{len(models_added)} / {len(models_removed)} / {len(models_changed)} |",
+        "",
+        "## Operations added",
+        "",
+    ]
+    if added:
+        rows = [(f"`{k[0]} {new_ops[k][0]}`", _sdk(new_names, new_ops[k][2])) for k in added]
+        out += [*_table(rows, ("route", "SDK method")), ""]
+    else:
+        out += ["None.", ""]
+    out += ["## Operations removed", ""]
+    if removed:
+        rows = [(f"`{k[0]} {old_ops[k][0]}`", _sdk(old_names, old_ops[k][2])) for k in removed]
+        out += [*_table(rows, ("route", "SDK method")), ""]
+    else:
+        out += ["None.", ""]
+    if renamed:
+        out += ["## SDK methods renamed", "", *_table(renamed, ("route", old_pin.name, new_pin.name)), ""]
+    out += ["## Operations changed", ""]
+    if changed:
+        for key, diffs in changed:
+            out.append(f"- `{key[0]} {new_ops[key][0]}` ({_sdk(new_names, new_ops[key][2])})")
+            out += [f"  - {d}" for d in diffs]
+        out.append("")
+    else:
+        out += ["None.", ""]
+    out += ["## Models added", ""]
+    out += [", ".join(f"`{m}`" for m in models_added) if models_added else "None.", ""]
+    out += ["## Models removed", ""]
+    out += [", ".join(f"`{m}`" for m in models_removed) if models_removed else "None.", ""]
+    out += ["## Models changed", ""]
+    if models_changed:
+        for name, diffs in models_changed:
+            out.append(f"- `{name}`")
+            out += [f"  - {d}" for d in diffs]
+        out.append("")
+    else:
+        out += ["None.", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _numbered(name: str) -> tuple[int, ...] | None:
+    return tuple(int(p) for p in name.split(".")) if re.fullmatch(r"\d+(\.\d+)*", name) else None
+
+
+def report_pairs(pins: list[Pin]) -> list[tuple[Pin, Pin]]:
+    """Consecutive pairs: the numbered versions in order; each named line (Unstable, Preview) after the one
+    before it in pin order; and the newest numbered version to the last named one (its successor line)."""
+    numbered = sorted((p for p in pins if _numbered(p.name)), key=lambda p: _numbered(p.name) or ())
+    named = [p for p in pins if not _numbered(p.name)]
+    pairs = list(zip(numbered, numbered[1:], strict=False))
+    pairs += list(zip(named, named[1:], strict=False))
+    if numbered and named:
+        pairs.append((numbered[-1], named[-1]))
+    return pairs
+
+
+def report_path(folder: Path, old: Pin, new: Pin) -> Path:
+    return folder / f"{old.name}-to-{new.name}.md"
