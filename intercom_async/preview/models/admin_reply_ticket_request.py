@@ -135,7 +135,10 @@ class AdminReplyTicketRequest:
 
 
 class AdminReplyTicketRequestDict(TypedDict, total=False):
-    """``AdminReplyTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, type, admin_id)."""
+    """``AdminReplyTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, type, admin_id.
+    """
 
     message_type: AdminReplyTicketRequestMessageType | str
     type: str

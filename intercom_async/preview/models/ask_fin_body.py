@@ -108,7 +108,10 @@ class AskFinBody:
 
 
 class AskFinBodyDict(TypedDict, total=False):
-    """``AskFinBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: conversation_id, message, user)."""
+    """``AskFinBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: conversation_id, message, user.
+    """
 
     conversation_id: str
     message: FinAgentMessage | FinAgentMessageDict

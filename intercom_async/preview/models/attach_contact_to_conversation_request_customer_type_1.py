@@ -110,7 +110,10 @@ class AttachContactToConversationRequestCustomerType1:
 
 
 class AttachContactToConversationRequestCustomerType1Dict(TypedDict, total=False):
-    """``AttachContactToConversationRequestCustomerType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: user_id)."""
+    """``AttachContactToConversationRequestCustomerType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: user_id.
+    """
 
     user_id: str
     customer: (

@@ -78,7 +78,10 @@ class AttachTagToConversationBody:
 
 
 class AttachTagToConversationBodyDict(TypedDict, total=False):
-    """``AttachTagToConversationBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id, admin_id)."""
+    """``AttachTagToConversationBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id, admin_id.
+    """
 
     id: str
     admin_id: str

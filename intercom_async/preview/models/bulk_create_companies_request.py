@@ -84,7 +84,10 @@ class BulkCreateCompaniesRequest:
 
 
 class BulkCreateCompaniesRequestDict(TypedDict, total=False):
-    """``BulkCreateCompaniesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: companies)."""
+    """``BulkCreateCompaniesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: companies.
+    """
 
     companies: list[BulkCreateCompaniesRequestCompaniesItem | BulkCreateCompaniesRequestCompaniesItemDict]
     job: BulkCreateCompaniesRequestJob | BulkCreateCompaniesRequestJobDict

@@ -84,7 +84,10 @@ class BulkCreateContactsRequest:
 
 
 class BulkCreateContactsRequestDict(TypedDict, total=False):
-    """``BulkCreateContactsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: contacts)."""
+    """``BulkCreateContactsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: contacts.
+    """
 
     contacts: list[BulkCreateContactsRequestContactsItem | BulkCreateContactsRequestContactsItemDict]
     job: BulkCreateContactsRequestJob | BulkCreateContactsRequestJobDict

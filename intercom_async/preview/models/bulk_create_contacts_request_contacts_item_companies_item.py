@@ -80,7 +80,10 @@ class BulkCreateContactsRequestContactsItemCompaniesItem:
 
 
 class BulkCreateContactsRequestContactsItemCompaniesItemDict(TypedDict, total=False):
-    """``BulkCreateContactsRequestContactsItemCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: company_id)."""
+    """``BulkCreateContactsRequestContactsItemCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: company_id.
+    """
 
     company_id: str
     name: str

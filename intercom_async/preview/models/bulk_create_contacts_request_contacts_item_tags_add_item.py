@@ -72,6 +72,9 @@ class BulkCreateContactsRequestContactsItemTagsAddItem:
 
 
 class BulkCreateContactsRequestContactsItemTagsAddItemDict(TypedDict, total=False):
-    """``BulkCreateContactsRequestContactsItemTagsAddItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``BulkCreateContactsRequestContactsItemTagsAddItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str

@@ -84,7 +84,10 @@ class BulkDeleteCompaniesRequest:
 
 
 class BulkDeleteCompaniesRequestDict(TypedDict, total=False):
-    """``BulkDeleteCompaniesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: companies)."""
+    """``BulkDeleteCompaniesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: companies.
+    """
 
     companies: list[BulkDeleteCompaniesRequestCompaniesItem | BulkDeleteCompaniesRequestCompaniesItemDict]
     job: BulkDeleteCompaniesRequestJob | BulkDeleteCompaniesRequestJobDict

@@ -70,6 +70,9 @@ class BulkDeleteCompaniesRequestCompaniesItem:
 
 
 class BulkDeleteCompaniesRequestCompaniesItemDict(TypedDict, total=False):
-    """``BulkDeleteCompaniesRequestCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``BulkDeleteCompaniesRequestCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str

@@ -84,7 +84,10 @@ class BulkDeleteContactsRequest:
 
 
 class BulkDeleteContactsRequestDict(TypedDict, total=False):
-    """``BulkDeleteContactsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: contacts)."""
+    """``BulkDeleteContactsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: contacts.
+    """
 
     contacts: list[BulkDeleteContactsRequestContactsItem | BulkDeleteContactsRequestContactsItemDict]
     job: BulkDeleteContactsRequestJob | BulkDeleteContactsRequestJobDict

@@ -70,6 +70,9 @@ class BulkDeleteContactsRequestContactsItem:
 
 
 class BulkDeleteContactsRequestContactsItemDict(TypedDict, total=False):
-    """``BulkDeleteContactsRequestContactsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``BulkDeleteContactsRequestContactsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str

@@ -84,7 +84,10 @@ class BulkUpdateCompaniesRequest:
 
 
 class BulkUpdateCompaniesRequestDict(TypedDict, total=False):
-    """``BulkUpdateCompaniesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: companies)."""
+    """``BulkUpdateCompaniesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: companies.
+    """
 
     companies: list[BulkUpdateCompaniesRequestCompaniesItem | BulkUpdateCompaniesRequestCompaniesItemDict]
     job: BulkUpdateCompaniesRequestJob | BulkUpdateCompaniesRequestJobDict

@@ -139,7 +139,10 @@ class BulkUpdateCompaniesRequestCompaniesItem:
 
 
 class BulkUpdateCompaniesRequestCompaniesItemDict(TypedDict, total=False):
-    """``BulkUpdateCompaniesRequestCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``BulkUpdateCompaniesRequestCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str
     name: str

@@ -84,7 +84,10 @@ class BulkUpdateContactsRequest:
 
 
 class BulkUpdateContactsRequestDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: contacts)."""
+    """``BulkUpdateContactsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: contacts.
+    """
 
     contacts: list[BulkUpdateContactsRequestContactsItem | BulkUpdateContactsRequestContactsItemDict]
     job: BulkUpdateContactsRequestJob | BulkUpdateContactsRequestJobDict

@@ -167,7 +167,10 @@ class BulkUpdateContactsRequestContactsItem:
 
 
 class BulkUpdateContactsRequestContactsItemDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequestContactsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``BulkUpdateContactsRequestContactsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str
     external_id: str

@@ -86,7 +86,10 @@ class BulkUpdateContactsRequestContactsItemCompaniesItem:
 
 
 class BulkUpdateContactsRequestContactsItemCompaniesItemDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequestContactsItemCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: company_id)."""
+    """``BulkUpdateContactsRequestContactsItemCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: company_id.
+    """
 
     company_id: str
     name: str

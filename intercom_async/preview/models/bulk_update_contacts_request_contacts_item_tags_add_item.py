@@ -72,6 +72,9 @@ class BulkUpdateContactsRequestContactsItemTagsAddItem:
 
 
 class BulkUpdateContactsRequestContactsItemTagsAddItemDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequestContactsItemTagsAddItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``BulkUpdateContactsRequestContactsItemTagsAddItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str

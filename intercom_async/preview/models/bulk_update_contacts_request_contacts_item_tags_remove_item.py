@@ -72,6 +72,9 @@ class BulkUpdateContactsRequestContactsItemTagsRemoveItem:
 
 
 class BulkUpdateContactsRequestContactsItemTagsRemoveItemDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequestContactsItemTagsRemoveItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``BulkUpdateContactsRequestContactsItemTagsRemoveItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str

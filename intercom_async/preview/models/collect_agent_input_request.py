@@ -90,7 +90,10 @@ class CollectAgentInputRequest:
 
 
 class CollectAgentInputRequestDict(TypedDict, total=False):
-    """``CollectAgentInputRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: step_id, attribute_values)."""
+    """``CollectAgentInputRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: step_id, attribute_values.
+    """
 
     step_id: str
     attribute_values: list[

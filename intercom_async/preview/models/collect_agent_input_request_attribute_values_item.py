@@ -80,7 +80,10 @@ class CollectAgentInputRequestAttributeValuesItem:
 
 
 class CollectAgentInputRequestAttributeValuesItemDict(TypedDict, total=False):
-    """``CollectAgentInputRequestAttributeValuesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: identifier, value)."""
+    """``CollectAgentInputRequestAttributeValuesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: identifier, value.
+    """
 
     identifier: str
     value: Any

@@ -114,7 +114,10 @@ class CompanySearchRequest:
 
 
 class CompanySearchRequestDict(TypedDict, total=False):
-    """``CompanySearchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: query)."""
+    """``CompanySearchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: query.
+    """
 
     query: (
         SingleFilterSearchRequest

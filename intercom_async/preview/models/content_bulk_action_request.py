@@ -116,7 +116,10 @@ class ContentBulkActionRequest:
 
 
 class ContentBulkActionRequestDict(TypedDict, total=False):
-    """``ContentBulkActionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: action, content_ids)."""
+    """``ContentBulkActionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: action, content_ids.
+    """
 
     action: ContentBulkActionRequestAction | str
     content_ids: list[ContentBulkActionRequestContentIdsItem | ContentBulkActionRequestContentIdsItemDict]

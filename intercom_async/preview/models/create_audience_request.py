@@ -88,7 +88,10 @@ class CreateAudienceRequest:
 
 
 class CreateAudienceRequestDict(TypedDict, total=False):
-    """``CreateAudienceRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name)."""
+    """``CreateAudienceRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name.
+    """
 
     name: str
     predicates: list[Predicate | PredicateDict]

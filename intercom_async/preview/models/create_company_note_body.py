@@ -78,7 +78,10 @@ class CreateCompanyNoteBody:
 
 
 class CreateCompanyNoteBodyDict(TypedDict, total=False):
-    """``CreateCompanyNoteBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: body)."""
+    """``CreateCompanyNoteBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: body.
+    """
 
     body: str
     admin_id: str

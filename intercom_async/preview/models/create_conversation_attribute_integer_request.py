@@ -101,7 +101,10 @@ class CreateConversationAttributeIntegerRequest:
 
 
 class CreateConversationAttributeIntegerRequestDict(TypedDict, total=False):
-    """``CreateConversationAttributeIntegerRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name, data_type)."""
+    """``CreateConversationAttributeIntegerRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name, data_type.
+    """
 
     name: str
     data_type: CreateConversationAttributeRequestBaseDataType | str

@@ -76,6 +76,9 @@ class CreateFolderBody:
 
 
 class CreateFolderBodyDict(TypedDict, total=False):
-    """``CreateFolderBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: folder)."""
+    """``CreateFolderBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: folder.
+    """
 
     folder: CreateFolderBodyFolder | CreateFolderBodyFolderDict

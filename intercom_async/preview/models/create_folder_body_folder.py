@@ -90,7 +90,10 @@ class CreateFolderBodyFolder:
 
 
 class CreateFolderBodyFolderDict(TypedDict, total=False):
-    """``CreateFolderBodyFolder`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name)."""
+    """``CreateFolderBodyFolder`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name.
+    """
 
     name: str
     description: str

@@ -90,7 +90,10 @@ class CreateIdentityVerificationSecretRequest:
 
 
 class CreateIdentityVerificationSecretRequestDict(TypedDict, total=False):
-    """``CreateIdentityVerificationSecretRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name)."""
+    """``CreateIdentityVerificationSecretRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name.
+    """
 
     name: str
     supports_android: bool

@@ -103,7 +103,10 @@ class CreateOfficeHoursExceptionRequest:
 
 
 class CreateOfficeHoursExceptionRequestDict(TypedDict, total=False):
-    """``CreateOfficeHoursExceptionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: exception_date, exception_type)."""
+    """``CreateOfficeHoursExceptionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: exception_date, exception_type.
+    """
 
     exception_date: str
     exception_type: CreateOfficeHoursExceptionRequestExceptionType | str

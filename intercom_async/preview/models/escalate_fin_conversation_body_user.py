@@ -96,7 +96,10 @@ class EscalateFinConversationBodyUser:
 
 
 class EscalateFinConversationBodyUserDict(TypedDict, total=False):
-    """``EscalateFinConversationBodyUser`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``EscalateFinConversationBodyUser`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str
     name: str

@@ -72,6 +72,9 @@ class ListCallsWithTranscriptsBody:
 
 
 class ListCallsWithTranscriptsBodyDict(TypedDict, total=False):
-    """``ListCallsWithTranscriptsBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: conversation_ids)."""
+    """``ListCallsWithTranscriptsBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: conversation_ids.
+    """
 
     conversation_ids: list[str]

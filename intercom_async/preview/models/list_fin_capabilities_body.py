@@ -76,6 +76,9 @@ class ListFinCapabilitiesBody:
 
 
 class ListFinCapabilitiesBodyDict(TypedDict, total=False):
-    """``ListFinCapabilitiesBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: user)."""
+    """``ListFinCapabilitiesBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: user.
+    """
 
     user: ListFinCapabilitiesBodyUser | ListFinCapabilitiesBodyUserDict

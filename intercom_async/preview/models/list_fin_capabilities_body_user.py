@@ -96,7 +96,10 @@ class ListFinCapabilitiesBodyUser:
 
 
 class ListFinCapabilitiesBodyUserDict(TypedDict, total=False):
-    """``ListFinCapabilitiesBodyUser`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``ListFinCapabilitiesBodyUser`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str
     name: str

@@ -106,7 +106,10 @@ class ReplyToFinBody:
 
 
 class ReplyToFinBodyDict(TypedDict, total=False):
-    """``ReplyToFinBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: conversation_id, message, user)."""
+    """``ReplyToFinBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: conversation_id, message, user.
+    """
 
     conversation_id: str
     message: FinAgentMessage | FinAgentMessageDict

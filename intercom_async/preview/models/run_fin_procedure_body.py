@@ -114,7 +114,10 @@ class RunFinProcedureBody:
 
 
 class RunFinProcedureBodyDict(TypedDict, total=False):
-    """``RunFinProcedureBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: conversation_id, user)."""
+    """``RunFinProcedureBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: conversation_id, user.
+    """
 
     conversation_id: str
     user: FinAgentUser | FinAgentUserDict

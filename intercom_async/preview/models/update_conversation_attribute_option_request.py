@@ -72,6 +72,9 @@ class UpdateConversationAttributeOptionRequest:
 
 
 class UpdateConversationAttributeOptionRequestDict(TypedDict, total=False):
-    """``UpdateConversationAttributeOptionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: label)."""
+    """``UpdateConversationAttributeOptionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: label.
+    """
 
     label: str

@@ -83,7 +83,10 @@ class UpdateConversationAttributeRequestReference:
 
 
 class UpdateConversationAttributeRequestReferenceDict(TypedDict, total=False):
-    """``UpdateConversationAttributeRequestReference`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type)."""
+    """``UpdateConversationAttributeRequestReference`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type.
+    """
 
     type: UpdateConversationAttributeRequestReferenceType | str
     object_type_id: str

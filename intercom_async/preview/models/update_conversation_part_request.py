@@ -105,7 +105,10 @@ class UpdateConversationPartRequest:
 
 
 class UpdateConversationPartRequestDict(TypedDict, total=False):
-    """``UpdateConversationPartRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: experimental, secret)."""
+    """``UpdateConversationPartRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: experimental, secret.
+    """
 
     experimental: bool
     secret: str

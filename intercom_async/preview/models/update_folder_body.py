@@ -76,6 +76,9 @@ class UpdateFolderBody:
 
 
 class UpdateFolderBodyDict(TypedDict, total=False):
-    """``UpdateFolderBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: folder)."""
+    """``UpdateFolderBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: folder.
+    """
 
     folder: UpdateFolderBodyFolder | UpdateFolderBodyFolderDict

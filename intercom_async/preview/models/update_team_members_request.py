@@ -110,7 +110,10 @@ class UpdateTeamMembersRequest:
 
 
 class UpdateTeamMembersRequestDict(TypedDict, total=False):
-    """``UpdateTeamMembersRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: admin_ids)."""
+    """``UpdateTeamMembersRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: admin_ids.
+    """
 
     admin_ids: list[int]
     admin_priority_level: AdminPriorityLevelRequest | AdminPriorityLevelRequestDict | None

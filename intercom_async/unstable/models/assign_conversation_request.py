@@ -99,7 +99,10 @@ class AssignConversationRequest:
 
 
 class AssignConversationRequestDict(TypedDict, total=False):
-    """``AssignConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, type, admin_id, assignee_id)."""
+    """``AssignConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, type, admin_id, assignee_id.
+    """
 
     message_type: str
     type: AssignConversationRequestType | str

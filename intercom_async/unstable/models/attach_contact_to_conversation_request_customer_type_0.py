@@ -110,7 +110,10 @@ class AttachContactToConversationRequestCustomerType0:
 
 
 class AttachContactToConversationRequestCustomerType0Dict(TypedDict, total=False):
-    """``AttachContactToConversationRequestCustomerType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: intercom_user_id)."""
+    """``AttachContactToConversationRequestCustomerType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: intercom_user_id.
+    """
 
     intercom_user_id: str
     customer: (

@@ -90,7 +90,10 @@ class CloseConversationRequest:
 
 
 class CloseConversationRequestDict(TypedDict, total=False):
-    """``CloseConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, type, admin_id)."""
+    """``CloseConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, type, admin_id.
+    """
 
     message_type: str
     type: str

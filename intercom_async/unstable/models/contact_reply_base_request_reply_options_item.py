@@ -78,7 +78,10 @@ class ContactReplyBaseRequestReplyOptionsItem:
 
 
 class ContactReplyBaseRequestReplyOptionsItemDict(TypedDict, total=False):
-    """``ContactReplyBaseRequestReplyOptionsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: text, uuid)."""
+    """``ContactReplyBaseRequestReplyOptionsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: text, uuid.
+    """
 
     text: str
     uuid: str

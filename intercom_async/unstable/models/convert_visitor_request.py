@@ -94,7 +94,10 @@ class ConvertVisitorRequest:
 
 
 class ConvertVisitorRequestDict(TypedDict, total=False):
-    """``ConvertVisitorRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type, user, visitor)."""
+    """``ConvertVisitorRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type, user, visitor.
+    """
 
     type: str
     user: ConvertVisitorRequestUser | ConvertVisitorRequestUserDict

@@ -159,7 +159,10 @@ class CreateDataConnectorRequest:
 
 
 class CreateDataConnectorRequestDict(TypedDict, total=False):
-    """``CreateDataConnectorRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name)."""
+    """``CreateDataConnectorRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name.
+    """
 
     name: str
     description: str

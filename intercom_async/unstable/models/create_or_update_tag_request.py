@@ -78,7 +78,10 @@ class CreateOrUpdateTagRequest:
 
 
 class CreateOrUpdateTagRequestDict(TypedDict, total=False):
-    """``CreateOrUpdateTagRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name)."""
+    """``CreateOrUpdateTagRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name.
+    """
 
     name: str
     id: str

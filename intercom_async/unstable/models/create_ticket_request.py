@@ -161,7 +161,10 @@ class CreateTicketRequest:
 
 
 class CreateTicketRequestDict(TypedDict, total=False):
-    """``CreateTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: ticket_type_id, contacts)."""
+    """``CreateTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: ticket_type_id, contacts.
+    """
 
     ticket_type_id: str
     contacts: list[

@@ -70,6 +70,9 @@ class CreateTicketRequestContactsItemType2:
 
 
 class CreateTicketRequestContactsItemType2Dict(TypedDict, total=False):
-    """``CreateTicketRequestContactsItemType2`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: email)."""
+    """``CreateTicketRequestContactsItemType2`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: email.
+    """
 
     email: str

@@ -78,7 +78,10 @@ class CustomChannelAttribute:
 
 
 class CustomChannelAttributeDict(TypedDict, total=False):
-    """``CustomChannelAttribute`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id, value)."""
+    """``CustomChannelAttribute`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id, value.
+    """
 
     id: str
     value: str

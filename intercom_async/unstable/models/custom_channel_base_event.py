@@ -88,7 +88,10 @@ class CustomChannelBaseEvent:
 
 
 class CustomChannelBaseEventDict(TypedDict, total=False):
-    """``CustomChannelBaseEvent`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: event_id, external_conversation_id, contact)."""
+    """``CustomChannelBaseEvent`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: event_id, external_conversation_id, contact.
+    """
 
     event_id: str
     external_conversation_id: str

@@ -93,7 +93,10 @@ class CustomChannelContact:
 
 
 class CustomChannelContactDict(TypedDict, total=False):
-    """``CustomChannelContact`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type, external_id)."""
+    """``CustomChannelContact`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type, external_id.
+    """
 
     type: CustomChannelContactType | str
     external_id: str

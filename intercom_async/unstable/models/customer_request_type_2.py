@@ -70,6 +70,9 @@ class CustomerRequestType2:
 
 
 class CustomerRequestType2Dict(TypedDict, total=False):
-    """``CustomerRequestType2`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: email)."""
+    """``CustomerRequestType2`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: email.
+    """
 
     email: str

@@ -119,7 +119,10 @@ class NewsItemRequest:
 
 
 class NewsItemRequestDict(TypedDict, total=False):
-    """``NewsItemRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: title, sender_id)."""
+    """``NewsItemRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: title, sender_id.
+    """
 
     title: str
     sender_id: int

@@ -96,7 +96,10 @@ class NotifyAttributeCollectedBody:
 
 
 class NotifyAttributeCollectedBodyDict(TypedDict, total=False):
-    """``NotifyAttributeCollectedBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: event_id, external_conversation_id, contact, attribute)."""
+    """``NotifyAttributeCollectedBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: event_id, external_conversation_id, contact, attribute.
+    """
 
     event_id: str
     external_conversation_id: str

@@ -94,7 +94,10 @@ class NotifyNewMessageBody:
 
 
 class NotifyNewMessageBodyDict(TypedDict, total=False):
-    """``NotifyNewMessageBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: event_id, external_conversation_id, contact, body)."""
+    """``NotifyNewMessageBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: event_id, external_conversation_id, contact, body.
+    """
 
     event_id: str
     external_conversation_id: str

@@ -94,7 +94,10 @@ class NotifyQuickReplySelectedBody:
 
 
 class NotifyQuickReplySelectedBodyDict(TypedDict, total=False):
-    """``NotifyQuickReplySelectedBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: event_id, external_conversation_id, contact, quick_reply_option_id)."""
+    """``NotifyQuickReplySelectedBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: event_id, external_conversation_id, contact, quick_reply_option_id.
+    """
 
     event_id: str
     external_conversation_id: str

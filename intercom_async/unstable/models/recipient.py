@@ -81,7 +81,10 @@ class Recipient:
 
 
 class RecipientDict(TypedDict, total=False):
-    """``Recipient`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type, id)."""
+    """``Recipient`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type, id.
+    """
 
     type: RecipientType | str
     id: str

@@ -94,7 +94,10 @@ class RegisterFinVoiceCallRequest:
 
 
 class RegisterFinVoiceCallRequestDict(TypedDict, total=False):
-    """``RegisterFinVoiceCallRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: phone_number, call_id)."""
+    """``RegisterFinVoiceCallRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: phone_number, call_id.
+    """
 
     phone_number: str
     call_id: str

@@ -106,7 +106,10 @@ class SearchRequest:
 
 
 class SearchRequestDict(TypedDict, total=False):
-    """``SearchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: query)."""
+    """``SearchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: query.
+    """
 
     query: (
         SingleFilterSearchRequest

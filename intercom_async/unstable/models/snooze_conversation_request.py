@@ -84,7 +84,10 @@ class SnoozeConversationRequest:
 
 
 class SnoozeConversationRequestDict(TypedDict, total=False):
-    """``SnoozeConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, admin_id, snoozed_until)."""
+    """``SnoozeConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, admin_id, snoozed_until.
+    """
 
     message_type: str
     admin_id: str

@@ -88,7 +88,10 @@ class UpdateContentImportSourceRequest:
 
 
 class UpdateContentImportSourceRequestDict(TypedDict, total=False):
-    """``UpdateContentImportSourceRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: sync_behavior, url)."""
+    """``UpdateContentImportSourceRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: sync_behavior, url.
+    """
 
     sync_behavior: UpdateContentImportSourceRequestSyncBehavior | str
     url: str

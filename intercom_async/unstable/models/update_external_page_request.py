@@ -108,7 +108,10 @@ class UpdateExternalPageRequest:
 
 
 class UpdateExternalPageRequestDict(TypedDict, total=False):
-    """``UpdateExternalPageRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: title, html, url, locale, source_id)."""
+    """``UpdateExternalPageRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: title, html, url, locale, source_id.
+    """
 
     title: str
     html: str

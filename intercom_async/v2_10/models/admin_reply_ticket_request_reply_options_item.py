@@ -78,7 +78,10 @@ class AdminReplyTicketRequestReplyOptionsItem:
 
 
 class AdminReplyTicketRequestReplyOptionsItemDict(TypedDict, total=False):
-    """``AdminReplyTicketRequestReplyOptionsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: text, uuid)."""
+    """``AdminReplyTicketRequestReplyOptionsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: text, uuid.
+    """
 
     text: str
     uuid: str

@@ -70,6 +70,9 @@ class AttachContactToACompanyBody:
 
 
 class AttachContactToACompanyBodyDict(TypedDict, total=False):
-    """``AttachContactToACompanyBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``AttachContactToACompanyBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str

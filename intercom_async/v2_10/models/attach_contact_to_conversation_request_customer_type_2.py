@@ -110,7 +110,10 @@ class AttachContactToConversationRequestCustomerType2:
 
 
 class AttachContactToConversationRequestCustomerType2Dict(TypedDict, total=False):
-    """``AttachContactToConversationRequestCustomerType2`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: email)."""
+    """``AttachContactToConversationRequestCustomerType2`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: email.
+    """
 
     email: str
     customer: (

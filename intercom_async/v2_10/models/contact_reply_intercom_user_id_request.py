@@ -106,7 +106,10 @@ class ContactReplyIntercomUserIdRequest:
 
 
 class ContactReplyIntercomUserIdRequestDict(TypedDict, total=False):
-    """``ContactReplyIntercomUserIdRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, type, body, intercom_user_id)."""
+    """``ContactReplyIntercomUserIdRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, type, body, intercom_user_id.
+    """
 
     message_type: str
     type: str

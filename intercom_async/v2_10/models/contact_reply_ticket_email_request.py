@@ -96,7 +96,10 @@ class ContactReplyTicketEmailRequest:
 
 
 class ContactReplyTicketEmailRequestDict(TypedDict, total=False):
-    """``ContactReplyTicketEmailRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, type, body, email)."""
+    """``ContactReplyTicketEmailRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, type, body, email.
+    """
 
     message_type: str
     type: str

@@ -81,7 +81,10 @@ class CreateMessageRequestTo:
 
 
 class CreateMessageRequestToDict(TypedDict, total=False):
-    """``CreateMessageRequestTo`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type, id)."""
+    """``CreateMessageRequestTo`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type, id.
+    """
 
     type: CreateMessageRequestToType | str
     id: str

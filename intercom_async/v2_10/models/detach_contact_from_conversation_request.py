@@ -70,6 +70,9 @@ class DetachContactFromConversationRequest:
 
 
 class DetachContactFromConversationRequestDict(TypedDict, total=False):
-    """``DetachContactFromConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: admin_id)."""
+    """``DetachContactFromConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: admin_id.
+    """
 
     admin_id: str

@@ -82,7 +82,10 @@ class TagCompanyRequest:
 
 
 class TagCompanyRequestDict(TypedDict, total=False):
-    """``TagCompanyRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name, companies)."""
+    """``TagCompanyRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name, companies.
+    """
 
     name: str
     companies: list[TagCompanyRequestCompaniesItem | TagCompanyRequestCompaniesItemDict]

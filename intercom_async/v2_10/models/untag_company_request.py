@@ -82,7 +82,10 @@ class UntagCompanyRequest:
 
 
 class UntagCompanyRequestDict(TypedDict, total=False):
-    """``UntagCompanyRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name, companies)."""
+    """``UntagCompanyRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name, companies.
+    """
 
     name: str
     companies: list[UntagCompanyRequestCompaniesItem | UntagCompanyRequestCompaniesItemDict]

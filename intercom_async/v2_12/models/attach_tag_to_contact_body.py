@@ -70,6 +70,9 @@ class AttachTagToContactBody:
 
 
 class AttachTagToContactBodyDict(TypedDict, total=False):
-    """``AttachTagToContactBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``AttachTagToContactBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str

@@ -102,7 +102,10 @@ class ContactReplyTicketIntercomUserIdRequest:
 
 
 class ContactReplyTicketIntercomUserIdRequestDict(TypedDict, total=False):
-    """``ContactReplyTicketIntercomUserIdRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, type, body, intercom_user_id)."""
+    """``ContactReplyTicketIntercomUserIdRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, type, body, intercom_user_id.
+    """
 
     message_type: str
     type: str

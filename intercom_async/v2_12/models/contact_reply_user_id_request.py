@@ -112,7 +112,10 @@ class ContactReplyUserIdRequest:
 
 
 class ContactReplyUserIdRequestDict(TypedDict, total=False):
-    """``ContactReplyUserIdRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, type, body, user_id)."""
+    """``ContactReplyUserIdRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, type, body, user_id.
+    """
 
     message_type: str
     type: str

@@ -78,7 +78,10 @@ class CreateDataExportsRequest:
 
 
 class CreateDataExportsRequestDict(TypedDict, total=False):
-    """``CreateDataExportsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: created_at_after, created_at_before)."""
+    """``CreateDataExportsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: created_at_after, created_at_before.
+    """
 
     created_at_after: int
     created_at_before: int

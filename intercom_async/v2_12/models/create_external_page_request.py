@@ -114,7 +114,10 @@ class CreateExternalPageRequest:
 
 
 class CreateExternalPageRequestDict(TypedDict, total=False):
-    """``CreateExternalPageRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: title, html, locale, source_id, external_id)."""
+    """``CreateExternalPageRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: title, html, locale, source_id, external_id.
+    """
 
     title: str
     html: str

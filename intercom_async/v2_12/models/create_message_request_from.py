@@ -78,7 +78,10 @@ class CreateMessageRequestFrom:
 
 
 class CreateMessageRequestFromDict(TypedDict, total=False):
-    """``CreateMessageRequestFrom`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type, id)."""
+    """``CreateMessageRequestFrom`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type, id.
+    """
 
     type: str
     id: int

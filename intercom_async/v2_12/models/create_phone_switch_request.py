@@ -81,7 +81,10 @@ class CreatePhoneSwitchRequest:
 
 
 class CreatePhoneSwitchRequestDict(TypedDict, total=False):
-    """``CreatePhoneSwitchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: phone)."""
+    """``CreatePhoneSwitchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: phone.
+    """
 
     phone: str
     custom_attributes: CustomAttributes | dict[str, Any]

@@ -70,6 +70,9 @@ class CreateTicketRequestContactsItemType0:
 
 
 class CreateTicketRequestContactsItemType0Dict(TypedDict, total=False):
-    """``CreateTicketRequestContactsItemType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``CreateTicketRequestContactsItemType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str

@@ -72,6 +72,9 @@ class CreateTicketRequestContactsItemType1:
 
 
 class CreateTicketRequestContactsItemType1Dict(TypedDict, total=False):
-    """``CreateTicketRequestContactsItemType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: external_id)."""
+    """``CreateTicketRequestContactsItemType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: external_id.
+    """
 
     external_id: str

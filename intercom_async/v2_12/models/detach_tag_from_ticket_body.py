@@ -70,6 +70,9 @@ class DetachTagFromTicketBody:
 
 
 class DetachTagFromTicketBodyDict(TypedDict, total=False):
-    """``DetachTagFromTicketBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: admin_id)."""
+    """``DetachTagFromTicketBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: admin_id.
+    """
 
     admin_id: str

@@ -78,7 +78,10 @@ class OpenConversationRequest:
 
 
 class OpenConversationRequestDict(TypedDict, total=False):
-    """``OpenConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, admin_id)."""
+    """``OpenConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, admin_id.
+    """
 
     message_type: str
     admin_id: str

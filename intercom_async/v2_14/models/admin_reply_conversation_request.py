@@ -121,7 +121,10 @@ class AdminReplyConversationRequest:
 
 
 class AdminReplyConversationRequestDict(TypedDict, total=False):
-    """``AdminReplyConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, type, admin_id)."""
+    """``AdminReplyConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, type, admin_id.
+    """
 
     message_type: AdminReplyConversationRequestMessageType | str
     type: str

@@ -128,7 +128,10 @@ class ContactReplyEmailRequest:
 
 
 class ContactReplyEmailRequestDict(TypedDict, total=False):
-    """``ContactReplyEmailRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, type, body, email)."""
+    """``ContactReplyEmailRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, type, body, email.
+    """
 
     message_type: str
     type: str

@@ -120,7 +120,10 @@ class ContactReplyTicketUserIdRequest:
 
 
 class ContactReplyTicketUserIdRequestDict(TypedDict, total=False):
-    """``ContactReplyTicketUserIdRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: message_type, type, body, user_id)."""
+    """``ContactReplyTicketUserIdRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: message_type, type, body, user_id.
+    """
 
     message_type: str
     type: str

@@ -100,7 +100,10 @@ class CreateCollectionRequest:
 
 
 class CreateCollectionRequestDict(TypedDict, total=False):
-    """``CreateCollectionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name)."""
+    """``CreateCollectionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name.
+    """
 
     name: str
     description: str

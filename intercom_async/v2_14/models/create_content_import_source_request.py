@@ -87,7 +87,10 @@ class CreateContentImportSourceRequest:
 
 
 class CreateContentImportSourceRequestDict(TypedDict, total=False):
-    """``CreateContentImportSourceRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: sync_behavior, url)."""
+    """``CreateContentImportSourceRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: sync_behavior, url.
+    """
 
     sync_behavior: str
     url: str

@@ -108,7 +108,10 @@ class CreateDataAttributeRequest:
 
 
 class CreateDataAttributeRequestDict(TypedDict, total=False):
-    """``CreateDataAttributeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name, model, data_type)."""
+    """``CreateDataAttributeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name, model, data_type.
+    """
 
     name: str
     model: CreateDataAttributeRequestModel | str

@@ -78,7 +78,10 @@ class CreateNoteBody:
 
 
 class CreateNoteBodyDict(TypedDict, total=False):
-    """``CreateNoteBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: body)."""
+    """``CreateNoteBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: body.
+    """
 
     body: str
     admin_id: str

@@ -100,7 +100,10 @@ class CreateTicketTypeRequest:
 
 
 class CreateTicketTypeRequestDict(TypedDict, total=False):
-    """``CreateTicketTypeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name)."""
+    """``CreateTicketTypeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name.
+    """
 
     name: str
     description: str

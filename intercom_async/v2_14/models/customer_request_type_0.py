@@ -72,6 +72,9 @@ class CustomerRequestType0:
 
 
 class CustomerRequestType0Dict(TypedDict, total=False):
-    """``CustomerRequestType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: intercom_user_id)."""
+    """``CustomerRequestType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: intercom_user_id.
+    """
 
     intercom_user_id: str

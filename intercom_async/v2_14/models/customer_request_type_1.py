@@ -70,6 +70,9 @@ class CustomerRequestType1:
 
 
 class CustomerRequestType1Dict(TypedDict, total=False):
-    """``CustomerRequestType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: user_id)."""
+    """``CustomerRequestType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: user_id.
+    """
 
     user_id: str

@@ -70,6 +70,9 @@ class DetachTagFromConversationBody:
 
 
 class DetachTagFromConversationBodyDict(TypedDict, total=False):
-    """``DetachTagFromConversationBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: admin_id)."""
+    """``DetachTagFromConversationBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: admin_id.
+    """
 
     admin_id: str

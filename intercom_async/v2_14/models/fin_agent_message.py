@@ -98,7 +98,10 @@ class FinAgentMessage:
 
 
 class FinAgentMessageDict(TypedDict, total=False):
-    """``FinAgentMessage`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: author, body, timestamp)."""
+    """``FinAgentMessage`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: author, body, timestamp.
+    """
 
     author: FinAgentMessageAuthor | str
     body: str

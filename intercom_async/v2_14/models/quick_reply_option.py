@@ -87,7 +87,10 @@ class QuickReplyOption:
 
 
 class QuickReplyOptionDict(TypedDict, total=False):
-    """``QuickReplyOption`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: text, uuid)."""
+    """``QuickReplyOption`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: text, uuid.
+    """
 
     text: str
     uuid: str

@@ -84,7 +84,10 @@ class RedactConversationRequestType0:
 
 
 class RedactConversationRequestType0Dict(TypedDict, total=False):
-    """``RedactConversationRequestType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type, conversation_id, conversation_part_id)."""
+    """``RedactConversationRequestType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type, conversation_id, conversation_part_id.
+    """
 
     type: str
     conversation_id: str

@@ -84,7 +84,10 @@ class RedactConversationRequestType1:
 
 
 class RedactConversationRequestType1Dict(TypedDict, total=False):
-    """``RedactConversationRequestType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type, conversation_id, source_id)."""
+    """``RedactConversationRequestType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type, conversation_id, source_id.
+    """
 
     type: str
     conversation_id: str

@@ -108,7 +108,10 @@ class StartFinConversationBody:
 
 
 class StartFinConversationBodyDict(TypedDict, total=False):
-    """``StartFinConversationBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: conversation_id, message, user)."""
+    """``StartFinConversationBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: conversation_id, message, user.
+    """
 
     conversation_id: str
     message: FinAgentMessage | FinAgentMessageDict

@@ -82,7 +82,10 @@ class TagMultipleUsersRequest:
 
 
 class TagMultipleUsersRequestDict(TypedDict, total=False):
-    """``TagMultipleUsersRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name, users)."""
+    """``TagMultipleUsersRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name, users.
+    """
 
     name: str
     users: list[TagMultipleUsersRequestUsersItem | TagMultipleUsersRequestUsersItemDict]

@@ -78,7 +78,10 @@ class AttachSubscriptionTypeToContactBody:
 
 
 class AttachSubscriptionTypeToContactBodyDict(TypedDict, total=False):
-    """``AttachSubscriptionTypeToContactBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id, consent_type)."""
+    """``AttachSubscriptionTypeToContactBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id, consent_type.
+    """
 
     id: str
     consent_type: str

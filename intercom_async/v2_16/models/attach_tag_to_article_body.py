@@ -78,7 +78,10 @@ class AttachTagToArticleBody:
 
 
 class AttachTagToArticleBodyDict(TypedDict, total=False):
-    """``AttachTagToArticleBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``AttachTagToArticleBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str
     admin_id: str | None

@@ -78,7 +78,10 @@ class AttachTagToContentSnippetBody:
 
 
 class AttachTagToContentSnippetBodyDict(TypedDict, total=False):
-    """``AttachTagToContentSnippetBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``AttachTagToContentSnippetBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str
     admin_id: str | None

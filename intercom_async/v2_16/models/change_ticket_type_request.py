@@ -89,7 +89,10 @@ class ChangeTicketTypeRequest:
 
 
 class ChangeTicketTypeRequestDict(TypedDict, total=False):
-    """``ChangeTicketTypeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: ticket_type_id, ticket_state_id)."""
+    """``ChangeTicketTypeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: ticket_type_id, ticket_state_id.
+    """
 
     ticket_type_id: str
     ticket_state_id: str

@@ -114,7 +114,10 @@ class ContactSearchRequest:
 
 
 class ContactSearchRequestDict(TypedDict, total=False):
-    """``ContactSearchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: query)."""
+    """``ContactSearchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: query.
+    """
 
     query: (
         SingleFilterSearchRequest

@@ -81,7 +81,10 @@ class ContentBulkActionRequestContentIdsItem:
 
 
 class ContentBulkActionRequestContentIdsItemDict(TypedDict, total=False):
-    """``ContentBulkActionRequestContentIdsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type, id)."""
+    """``ContentBulkActionRequestContentIdsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type, id.
+    """
 
     type: ContentBulkActionRequestContentIdsItemType | str
     id: str

@@ -117,7 +117,10 @@ class ContentSnippetCreateRequest:
 
 
 class ContentSnippetCreateRequestDict(TypedDict, total=False):
-    """``ContentSnippetCreateRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: title)."""
+    """``ContentSnippetCreateRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: title.
+    """
 
     title: str
     json_blocks: list[ContentSnippetCreateRequestJsonBlocksItem | dict[str, Any]]

@@ -87,7 +87,10 @@ class ConvertConversationToTicketRequest:
 
 
 class ConvertConversationToTicketRequestDict(TypedDict, total=False):
-    """``ConvertConversationToTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: ticket_type_id)."""
+    """``ConvertConversationToTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: ticket_type_id.
+    """
 
     ticket_type_id: str
     ticket_state_id: str

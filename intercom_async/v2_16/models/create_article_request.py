@@ -161,7 +161,10 @@ class CreateArticleRequest:
 
 
 class CreateArticleRequestDict(TypedDict, total=False):
-    """``CreateArticleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: title, author_id)."""
+    """``CreateArticleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: title, author_id.
+    """
 
     title: str
     author_id: int

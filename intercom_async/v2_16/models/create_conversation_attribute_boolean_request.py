@@ -101,7 +101,10 @@ class CreateConversationAttributeBooleanRequest:
 
 
 class CreateConversationAttributeBooleanRequestDict(TypedDict, total=False):
-    """``CreateConversationAttributeBooleanRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name, data_type)."""
+    """``CreateConversationAttributeBooleanRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name, data_type.
+    """
 
     name: str
     data_type: CreateConversationAttributeRequestBaseDataType | str

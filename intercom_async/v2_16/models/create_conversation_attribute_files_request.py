@@ -99,7 +99,10 @@ class CreateConversationAttributeFilesRequest:
 
 
 class CreateConversationAttributeFilesRequestDict(TypedDict, total=False):
-    """``CreateConversationAttributeFilesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name, data_type)."""
+    """``CreateConversationAttributeFilesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name, data_type.
+    """
 
     name: str
     data_type: CreateConversationAttributeRequestBaseDataType | str

@@ -107,7 +107,10 @@ class CreateConversationAttributeListRequest:
 
 
 class CreateConversationAttributeListRequestDict(TypedDict, total=False):
-    """``CreateConversationAttributeListRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name, data_type)."""
+    """``CreateConversationAttributeListRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name, data_type.
+    """
 
     name: str
     data_type: CreateConversationAttributeRequestBaseDataType | str

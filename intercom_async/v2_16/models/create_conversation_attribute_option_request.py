@@ -72,6 +72,9 @@ class CreateConversationAttributeOptionRequest:
 
 
 class CreateConversationAttributeOptionRequestDict(TypedDict, total=False):
-    """``CreateConversationAttributeOptionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: label)."""
+    """``CreateConversationAttributeOptionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: label.
+    """
 
     label: str

@@ -121,7 +121,10 @@ class CreateConversationAttributeRelationshipRequest:
 
 
 class CreateConversationAttributeRelationshipRequestDict(TypedDict, total=False):
-    """``CreateConversationAttributeRelationshipRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name, data_type)."""
+    """``CreateConversationAttributeRelationshipRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name, data_type.
+    """
 
     name: str
     data_type: CreateConversationAttributeRequestBaseDataType | str

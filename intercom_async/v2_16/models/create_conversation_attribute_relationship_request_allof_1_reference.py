@@ -87,7 +87,10 @@ class CreateConversationAttributeRelationshipRequestAllof1Reference:
 
 
 class CreateConversationAttributeRelationshipRequestAllof1ReferenceDict(TypedDict, total=False):
-    """``CreateConversationAttributeRelationshipRequestAllof1Reference`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type)."""
+    """``CreateConversationAttributeRelationshipRequestAllof1Reference`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type.
+    """
 
     type: CreateConversationAttributeRelationshipRequestAllof1ReferenceType | str
     object_type_id: str

@@ -81,7 +81,10 @@ class CreateConversationRequestFrom:
 
 
 class CreateConversationRequestFromDict(TypedDict, total=False):
-    """``CreateConversationRequestFrom`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type, id)."""
+    """``CreateConversationRequestFrom`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type, id.
+    """
 
     type: CreateConversationRequestFromType | str
     id: str

@@ -93,7 +93,10 @@ class CreateHelpCenterRedirectRequest:
 
 
 class CreateHelpCenterRedirectRequestDict(TypedDict, total=False):
-    """``CreateHelpCenterRedirectRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: from_url, locale, target_type, target_id)."""
+    """``CreateHelpCenterRedirectRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: from_url, locale, target_type, target_id.
+    """
 
     from_url: str
     locale: str

@@ -120,7 +120,10 @@ class CreateInternalArticleRequest:
 
 
 class CreateInternalArticleRequestDict(TypedDict, total=False):
-    """``CreateInternalArticleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: title, author_id, owner_id)."""
+    """``CreateInternalArticleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: title, author_id, owner_id.
+    """
 
     title: str
     author_id: int

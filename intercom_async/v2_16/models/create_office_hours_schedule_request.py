@@ -88,7 +88,10 @@ class CreateOfficeHoursScheduleRequest:
 
 
 class CreateOfficeHoursScheduleRequestDict(TypedDict, total=False):
-    """``CreateOfficeHoursScheduleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name, time_zone_name, time_intervals)."""
+    """``CreateOfficeHoursScheduleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name, time_zone_name, time_intervals.
+    """
 
     name: str
     time_zone_name: str

@@ -129,7 +129,10 @@ class CreateTicketTypeAttributeRequest:
 
 
 class CreateTicketTypeAttributeRequestDict(TypedDict, total=False):
-    """``CreateTicketTypeAttributeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: name, description, data_type)."""
+    """``CreateTicketTypeAttributeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: name, description, data_type.
+    """
 
     name: str
     description: str

@@ -101,7 +101,10 @@ class FinAgentAttachment:
 
 
 class FinAgentAttachmentDict(TypedDict, total=False):
-    """``FinAgentAttachment`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: type)."""
+    """``FinAgentAttachment`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: type.
+    """
 
     type: FinAgentAttachmentType | str
     url: str

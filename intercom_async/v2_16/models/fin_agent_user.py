@@ -96,7 +96,10 @@ class FinAgentUser:
 
 
 class FinAgentUserDict(TypedDict, total=False):
-    """``FinAgentUser`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: id)."""
+    """``FinAgentUser`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: id.
+    """
 
     id: str
     name: str

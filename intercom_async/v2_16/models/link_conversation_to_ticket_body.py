@@ -72,6 +72,9 @@ class LinkConversationToTicketBody:
 
 
 class LinkConversationToTicketBodyDict(TypedDict, total=False):
-    """``LinkConversationToTicketBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: conversation_id)."""
+    """``LinkConversationToTicketBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: conversation_id.
+    """
 
     conversation_id: str

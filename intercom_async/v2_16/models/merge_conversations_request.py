@@ -72,6 +72,9 @@ class MergeConversationsRequest:
 
 
 class MergeConversationsRequestDict(TypedDict, total=False):
-    """``MergeConversationsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: merge_into_conversation_id)."""
+    """``MergeConversationsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: merge_into_conversation_id.
+    """
 
     merge_into_conversation_id: int

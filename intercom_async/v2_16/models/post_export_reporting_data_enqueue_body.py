@@ -90,7 +90,10 @@ class PostExportReportingDataEnqueueBody:
 
 
 class PostExportReportingDataEnqueueBodyDict(TypedDict, total=False):
-    """``PostExportReportingDataEnqueueBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: dataset_id, attribute_ids, start_time, end_time)."""
+    """``PostExportReportingDataEnqueueBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: dataset_id, attribute_ids, start_time, end_time.
+    """
 
     dataset_id: str
     attribute_ids: list[str]

@@ -96,7 +96,10 @@ class SearchActivityLogsBody:
 
 
 class SearchActivityLogsBodyDict(TypedDict, total=False):
-    """``SearchActivityLogsBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: created_at_after)."""
+    """``SearchActivityLogsBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: created_at_after.
+    """
 
     created_at_after: int
     created_at_before: int

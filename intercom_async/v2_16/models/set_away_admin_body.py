@@ -84,7 +84,10 @@ class SetAwayAdminBody:
 
 
 class SetAwayAdminBodyDict(TypedDict, total=False):
-    """``SetAwayAdminBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: away_mode_enabled, away_mode_reassign)."""
+    """``SetAwayAdminBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: away_mode_enabled, away_mode_reassign.
+    """
 
     away_mode_enabled: bool
     away_mode_reassign: bool

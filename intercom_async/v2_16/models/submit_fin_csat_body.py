@@ -87,7 +87,10 @@ class SubmitFinCsatBody:
 
 
 class SubmitFinCsatBodyDict(TypedDict, total=False):
-    """``SubmitFinCsatBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments    (required by the spec: conversation_id, rating)."""
+    """``SubmitFinCsatBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+
+    Required by the spec: conversation_id, rating.
+    """
 
     conversation_id: str
     rating: SubmitFinCsatBodyRating | str
