@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
+
+from tests.support.mypy import run_mypy
 
 SNIPPET = """
 import intercom_async
@@ -30,16 +29,9 @@ async def main() -> None:
 
 
 def test_mypy_knows_each_versions_resources(tmp_path: Path):
-    mypy = shutil.which("mypy", path=str(Path(sys.executable).parent))
-    assert mypy, "mypy is part of the dev extra"
     source = tmp_path / "snippet.py"
     source.write_text(textwrap.dedent(SNIPPET))
-    result = subprocess.run(
-        [mypy, str(source), "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary"],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
+    result = run_mypy(str(source))
     lines = [line.split(": ", 1)[1] for line in result.stdout.splitlines() if ": " in line]
     assert lines == [
         'note: Revealed type is "intercom_async.v2_10.client.Intercom"',
@@ -51,17 +43,3 @@ def test_mypy_knows_each_versions_resources(tmp_path: Path):
         'note: Revealed type is "intercom_async.v2_12.models.admin_with_app.AdminWithApp"',
         'error: "Intercom" has no attribute "brands"  [attr-defined]',
     ], result.stdout + result.stderr
-
-
-def test_hand_written_core_type_checks(tmp_path: Path):
-    mypy = shutil.which("mypy", path=str(Path(sys.executable).parent))
-    root = Path(__file__).resolve().parents[1]
-    core = sorted(str(p.relative_to(root)) for p in (root / "intercom_async").glob("_*.py") if p.name != "__init__.py")
-    core.append("intercom_async/ratelimit_redis.py")  # hand-written, public (needs the redis extra, in dev)
-    result = subprocess.run(
-        [mypy, *core, "intercom_async/__init__.py", "--follow-imports=silent", "--cache-dir", str(tmp_path / "c")],
-        capture_output=True,
-        text=True,
-        cwd=root,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr

@@ -3,10 +3,9 @@ models and the ``Topic`` literal (one mypy run for both: it is the slow part).""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.mypy import run_mypy
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["webhooks.py", "canvas_kit.py", "messenger.py", "oauth.py", "_signatures.py"]
@@ -29,25 +28,10 @@ receiver = webhooks.WebhookReceiver(handle, secret="s")
 
 
 def test_toolkit_modules_and_a_typed_handler_pass_mypy_strict(tmp_path: Path):
-    mypy = shutil.which("mypy", path=str(Path(sys.executable).parent))
-    assert mypy, "mypy is part of the dev extra"
     handler = tmp_path / "handler.py"
     handler.write_text(HANDLER, encoding="utf-8")
     files = [f"intercom_async/{name}" for name in MODULES]
-    result = subprocess.run(
-        [
-            mypy,
-            "--strict",
-            *files,
-            str(handler),
-            "--follow-imports=silent",
-            "--cache-dir",
-            str(tmp_path / "c"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    result = run_mypy(*files, str(handler))
     out = result.stdout + result.stderr
     lines = [line for line in out.splitlines() if ": error:" in line or ": note:" in line]
     assert len(lines) == 2, out  # nothing in the toolkit modules, two lines about the handler
