@@ -283,8 +283,9 @@ class BaseClient:
 
     async def _send(self, request: Request) -> APIResponse[Any]:
         """Send ``request`` and return the ``APIResponse``; non-2xx raises the typed ``APIError``."""
+        used: list[str] = []  # the tokens this call sent (a token callable may rotate between attempts)
         try:
-            result, path = await self._transmit(request, stream=False)
+            result, path = await self._transmit(request, used, stream=False)
             response = self._response(request, result, path)
             if not 200 <= result.status < 300 and not _documented_redirect(request.operation, result.status):
                 raise error_for(response)
@@ -298,20 +299,21 @@ class BaseClient:
                 raise
             return response
         except IntercomError as exc:
-            self._scrubbed(exc)
+            self._scrubbed(exc, used)
             raise
 
     async def _send_stream(self, request: Request) -> StreamedResponse[Any]:
         """Send ``request`` and return its 2xx response with the body unread (retries happen only before the
         headers of a 2xx arrive); non-2xx raises the typed ``APIError``. The caller closes the response."""
+        used: list[str] = []
         try:
-            result, path = await self._transmit(request, stream=True)
+            result, path = await self._transmit(request, used, stream=True)
             if result.stream is None:  # an error (raised below) or a documented redirect (its body is read)
                 response = self._response(request, result, path)
                 if not 200 <= result.status < 300 and not _documented_redirect(request.operation, result.status):
                     raise error_for(response)
         except IntercomError as exc:
-            self._scrubbed(exc)
+            self._scrubbed(exc, used)
             raise
         options = request.options or {}
         limit = options["max_response_size"] if "max_response_size" in options else self._transport.max_response_size
@@ -329,11 +331,12 @@ class BaseClient:
             content=result.body,
             max_response_size=limit,
             strict=self._strict,
-            scrub=self._scrubbed,
+            scrub=lambda exc: self._scrubbed(exc, used),
         )
 
-    async def _transmit(self, request: Request, *, stream: bool) -> tuple[RawResult, str]:
-        """Prepare and send ``request``; the result and the request path (for messages)."""
+    async def _transmit(self, request: Request, used: list[str], *, stream: bool) -> tuple[RawResult, str]:
+        """Prepare and send ``request``; the result and the request path (for messages). The token of every
+        attempt is appended to ``used`` (to scrub it from this call's errors)."""
         op = request.operation
         prepared = request.prepare(strict=self._strict)
         options = request.options or {}
@@ -341,6 +344,8 @@ class BaseClient:
 
         async def build_headers() -> dict[str, str]:
             h = await self._auth_headers()
+            if self._fixed_headers is None:
+                used.append(h["Authorization"][7:])  # after "Bearer "
             h.update(extra_headers)
             return h
 
@@ -411,15 +416,15 @@ class BaseClient:
                 key.problem,
             )
 
-    def _secrets(self) -> list[str]:
-        recent = list(self._recent_tokens)
+    def _secrets(self, used: Sequence[str] = ()) -> list[str]:
+        recent = [*used, *self._recent_tokens]
         return [self._token, *recent] if isinstance(self._token, str) else recent
 
-    def _scrubbed(self, exc: IntercomError) -> IntercomError:
+    def _scrubbed(self, exc: IntercomError, used: Sequence[str] = ()) -> IntercomError:
         """``exc`` with the token (and anything shaped like credentials) removed from its text, partial tokens
         included: a proxy's error page, a malformed status line or a strict-mode message may quote the
-        request's ``Authorization`` header."""
-        scrub(exc, self._secrets())
+        request's ``Authorization`` header. ``used``: the tokens the call sent, besides the recent ones."""
+        scrub(exc, self._secrets(used))
         return exc
 
 

@@ -172,7 +172,6 @@ class Operation:
             return content
         return None
 
-
     def _success_is_json(self) -> bool:
         """Every documented 2xx response is a JSON body (at least one is documented): an empty 2xx under an
         undocumented status (a 204 instead of the documented 200) is then not a result but a broken answer."""

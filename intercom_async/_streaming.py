@@ -79,6 +79,7 @@ class StreamedResponse(Generic[T]):
         self._scrub = scrub
         self._started = False
         self._finished = stream is None
+        self._closed = False  # aclose() was called (aiohttp marks a response closed at EOF, data still unread)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
@@ -86,7 +87,8 @@ class StreamedResponse(Generic[T]):
 
     @property
     def closed(self) -> bool:
-        return self._stream is None or self._stream.closed
+        """``aclose()`` was called (on leaving the ``async with`` block)."""
+        return self._closed
 
     @property
     def content_length(self) -> int | None:
@@ -169,8 +171,9 @@ class StreamedResponse(Generic[T]):
     async def aclose(self) -> None:
         """Release the response: its connection goes back to the pool when the body was read to the end,
         and is closed otherwise. Safe to call more than once."""
+        self._closed = True
         stream = self._stream
-        if stream is None or stream.closed:
+        if stream is None:
             return
         if self._finished:
             stream.release()
@@ -180,7 +183,7 @@ class StreamedResponse(Generic[T]):
     def _begin(self) -> aiohttp.ClientResponse | None:
         if self._started:
             raise RuntimeError("the body of a StreamedResponse can be read only once")
-        if self._stream is not None and self._stream.closed:
+        if self._closed:
             raise RuntimeError("this StreamedResponse is closed (read it inside its `async with` block)")
         self._started = True
         return self._stream
