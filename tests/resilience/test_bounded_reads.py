@@ -177,7 +177,8 @@ def _run_rss_client(scenario: str, url: str, *extra: str) -> dict[str, Any]:
 @pytest.mark.parametrize("kind", ["endless", "gzip_bomb"])
 async def test_peak_memory_stays_bounded(server: FaultServer, kind: str) -> None:
     """A fresh process with the default limit (32 MiB) against 512 MiB of endless body, or a gzip bomb that
-    expands to 1 GiB: the call raises and the process' peak RSS grows by less than 100 MiB."""
+    expands to 1 GiB: the call raises and the process' peak RSS grows by less than 64 MiB (the 32 MiB read,
+    plus buffers); without the limit it grows by about 1 GiB and 2 GiB."""
     if kind == "endless":
         server.script("GET", "/me", ok(), endless())
     else:
@@ -188,4 +189,4 @@ async def test_peak_memory_stays_bounded(server: FaultServer, kind: str) -> None
     assert report["limit"] == 32 * MIB and report["received"] > 32 * MIB
     growth_mib = (report["peak_kib"] - report["baseline_kib"]) / 1024
     print(f"{kind}: peak RSS growth {growth_mib:.1f} MiB (baseline {report['baseline_kib'] / 1024:.1f} MiB)")
-    assert growth_mib < 100, report
+    assert growth_mib < 64, report
