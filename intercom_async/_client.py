@@ -390,6 +390,8 @@ class BaseClient:
         op = response.operation
         if not isinstance(op, Operation) or not op.responses or not response.content:
             return
+        if not 200 <= response.status_code < 300:
+            return  # a documented redirect: its result is the Location, nothing to validate
         try:
             parsed = op.parse(response.status_code, response.content, strict=True)
         except StrictValidationError as exc:

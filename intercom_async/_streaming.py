@@ -7,7 +7,8 @@ whole (``read``/``parse``, limited by ``max_response_size`` like any call). ``it
 have no size limit and hold one chunk at a time, so a multi-gigabyte export never sits in memory. Leaving the
 block closes the response; a body not read to the end closes its connection instead of returning it to the
 pool. Failures while reading raise ``APIConnectionError`` / ``APITimeoutError`` (no retry: the body has
-started).
+started). The call's concurrency slot (``max_concurrency``) and rate-limiter slot are given back when the
+headers arrive; the connection stays taken from aiohttp's pool until the response is closed.
 
     async with client.data_export.with_streaming_response.download(job_id) as response:
         await response.write_to("export.csv.gz")
