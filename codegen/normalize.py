@@ -94,6 +94,29 @@ def accept_header_parameter(spec: dict, report: Report) -> None:
                 break
 
 
+_ACCEPT_IN_DESCRIPTION = re.compile(r"Accept:\s*`(application/octet-stream)`")
+
+
+def accept_required_in_description(spec: dict, report: Report) -> None:
+    """The content export download (``GET /download/content/data/{job_identifier}``, every version) says
+    in its description that ``Accept: `application/octet-stream``` is required and that the export is
+    streamed as a gzipped CSV, but its 200 response documents no content at all.
+
+    Generated as is, the call sent ``Accept: application/json`` and returned ``None`` for the file. A 2xx
+    response without content on an operation whose description requires that ``Accept`` gets
+    ``content: {<media type>: {schema: {type: string, format: binary}}}``: the client sends the header and
+    returns the bytes (or streams them: ``with_streaming_response``).
+    """
+    for path, method, op in _operations(spec):
+        found = _ACCEPT_IN_DESCRIPTION.search(op.get("description") or "")
+        if not found:
+            continue
+        for status, response in op.get("responses", {}).items():
+            if status.startswith("2") and "$ref" not in response and not response.get("content"):
+                response["content"] = {found.group(1): {"schema": {"type": "string", "format": "binary"}}}
+                report("accept_required_in_description", f"{method.upper()} {path} {status}: {found.group(1)}")
+
+
 def nullable_enum_without_null(spec: dict, report: Report) -> None:
     """Enums marked ``nullable: true`` whose values do not include ``null`` (Unstable
     ``data_connector_detail.data_transformation_type``; the spec's own example sends null there).
@@ -542,6 +565,7 @@ def nullable_enum_listing_null(spec: dict, report: Report) -> None:
 RULES: list[Callable[[dict, Report], None]] = [
     drop_version_header_parameter,
     accept_header_parameter,
+    accept_required_in_description,
     nullable_enum_without_null,
     path_parameter_declared_in_query,
     synthesize_operation_ids,

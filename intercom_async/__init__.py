@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 # The hand-written core (and aiohttp with it) is imported here, at application start-up, so that the first
 # request of a web app does not pay ~200 ms of imports; only the generated version packages are lazy.
+from ._client import Drift
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -32,6 +33,7 @@ from ._errors import (
     PaginationError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
     StrictValidationError,
     TokenError,
@@ -44,7 +46,8 @@ from ._errors import (
 from ._pagination import AsyncPager, Page
 from ._ratelimit import InProcessRateLimiter, LimiterStats, RateLimiter
 from ._response import APIResponse
-from ._transport import RetryPolicy
+from ._streaming import StreamedResponse
+from ._transport import RequestTrace, RetryPolicy
 from ._types import UNSET, RequestOptions, Unset
 from ._versions import DEFAULT_VERSION, VERSIONS, Intercom
 
@@ -80,6 +83,10 @@ __all__ = [
     "ServerError",
     "InvalidRequestError",
     "InvalidResponseError",
+    "ResponseTooLargeError",
+    "StreamedResponse",
+    "RequestTrace",
+    "Drift",
     "APIConnectionError",
     "APITimeoutError",
     "StrictValidationError",

@@ -4,6 +4,12 @@ A versioned client (``intercom_async.v2_12.Intercom``, generated) subclasses it 
 attribute per resource group. ``_send`` takes a ``Request`` (built by a generated method, a pager or
 ``request()``), adds what only the client knows (base URL, ``Authorization``, ``Intercom-Version``, retry
 policy), sends it through the ``Transport`` and returns an ``APIResponse`` or raises the typed error.
+``_send_stream`` does the same for a streamed call and returns a ``StreamedResponse`` with the 2xx body unread.
+
+Every ``IntercomError`` raised from a call goes through ``_errors.scrub`` with the tokens this client sent
+recently (the last 8 a token callable produced), so no fragment of 8+ characters of a token survives in an
+error's text, whatever server data it quotes. With ``strict="warn"`` each response is validated as in strict
+mode, but a difference is logged once (WARNING) and counted in ``client.drift`` instead of raised.
 """
 
 from __future__ import annotations
@@ -11,18 +17,21 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+import re
+from collections import Counter, deque
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, TypeVar
 from urllib.parse import quote
 
 import aiohttp
 
-from ._errors import APIError, InvalidRequestError, InvalidResponseError, error_for, redact
+from ._errors import IntercomError, InvalidRequestError, StrictValidationError, error_for, redact, scrub
 from ._operation import Operation
 from ._pacing import resolve_rate_limiter
 from ._request import Request, check_header
 from ._response import APIResponse
-from ._transport import RetryPolicy, Transport
+from ._streaming import StreamedResponse
+from ._transport import DEFAULT_MAX_RESPONSE_SIZE, RawResult, RetryPolicy, Transport
 from ._types import UNSET, RequestOptions, TokenSource
 from ._urls import normalise_base_url, resolve_link
 
@@ -39,6 +48,20 @@ REGIONS: dict[str, str] = {
     "au": "https://api.au.intercom.io",
 }
 USER_AGENT = "intercom-async/0.1.0"
+RECENT_TOKENS = 8  # tokens of a token callable remembered to scrub them from error texts
+MAX_DRIFT_KINDS = 1000  # distinct (operation, path, problem) entries kept in client.drift
+
+
+class Drift(NamedTuple):
+    """One kind of difference between a response and the spec (``strict="warn"``): the operation id, the
+    JSON path with list indices as ``[*]``, and the problem (as ``StrictValidationError`` words it)."""
+
+    operation: str
+    path: str
+    problem: str
+
+
+_INDEX = re.compile(r"\[\d+\]")
 
 
 class VersionInfo:
@@ -90,7 +113,16 @@ class BaseClient:
             (aiohttp's pool allows 100 connections).
         logger: where the per-attempt DEBUG lines go (default ``logging.getLogger("intercom_async")``).
         session: an ``aiohttp.ClientSession`` to use (proxies, custom connectors); it is never closed here.
-        strict: validate every response against the spec and raise ``StrictValidationError`` on drift.
+        strict: ``True``: validate every response against the spec and raise ``StrictValidationError`` on drift
+            (and refuse undeclared fields in dict bodies). ``"warn"``: validate, but log each kind of drift once
+            at WARNING on ``logger`` and count it in ``client.drift`` (a ``Counter`` of ``Drift``); never raise.
+        max_response_size: the most bytes of (decoded) body one response may bring into memory (default 32
+            MiB; ``None``: no limit); beyond it ``ResponseTooLargeError``, without reading further. Per call:
+            ``request_options={"max_response_size": ...}``. Streamed reads (``with_streaming_response``) are
+            not limited.
+        trace_configs: aiohttp ``TraceConfig`` objects for the session the client creates (metrics,
+            OpenTelemetry's aiohttp instrumentation); each attempt's ``trace_request_ctx`` is a
+            ``RequestTrace`` (operation, method, path, attempt number). Not with ``session=``.
     """
 
     VERSION: ClassVar[str]
@@ -107,12 +139,14 @@ class BaseClient:
         connect_timeout: float | None = 10.0,
         max_retries: int = 2,
         session: aiohttp.ClientSession | None = None,
-        strict: bool = False,
+        strict: bool | Literal["warn"] = False,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         rate_limiter: RateLimiter | bool | None = None,
         max_concurrency: int | None = None,
         logger: logging.Logger | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
     ) -> None:
         if version is not None and version != self.VERSION:
             raise ValueError(
@@ -130,6 +164,8 @@ class BaseClient:
             if key not in REGIONS:
                 raise ValueError(f"unknown region {region!r}; expected one of {sorted(REGIONS)} (or pass base_url=)")
             base_url = REGIONS[key]
+        if strict not in (True, False, "warn"):
+            raise ValueError(f"strict must be True, False or 'warn', got {strict!r}")
         checked_headers = dict(
             check_header(name, value, "default_headers") for name, value in (default_headers or {}).items()
         )
@@ -137,6 +173,7 @@ class BaseClient:
         self.region = region
         self.base_url = normalise_base_url(base_url)
         self.strict = strict
+        self._strict = strict is True  # raise on drift; "warn" only observes
         self._policy = retry_policy or RetryPolicy(max_retries)
         self._transport = Transport(
             session=session,
@@ -145,8 +182,13 @@ class BaseClient:
             rate_limiter=resolve_rate_limiter(rate_limiter, token, self.base_url),  # default: adaptive pacing
             max_concurrency=max_concurrency,
             logger=logger,
+            max_response_size=max_response_size,
+            trace_configs=trace_configs,
         )
-        self._last_token: str | None = None  # only to scrub it from error texts; never shown
+        self._logger = logger if logger is not None else logging.getLogger("intercom_async")
+        # only to scrub them from error texts; never shown
+        self._recent_tokens: deque[str] = deque(maxlen=RECENT_TOKENS)
+        self.drift: Counter[Drift] = Counter()  # strict="warn": how often each kind of drift was seen
         self._static_headers = {
             "Intercom-Version": self.VERSION,
             "Accept": "application/json",
@@ -192,7 +234,11 @@ class BaseClient:
             token = produced if isinstance(produced, str) else await produced
             if not isinstance(token, str) or not token:
                 raise TypeError("the token callable must return a non-empty str")
-            self._last_token = token
+            recent = self._recent_tokens
+            if not recent or recent[-1] != token:
+                if token in recent:
+                    recent.remove(token)
+                recent.append(token)
         return {**self._static_headers, "Authorization": f"Bearer {token}"}
 
     async def request(
@@ -237,13 +283,69 @@ class BaseClient:
 
     async def _send(self, request: Request) -> APIResponse[Any]:
         """Send ``request`` and return the ``APIResponse``; non-2xx raises the typed ``APIError``."""
+        used: list[str] = []  # the tokens this call sent (a token callable may rotate between attempts)
+        try:
+            result, path = await self._transmit(request, used, stream=False)
+            response = self._response(request, result, path)
+            if not 200 <= result.status < 300 and not _documented_redirect(request.operation, result.status):
+                raise error_for(response)
+            if self.strict == "warn":
+                self._observe_drift(response)
+            try:
+                _ = response.parsed  # parse now so a bad body fails the call, not a later attribute access
+            except IntercomError as exc:
+                if getattr(exc, "response", UNSET) is None:
+                    exc.response = response  # type: ignore[attr-defined]
+                raise
+            return response
+        except IntercomError as exc:
+            self._scrubbed(exc, used)
+            raise
+
+    async def _send_stream(self, request: Request) -> StreamedResponse[Any]:
+        """Send ``request`` and return its 2xx response with the body unread (retries happen only before the
+        headers of a 2xx arrive); non-2xx raises the typed ``APIError``. The caller closes the response."""
+        used: list[str] = []
+        try:
+            result, path = await self._transmit(request, used, stream=True)
+            if result.stream is None:  # an error (raised below) or a documented redirect (its body is read)
+                response = self._response(request, result, path)
+                if not 200 <= result.status < 300 and not _documented_redirect(request.operation, result.status):
+                    raise error_for(response)
+        except IntercomError as exc:
+            self._scrubbed(exc, used)
+            raise
+        options = request.options or {}
+        limit = options["max_response_size"] if "max_response_size" in options else self._transport.max_response_size
+        return StreamedResponse(
+            status_code=result.status,
+            reason=result.reason,
+            headers=result.headers,
+            method=request.operation.method,
+            path=path,
+            url=result.url,
+            elapsed=result.elapsed,
+            retries=result.retries,
+            operation=request.operation if request.operation.responses else None,
+            stream=result.stream,
+            content=result.body,
+            max_response_size=limit,
+            strict=self._strict,
+            scrub=lambda exc: self._scrubbed(exc, used),
+        )
+
+    async def _transmit(self, request: Request, used: list[str], *, stream: bool) -> tuple[RawResult, str]:
+        """Prepare and send ``request``; the result and the request path (for messages). The token of every
+        attempt is appended to ``used`` (to scrub it from this call's errors)."""
         op = request.operation
-        prepared = request.prepare(strict=self.strict)
+        prepared = request.prepare(strict=self._strict)
         options = request.options or {}
         extra_headers = prepared.headers
 
         async def build_headers() -> dict[str, str]:
             h = await self._auth_headers()
+            if self._fixed_headers is None:
+                used.append(h["Authorization"][7:])  # after "Bearer "
             h.update(extra_headers)
             return h
 
@@ -260,35 +362,71 @@ class BaseClient:
             timeout=options.get("timeout"),
             connect_timeout=options.get("connect_timeout"),
             log_path=prepared.path,
+            max_response_size=options["max_response_size"] if "max_response_size" in options else UNSET,
+            stream=stream,
+            operation_id=op.operation_id,
         )
-        response: APIResponse[Any] = APIResponse(
+        return result, prepared.path
+
+    def _response(self, request: Request, result: RawResult, path: str) -> APIResponse[Any]:
+        op = request.operation
+        return APIResponse(
             status_code=result.status,
             reason=result.reason,
             headers=result.headers,
             content=result.body,
             method=op.method,
-            path=prepared.path,
+            path=path,
             url=result.url,
             elapsed=result.elapsed,
             retries=result.retries,
             operation=op,
-            strict=self.strict,
+            strict=self._strict,
         )
-        if not 200 <= result.status < 300 and not _documented_redirect(op, result.status):
-            raise self._scrubbed(error_for(response))
-        try:
-            _ = response.parsed  # parse now so a bad body fails the call, not a later attribute access
-        except InvalidResponseError as exc:
-            exc.response = response
-            self._scrubbed(exc)
-            raise
-        return response
 
-    def _scrubbed(self, exc: APIError | InvalidResponseError) -> APIError | InvalidResponseError:
-        """``exc`` with the token (and anything shaped like credentials) removed from its text: a proxy's error
-        page or a debugging server may echo the request's ``Authorization`` header into the body we quote."""
-        secrets = [t for t in (self._token, self._last_token) if isinstance(t, str)]
-        exc.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in exc.args)
+    def _observe_drift(self, response: APIResponse[Any]) -> None:
+        """``strict="warn"``: validate the body as strict mode would; a difference is recorded, never raised.
+        A body that validates keeps the result of that parse (no second decode)."""
+        op = response.operation
+        if not isinstance(op, Operation) or not op.responses or not response.content:
+            return
+        if not 200 <= response.status_code < 300:
+            return  # a documented redirect: its result is the Location, nothing to validate
+        try:
+            parsed = op.parse(response.status_code, response.content, strict=True)
+        except StrictValidationError as exc:
+            self._record_drift(op, exc.path, exc.problem)
+            return
+        except IntercomError:
+            return  # not JSON at all: the tolerant parse raises its own InvalidResponseError
+        response._parsed = parsed
+
+    def _record_drift(self, op: Operation, path: str, problem: str) -> None:
+        secrets = self._secrets()
+        key = Drift(op.operation_id, _INDEX.sub("[*]", redact(path, secrets)), redact(problem, secrets))
+        drift = self.drift
+        if key not in drift and len(drift) >= MAX_DRIFT_KINDS:
+            key = Drift(op.operation_id, "*", f"more than {MAX_DRIFT_KINDS} kinds of drift; not itemised")
+        drift[key] += 1
+        if drift[key] == 1:
+            self._logger.warning(
+                "response drift from the spec: %s (%s %s) %s: %s (logged once per kind; counted in client.drift)",
+                key.operation,
+                op.method,
+                op.path,
+                key.path,
+                key.problem,
+            )
+
+    def _secrets(self, used: Sequence[str] = ()) -> list[str]:
+        recent = [*used, *self._recent_tokens]
+        return [self._token, *recent] if isinstance(self._token, str) else recent
+
+    def _scrubbed(self, exc: IntercomError, used: Sequence[str] = ()) -> IntercomError:
+        """``exc`` with the token (and anything shaped like credentials) removed from its text, partial tokens
+        included: a proxy's error page, a malformed status line or a strict-mode message may quote the
+        request's ``Authorization`` header. ``used``: the tokens the call sent, besides the recent ones."""
+        scrub(exc, self._secrets(used))
         return exc
 
 

@@ -14,6 +14,7 @@ Hierarchy::
     │   ├── RateLimitError            429 (``reset_at``, ``retry_after``)
     │   └── ServerError               5xx
     ├── InvalidResponseError          2xx whose body is not what the operation documents (bad JSON, HTML, empty)
+    │   └── ResponseTooLargeError     a body (any status) larger than ``max_response_size``; never buffered past it
     ├── PaginationError               paging that cannot be followed safely (repeated cursor, foreign next link)
     ├── InvalidRequestError           the call's own input is unusable (empty path parameter, bad header name, ...)
     ├── APIConnectionError            no HTTP answer (refused, reset, closed mid-body)
@@ -24,8 +25,11 @@ Every exception of the package is defined here, so any layer can raise any of th
 
 Messages are built from the status, Intercom's error codes/messages and the request id only: never from
 request headers, so a token cannot leak into an exception's text or repr. A body snippet quoted in a
-message (an HTML page from a proxy, say) goes through ``redact`` first, in case it echoes the request's
-``Authorization`` header.
+message (an HTML page from a proxy, say) goes through ``redact`` first (before it is cut to length), in case
+it echoes the request's ``Authorization`` header. The client then passes every ``IntercomError`` raised from
+a call through ``scrub`` with the tokens it sent recently: any fragment of 8 or more characters of one of
+them is removed from the error's text, wherever the text came from (a status line, a reason phrase, a value
+quoted by strict validation).
 """
 
 from __future__ import annotations
@@ -52,15 +56,66 @@ _CREDENTIAL_PATTERNS = (
 )
 
 
+FRAGMENT = 8  # a run of this many characters of a secret is treated as the secret (a cut-off echo)
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with credentials replaced by ``[REDACTED]``: the given secrets verbatim, and anything that
-    looks like an ``Authorization`` header or a bearer token."""
+    """``text`` with credentials replaced by ``[REDACTED]``: the given secrets, whole or any fragment of at
+    least ``FRAGMENT`` characters of one (an echo cut by truncation), and anything that looks like an
+    ``Authorization`` header or a bearer token."""
+    grams: set[str] = set()
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "[REDACTED]")
+            grams.update(secret[i : i + FRAGMENT] for i in range(len(secret) - FRAGMENT + 1))
+    if grams and len(text) >= FRAGMENT:
+        text = _redact_fragments(text, grams)
     for pattern in _CREDENTIAL_PATTERNS:
         text = pattern.sub(r"\1[REDACTED]", text)
     return text
+
+
+def _redact_fragments(text: str, grams: set[str]) -> str:
+    """Replace every maximal run of ``text`` covered by windows found in ``grams`` with ``[REDACTED]``."""
+    covered_to = -1
+    runs: list[list[int]] = []
+    for i in range(len(text) - FRAGMENT + 1):
+        if text[i : i + FRAGMENT] in grams:
+            if runs and i <= covered_to:
+                runs[-1][1] = i + FRAGMENT
+            else:
+                runs.append([i, i + FRAGMENT])
+            covered_to = i + FRAGMENT
+    if not runs:
+        return text
+    out, last = [], 0
+    for start, end in runs:
+        out.append(text[last:start])
+        out.append("[REDACTED]")
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def scrub(exc: BaseException, secrets: Iterable[str]) -> BaseException:
+    """``exc`` with ``redact(..., secrets)`` applied to its arguments (its text) and to the texts it keeps from
+    the server (Intercom's error messages, a strict-validation path and problem); the context of an error
+    raised ``from None`` (an aiohttp exception that may quote the status line) is dropped. Returns ``exc``."""
+    secrets = [s for s in secrets if isinstance(s, str)]
+    exc.args = tuple(redact(a, secrets) if isinstance(a, str) else a for a in exc.args)
+    for name in ("path", "problem"):
+        value = getattr(exc, name, None)
+        if isinstance(value, str) and isinstance(exc, StrictValidationError):
+            setattr(exc, name, redact(value, secrets))
+    for detail in getattr(exc, "errors", None) or ():
+        if isinstance(detail, ErrorDetail):
+            for name in ("code", "message", "field"):
+                value = getattr(detail, name)
+                if isinstance(value, str):
+                    setattr(detail, name, redact(value, secrets))
+    if exc.__suppress_context__:
+        exc.__context__ = None
+    return exc
 
 
 class ErrorDetail:
@@ -140,8 +195,9 @@ class APIError(IntercomError):
         if self.errors:
             parts.append("; ".join(f"{e.code}: {e.message}" if e.code else str(e.message) for e in self.errors))
         elif self.body is None and self.response.content:
-            snippet = redact(self.response.content[:120].decode("utf-8", "replace").strip())
-            parts.append(f"non-JSON body: {snippet!r}")
+            # redact before cutting: a cut could leave a token too short for the patterns to recognise
+            text = redact(self.response.content[:4096].decode("utf-8", "replace").strip())
+            parts.append(f"non-JSON body: {text[:120]!r}")
         if self.request_id:
             parts.append(f"request_id={self.request_id}")
         return " | ".join(parts)
@@ -205,6 +261,24 @@ class InvalidResponseError(IntercomError):
 
     def __init__(self, message: str, response: APIResponse[Any] | None = None) -> None:
         self.response = response
+        super().__init__(message)
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """The response body (of any status) exceeded the size limit (``max_response_size``, per client or per
+    call). Reading stopped at the limit, so nothing past it was held in memory, and the connection was
+    closed. Not retried: the same request would bring the same body. ``limit`` is the limit in bytes,
+    ``received`` how many (decoded) bytes had been read when reading stopped, ``content_length`` the
+    declared ``Content-Length`` (``None`` when absent), ``status_code`` the response's status. Read large
+    bodies with ``with_streaming_response`` instead."""
+
+    def __init__(
+        self, message: str, *, limit: int, received: int, status_code: int, content_length: int | None = None
+    ) -> None:
+        self.limit = limit
+        self.received = received
+        self.status_code = status_code
+        self.content_length = content_length
         super().__init__(message)
 
 

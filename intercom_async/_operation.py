@@ -136,10 +136,16 @@ class Operation:
     def parse(self, status: int, content: bytes, *, strict: bool = False) -> Any:
         """Parse a response body as the client does: the documented model for ``status``, the decoded JSON
         for an undocumented status, ``None`` for an empty undocumented body. Raises ``InvalidResponseError``
-        when a body documented as JSON is empty or not JSON."""
+        when a body documented as JSON is empty or not JSON, and for an empty 2xx under an undocumented status
+        when every documented 2xx is JSON (a 204 where the operation documents a 200 with a body)."""
         spec = self.response_spec(status)
         if spec is None:
             if not content:
+                if 200 <= status < 300 and self._success_is_json():
+                    raise InvalidResponseError(
+                        f"{self.method} {self.path}: empty {status} body where the operation documents a JSON body "
+                        "(and no empty success)"
+                    )
                 return None
             try:
                 return json.loads(content)
@@ -165,6 +171,12 @@ class Operation:
         if kind == "bytes":
             return content
         return None
+
+    def _success_is_json(self) -> bool:
+        """Every documented 2xx response is a JSON body (at least one is documented): an empty 2xx under an
+        undocumented status (a 204 instead of the documented 200) is then not a result but a broken answer."""
+        kinds = [spec[1] for spec in self.responses if spec[0].startswith("2")]
+        return bool(kinds) and all(kind == "json" for kind in kinds)
 
 
 class Registry(Mapping[str, Operation]):

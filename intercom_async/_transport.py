@@ -20,6 +20,20 @@ read completely inside ``async with``: an exception or a cancellation releases o
 a half-read connection never goes back to the pool. Waits (retry backoff, limiter) are plain awaits in the
 caller's task: cancelling the call cancels them, and nothing keeps running in the background.
 
+Bounded reads: a body is read in chunks and counted after decompression; past ``max_response_size`` bytes
+(default 32 MiB, ``None``: no limit) reading stops, the connection is closed and ``ResponseTooLargeError``
+is raised (not retried); a ``Content-Length`` above the limit fails before any of the body is read. A
+streamed call (``stream=True``, for ``with_streaming_response``) returns a 2xx response with its body still
+unread (``RawResult.stream``): the caller reads it in chunks, without the limit; its timeout then bounds each
+read (``sock_read``), not the whole transfer. It is retried like any call until the 2xx headers arrive, never
+after.
+
+``aclose()`` does not wait for calls in flight: it closes the connections, and those calls raise
+``APIConnectionError`` ("closed while in flight"), without a retry; a call started after ``aclose()`` raises
+``RuntimeError`` (a programming error). ``trace_configs`` (aiohttp ``TraceConfig``) are installed on the
+session created here; every attempt passes a ``RequestTrace`` (operation, method, path, attempt number) as
+aiohttp's ``trace_request_ctx``, so a trace config sees SDK retries as attempts 1, 2, ...
+
 The session is created lazily inside the running event loop, reused for every call and closed once by
 ``aclose()``; a session passed in by the user is used as is and never closed here. Each attempt logs one
 DEBUG line on ``logging.getLogger("intercom_async")`` (method, path, status or error, elapsed, retry number,
@@ -38,8 +52,9 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from ._errors import APIConnectionError, APITimeoutError
+from ._errors import APIConnectionError, APITimeoutError, ResponseTooLargeError
 from ._ratelimit_headers import HeaderReader, parse_count
+from ._types import UNSET, Unset
 from ._urls import request_url
 
 if TYPE_CHECKING:
@@ -50,6 +65,8 @@ logger = _DEFAULT_LOGGER = logging.getLogger("intercom_async")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 SAFE_TO_REPEAT_STATUSES = frozenset({429, 503})  # the request was not processed: retry even a POST
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+DEFAULT_MAX_RESPONSE_SIZE = 32 * 1024 * 1024  # bytes of decoded body read into memory per response
+_READ_CHUNK = 64 * 1024
 
 # Failures after which the request provably never left: safe to repeat whatever the method.
 _NOT_SENT_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientConnectorError,)
@@ -68,12 +85,21 @@ _TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
 
 
 class RawResult:
-    """What one exchange returned: everything needed to build an ``APIResponse``."""
+    """What one exchange returned: everything needed to build an ``APIResponse``. ``stream`` is the open
+    aiohttp response of a streamed 2xx (its body unread, ``body`` empty); the caller must close it."""
 
-    __slots__ = ("body", "elapsed", "headers", "reason", "retries", "status", "url")
+    __slots__ = ("body", "elapsed", "headers", "reason", "retries", "status", "stream", "url")
 
     def __init__(
-        self, status: int, reason: str | None, headers: Any, body: bytes, url: str, elapsed: float, retries: int
+        self,
+        status: int,
+        reason: str | None,
+        headers: Any,
+        body: bytes,
+        url: str,
+        elapsed: float,
+        retries: int,
+        stream: aiohttp.ClientResponse | None = None,
     ):
         self.status = status
         self.reason = reason
@@ -82,6 +108,24 @@ class RawResult:
         self.url = url
         self.elapsed = elapsed
         self.retries = retries
+        self.stream = stream
+
+
+class RequestTrace:
+    """What an aiohttp ``TraceConfig`` callback finds as ``trace_config_ctx.trace_request_ctx`` for an attempt
+    of an SDK call: the operation id, method, path (no query string) and the attempt number (0: the first
+    try, n: the n-th retry). Never any header or token."""
+
+    __slots__ = ("attempt", "method", "operation", "path")
+
+    def __init__(self, operation: str, method: str, path: str, attempt: int) -> None:
+        self.operation = operation
+        self.method = method
+        self.path = path
+        self.attempt = attempt
+
+    def __repr__(self) -> str:
+        return f"RequestTrace({self.operation!r}, {self.method} {self.path}, attempt={self.attempt})"
 
 
 class RetryPolicy:
@@ -180,9 +224,16 @@ class Transport:
         rate_limiter: RateLimiter | None = None,
         max_concurrency: int | None = None,
         logger: logging.Logger | None = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
     ) -> None:
         if max_concurrency is not None and max_concurrency < 1:
             raise ValueError(f"max_concurrency must be >= 1 (or None), got {max_concurrency}")
+        check_max_response_size(max_response_size)
+        if trace_configs is not None and session is not None:
+            raise ValueError("trace_configs= applies to the session the client creates; add them to your own session")
+        self.max_response_size = max_response_size
+        self._trace_configs = list(trace_configs) if trace_configs is not None else None
         self._session = session
         self._owns_session = session is None
         self._timeout = timeout
@@ -222,6 +273,7 @@ class Transport:
                 connector=aiohttp.TCPConnector(limit=self._connector_limit),
                 timeout=self._default_timeout,
                 auto_decompress=True,
+                trace_configs=self._trace_configs,
             )
             if "_retry_connection" in getattr(aiohttp.ClientSession, "ATTRS", ()):
                 # aiohttp >= 3.10 silently resends an idempotent request once when a kept-alive connection
@@ -269,12 +321,30 @@ class Transport:
         timeout: float | None = None,
         connect_timeout: float | None = None,
         log_path: str = "",
+        max_response_size: int | None | Unset = UNSET,
+        stream: bool = False,
+        operation_id: str = "",
     ) -> RawResult:
         """One logical request: attempts until one may be returned, waiting between them (see the module
-        docstring for what is retried). ``headers`` is called before every attempt (token rotation)."""
-        exchange = _Exchange(
-            method, request_url(url), headers, params, data, self._call_timeout(timeout, connect_timeout)
-        )
+        docstring for what is retried). ``headers`` is called before every attempt (token rotation).
+        ``max_response_size`` overrides the transport's limit for this call; ``stream=True`` leaves a 2xx
+        body unread (``RawResult.stream``)."""
+        if self._closed:
+            raise RuntimeError("this Intercom client is closed; create a new one")
+        if max_response_size is UNSET:
+            limit = self.max_response_size
+        else:
+            limit = check_max_response_size(max_response_size)
+        if stream:  # the timeout bounds each read of the body, not the whole (possibly long) transfer
+            call_timeout: aiohttp.ClientTimeout | None = aiohttp.ClientTimeout(
+                total=None,
+                sock_connect=self._connect_timeout if connect_timeout is None else connect_timeout,
+                sock_read=self._timeout if timeout is None else timeout,
+            )
+        else:
+            call_timeout = self._call_timeout(timeout, connect_timeout)
+        exchange = _Exchange(method, request_url(url), headers, params, data, call_timeout, limit, log_path, stream)
+        exchange.operation_id = operation_id
         sleep = policy.sleep or self._sleep
         log = self._logger
         attempt = 0
@@ -285,6 +355,13 @@ class Transport:
             except _ExchangeFailed as failed:
                 exc = failed.cause
                 elapsed = time.monotonic() - started
+                if self._closed:  # aclose() while this call was in flight: typed, and never retried
+                    error = APIConnectionError(
+                        f"{method} {log_path}: the client was closed (aclose()) while this call was in flight; "
+                        "the request may or may not have reached the server"
+                    )
+                    error.retries = attempt
+                    raise error from None
                 error = _map_error(method, log_path, exc, elapsed, attempt)
                 retry = attempt < policy.max_retries and policy.should_retry_error(method, exc)
                 if log.isEnabledFor(logging.DEBUG):
@@ -329,6 +406,8 @@ class Transport:
     async def _attempt(self, exchange: _Exchange, attempt: int) -> RawResult:
         """One attempt: the concurrency cap, then the rate limiter, then the exchange; every slot taken is given
         back however the attempt ends (answer, error or cancellation)."""
+        if self._closed:  # closed during a backoff or limiter wait of a call in flight
+            raise _ExchangeFailed(RuntimeError("closed"))
         session = self.session()
         semaphore = self._semaphore
         limiter = self._limiter
@@ -339,9 +418,15 @@ class Transport:
                 await limiter.acquire()
             try:
                 request_headers = await _maybe_await(exchange.headers())  # the token callable, per attempt
+                if self._closed:
+                    raise _ExchangeFailed(RuntimeError("closed"))
                 try:
                     result = await exchange.run(session, request_headers, attempt)
                 except _CAUGHT_ERRORS as exc:
+                    raise _ExchangeFailed(exc) from None
+                except RuntimeError as exc:  # aiohttp: "Session is closed", when aclose() won the race
+                    if not self._closed:
+                        raise
                     raise _ExchangeFailed(exc) from None
                 if limiter is not None:
                     await limiter.observe(result.status, result.headers)
@@ -365,7 +450,7 @@ class _ExchangeFailed(Exception):
 class _Exchange:
     """One HTTP request/response exchange, repeatable: everything an attempt sends, fixed once per call."""
 
-    __slots__ = ("data", "headers", "method", "params", "timeout", "url")
+    __slots__ = ("data", "headers", "limit", "method", "operation_id", "params", "path", "stream", "timeout", "url")
 
     def __init__(
         self,
@@ -375,6 +460,9 @@ class _Exchange:
         params: Sequence[tuple[str, str]] | None,
         data: bytes | None,
         timeout: aiohttp.ClientTimeout | None,
+        limit: int | None = None,
+        path: str = "",
+        stream: bool = False,
     ) -> None:
         self.method = method
         self.url = url  # a yarl.URL taken as already encoded (see intercom_async._urls)
@@ -382,25 +470,108 @@ class _Exchange:
         self.params = params
         self.data = data
         self.timeout = timeout
+        self.limit = limit  # max_response_size for a body read into memory
+        self.path = path  # for messages: the request path, without query string
+        self.stream = stream
+        self.operation_id = ""
 
     async def run(self, session: aiohttp.ClientSession, request_headers: Any, attempt: int) -> RawResult:
         """Send and read the whole body inside ``async with``: on any exception or cancellation the connection
-        is released or closed, never returned to the pool half read."""
+        is released or closed, never returned to the pool half read. A streamed 2xx is returned open."""
         extra: dict[str, Any] = {} if self.timeout is None else {"timeout": self.timeout}
         started = time.monotonic()
-        async with session.request(
+        context = session.request(
             self.method,
             self.url,
             params=self.params,
             data=self.data,
             headers=request_headers,
             allow_redirects=False,
+            trace_request_ctx=RequestTrace(self.operation_id, self.method, self.path, attempt),
             **extra,
-        ) as resp:
-            body = await resp.read()
-            return RawResult(
-                resp.status, resp.reason, resp.headers, body, str(resp.url), time.monotonic() - started, attempt
-            )
+        )
+        if not self.stream:
+            async with context as resp:
+                body = await self.read_body(resp)
+                return RawResult(
+                    resp.status, resp.reason, resp.headers, body, str(resp.url), time.monotonic() - started, attempt
+                )
+        resp = await context
+        try:
+            if 200 <= resp.status < 300:
+                return RawResult(
+                    resp.status,
+                    resp.reason,
+                    resp.headers,
+                    b"",
+                    str(resp.url),
+                    time.monotonic() - started,
+                    attempt,
+                    resp,
+                )
+            body = await self.read_body(resp)  # an error or a redirect: read as usual, then retried or raised
+        except BaseException:
+            resp.close()
+            raise
+        resp.release()
+        return RawResult(
+            resp.status, resp.reason, resp.headers, body, str(resp.url), time.monotonic() - started, attempt
+        )
+
+    async def read_body(self, resp: aiohttp.ClientResponse) -> bytes:
+        """The whole body, at most ``limit`` decoded bytes of it (see ``read_limited``)."""
+        return await read_limited(resp, self.limit, f"{self.method} {self.path}")
+
+
+async def read_limited(resp: aiohttp.ClientResponse, limit: int | None, what: str) -> bytes:
+    """``resp``'s body, decoded (aiohttp decompresses as it reads), read in chunks and never more than ``limit``
+    bytes of it: beyond, the response is closed and ``ResponseTooLargeError`` raised. A declared
+    ``Content-Length`` above the limit (on a body sent as is) fails before any of the body is read; one within
+    it is read in one go (aiohttp never reads past the declared length)."""
+    if limit is None:
+        return await resp.read()
+    declared = resp.content_length
+    encoded = resp.headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity")
+    if declared is not None and not encoded:
+        if declared <= limit:
+            return await resp.read()
+        resp.close()
+        raise _too_large(what, resp.status, limit, 0, declared)
+    chunks: list[bytes] = []
+    received = 0
+    content = resp.content
+    while True:
+        chunk = await content.readany()
+        if not chunk:
+            break
+        received += len(chunk)
+        if received > limit:
+            resp.close()
+            raise _too_large(what, resp.status, limit, received, declared)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(what: str, status: int, limit: int, received: int, declared: int | None) -> ResponseTooLargeError:
+    if declared is not None and received == 0:
+        detail = f"Content-Length {declared}"
+    else:
+        detail = f"stopped after {received} bytes"
+    return ResponseTooLargeError(
+        f"{what}: the {status} response body exceeds max_response_size ({limit} bytes; {detail}); "
+        "read large bodies with with_streaming_response, or raise the limit",
+        limit=limit,
+        received=received,
+        status_code=status,
+        content_length=declared,
+    )
+
+
+def check_max_response_size(value: Any) -> int | None:
+    """``value`` when it is a usable ``max_response_size`` (an int >= 1, or ``None`` for no limit)."""
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ValueError(f"max_response_size must be an int >= 1 (bytes) or None (no limit), got {value!r}")
+    return value
 
 
 def _map_error(method: str, path: str, exc: BaseException, elapsed: float, attempt: int) -> APIConnectionError:

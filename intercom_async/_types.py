@@ -50,6 +50,8 @@ class RequestOptions(TypedDict, total=False):
     extra_headers: headers added to the request (``Authorization`` and ``Intercom-Version`` cannot be changed)
     extra_body:    keys merged into a JSON object body (not checked against the spec: the way to send a field
                    the spec does not declare yet)
+    max_response_size: the most bytes of (decoded) body this call reads into memory, overriding the client's
+                   (``None``: no limit); beyond it ``ResponseTooLargeError``
     """
 
     timeout: float
@@ -58,6 +60,7 @@ class RequestOptions(TypedDict, total=False):
     extra_query: Mapping[str, Any]
     extra_headers: Mapping[str, str]
     extra_body: Mapping[str, Any]
+    max_response_size: int | None
 
 
 class ResponseParser(Protocol):

@@ -987,7 +987,7 @@ OPERATIONS = Registry(
             tag="Data Export",
             resource="data_export",
             name="download",
-            responses=(("200", "none", lambda _v: _v, "any"),),
+            responses=(("200", "bytes", lambda _v: _v, "any"),),
             params=(("job_identifier", "job_identifier", "path", True),),
         ),
         Operation(

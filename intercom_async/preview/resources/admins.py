@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -37,6 +37,11 @@ class AdminsResource(Resource):
     def with_raw_response(self) -> AdminsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return AdminsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AdminsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return AdminsResourceWithStreamingResponse(self)
 
     async def away(
         self,
@@ -271,3 +276,18 @@ class AdminsResourceWithRawResponse:
         self.list_activity_log_event_types = as_raw(raw.list_activity_log_event_types)
         self.list_all_activity_logs = as_raw_pager(raw.list_all_activity_logs)
         self.search_activity_logs = as_raw_pager(raw.search_activity_logs)
+
+
+class AdminsResourceWithStreamingResponse:
+    """``client.admins.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: AdminsResource) -> None:
+        stream = AdminsResource(resource._client, stream=True)
+        self.away = as_streaming(stream.away)
+        self.find = as_streaming(stream.find)
+        self.identify = as_streaming(stream.identify)
+        self.list = as_streaming(stream.list)
+        self.list_activity_log_event_types = as_streaming(stream.list_activity_log_event_types)
+        self.list_all_activity_logs = as_streaming_pager(stream.list_all_activity_logs)
+        self.search_activity_logs = as_streaming_pager(stream.search_activity_logs)

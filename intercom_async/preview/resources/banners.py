@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -33,6 +33,11 @@ class BannersResource(Resource):
     def with_raw_response(self) -> BannersResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return BannersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BannersResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return BannersResourceWithStreamingResponse(self)
 
     async def dismiss(
         self,
@@ -111,3 +116,13 @@ class BannersResourceWithRawResponse:
         raw = BannersResource(resource._client, raw=True)
         self.dismiss = as_raw(raw.dismiss)
         self.list_for_contact = as_raw(raw.list_for_contact)
+
+
+class BannersResourceWithStreamingResponse:
+    """``client.banners.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: BannersResource) -> None:
+        stream = BannersResource(resource._client, stream=True)
+        self.dismiss = as_streaming(stream.dismiss)
+        self.list_for_contact = as_streaming(stream.list_for_contact)

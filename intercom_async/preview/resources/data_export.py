@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -39,6 +39,11 @@ class DataExportResource(Resource):
     def with_raw_response(self) -> DataExportResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return DataExportResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DataExportResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return DataExportResourceWithStreamingResponse(self)
 
     async def cancel(
         self,
@@ -121,7 +126,7 @@ class DataExportResource(Resource):
         job_identifier: str,
         *,
         request_options: RequestOptions | None = None,
-    ) -> None:
+    ) -> bytes:
         """Download content data export
 
         When a job has a status of complete, and thus a filled download_url, you can download your data by hitting that provided URL, formatted like so: https://api.intercom.io/download/content/data/xyz1234.
@@ -137,7 +142,7 @@ class DataExportResource(Resource):
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
-            ``None``.
+            ``bytes``.
 
         ``GET /download/content/data/{job_identifier}`` (operationId ``downloadDataExport``). Reference:
         https://developers.intercom.com/docs/references/preview/rest-api/api.intercom.io/data-export/downloaddataexport
@@ -319,3 +324,19 @@ class DataExportResourceWithRawResponse:
         self.export_reporting_data = as_raw(raw.export_reporting_data)
         self.find = as_raw(raw.find)
         self.list_reporting_datasets = as_raw(raw.list_reporting_datasets)
+
+
+class DataExportResourceWithStreamingResponse:
+    """``client.data_export.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: DataExportResource) -> None:
+        stream = DataExportResource(resource._client, stream=True)
+        self.cancel = as_streaming(stream.cancel)
+        self.create = as_streaming(stream.create)
+        self.download = as_streaming(stream.download)
+        self.download_reporting_data_export = as_streaming(stream.download_reporting_data_export)
+        self.enqueue_reporting_data = as_streaming(stream.enqueue_reporting_data)
+        self.export_reporting_data = as_streaming(stream.export_reporting_data)
+        self.find = as_streaming(stream.find)
+        self.list_reporting_datasets = as_streaming(stream.list_reporting_datasets)

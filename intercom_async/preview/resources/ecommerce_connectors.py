@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -32,6 +32,11 @@ class EcommerceConnectorsResource(Resource):
     def with_raw_response(self) -> EcommerceConnectorsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return EcommerceConnectorsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EcommerceConnectorsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return EcommerceConnectorsResourceWithStreamingResponse(self)
 
     async def upload_ecommerce_catalog(
         self,
@@ -196,3 +201,12 @@ class EcommerceConnectorsResourceWithRawResponse:
     def __init__(self, resource: EcommerceConnectorsResource) -> None:
         raw = EcommerceConnectorsResource(resource._client, raw=True)
         self.upload_ecommerce_catalog = as_raw(raw.upload_ecommerce_catalog)
+
+
+class EcommerceConnectorsResourceWithStreamingResponse:
+    """``client.ecommerce_connectors.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: EcommerceConnectorsResource) -> None:
+        stream = EcommerceConnectorsResource(resource._client, stream=True)
+        self.upload_ecommerce_catalog = as_streaming(stream.upload_ecommerce_catalog)

@@ -35,7 +35,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -73,6 +73,11 @@ class FinAgentResource(Resource):
     def with_raw_response(self) -> FinAgentResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return FinAgentResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FinAgentResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return FinAgentResourceWithStreamingResponse(self)
 
     async def ask_fin(
         self,
@@ -402,3 +407,18 @@ class FinAgentResourceWithRawResponse:
         self.run_fin_procedure = as_raw(raw.run_fin_procedure)
         self.start_fin_conversation = as_raw(raw.start_fin_conversation)
         self.submit_fin_csat = as_raw(raw.submit_fin_csat)
+
+
+class FinAgentResourceWithStreamingResponse:
+    """``client.fin_agent.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: FinAgentResource) -> None:
+        stream = FinAgentResource(resource._client, stream=True)
+        self.ask_fin = as_streaming(stream.ask_fin)
+        self.escalate_fin_conversation = as_streaming(stream.escalate_fin_conversation)
+        self.list_fin_capabilities = as_streaming(stream.list_fin_capabilities)
+        self.reply_to_fin = as_streaming(stream.reply_to_fin)
+        self.run_fin_procedure = as_streaming(stream.run_fin_procedure)
+        self.start_fin_conversation = as_streaming(stream.start_fin_conversation)
+        self.submit_fin_csat = as_streaming(stream.submit_fin_csat)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -31,6 +31,11 @@ class IdentityVerificationSecretsResource(Resource):
     def with_raw_response(self) -> IdentityVerificationSecretsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return IdentityVerificationSecretsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> IdentityVerificationSecretsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return IdentityVerificationSecretsResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -134,3 +139,14 @@ class IdentityVerificationSecretsResourceWithRawResponse:
         self.create = as_raw(raw.create)
         self.delete = as_raw(raw.delete)
         self.list = as_raw(raw.list)
+
+
+class IdentityVerificationSecretsResourceWithStreamingResponse:
+    """``client.identity_verification_secrets.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: IdentityVerificationSecretsResource) -> None:
+        stream = IdentityVerificationSecretsResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.delete = as_streaming(stream.delete)
+        self.list = as_streaming(stream.list)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -29,6 +29,11 @@ class MacrosResource(Resource):
     def with_raw_response(self) -> MacrosResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return MacrosResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> MacrosResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return MacrosResourceWithStreamingResponse(self)
 
     async def get(
         self,
@@ -126,3 +131,13 @@ class MacrosResourceWithRawResponse:
         raw = MacrosResource(resource._client, raw=True)
         self.get = as_raw(raw.get)
         self.list = as_raw_pager(raw.list)
+
+
+class MacrosResourceWithStreamingResponse:
+    """``client.macros.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: MacrosResource) -> None:
+        stream = MacrosResource(resource._client, stream=True)
+        self.get = as_streaming(stream.get)
+        self.list = as_streaming_pager(stream.list)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -33,6 +33,11 @@ class NotesResource(Resource):
     def with_raw_response(self) -> NotesResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return NotesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> NotesResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return NotesResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -201,3 +206,16 @@ class NotesResourceWithRawResponse:
         self.find = as_raw(raw.find)
         self.list = as_raw_pager(raw.list)
         self.list_for_company = as_raw_pager(raw.list_for_company)
+
+
+class NotesResourceWithStreamingResponse:
+    """``client.notes.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: NotesResource) -> None:
+        stream = NotesResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.create_for_company = as_streaming(stream.create_for_company)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming_pager(stream.list)
+        self.list_for_company = as_streaming_pager(stream.list_for_company)

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -38,6 +38,11 @@ class ProceduresResource(Resource):
     def with_raw_response(self) -> ProceduresResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return ProceduresResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ProceduresResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return ProceduresResourceWithStreamingResponse(self)
 
     async def collect_agent_input(
         self,
@@ -91,3 +96,12 @@ class ProceduresResourceWithRawResponse:
     def __init__(self, resource: ProceduresResource) -> None:
         raw = ProceduresResource(resource._client, raw=True)
         self.collect_agent_input = as_raw(raw.collect_agent_input)
+
+
+class ProceduresResourceWithStreamingResponse:
+    """``client.procedures.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: ProceduresResource) -> None:
+        stream = ProceduresResource(resource._client, stream=True)
+        self.collect_agent_input = as_streaming(stream.collect_agent_input)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -29,6 +29,11 @@ class SegmentsResource(Resource):
     def with_raw_response(self) -> SegmentsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return SegmentsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SegmentsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return SegmentsResourceWithStreamingResponse(self)
 
     async def find(
         self,
@@ -94,3 +99,13 @@ class SegmentsResourceWithRawResponse:
         raw = SegmentsResource(resource._client, raw=True)
         self.find = as_raw(raw.find)
         self.list = as_raw_pager(raw.list)
+
+
+class SegmentsResourceWithStreamingResponse:
+    """``client.segments.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: SegmentsResource) -> None:
+        stream = SegmentsResource(resource._client, stream=True)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming_pager(stream.list)

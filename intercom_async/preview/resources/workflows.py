@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -28,6 +28,11 @@ class WorkflowsResource(Resource):
     def with_raw_response(self) -> WorkflowsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return WorkflowsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> WorkflowsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return WorkflowsResourceWithStreamingResponse(self)
 
     async def export(
         self,
@@ -69,3 +74,12 @@ class WorkflowsResourceWithRawResponse:
     def __init__(self, resource: WorkflowsResource) -> None:
         raw = WorkflowsResource(resource._client, raw=True)
         self.export = as_raw(raw.export)
+
+
+class WorkflowsResourceWithStreamingResponse:
+    """``client.workflows.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: WorkflowsResource) -> None:
+        stream = WorkflowsResource(resource._client, stream=True)
+        self.export = as_streaming(stream.export)

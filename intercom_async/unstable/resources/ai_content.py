@@ -22,7 +22,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -51,6 +51,11 @@ class AiContentResource(Resource):
     def with_raw_response(self) -> AiContentResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return AiContentResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AiContentResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return AiContentResourceWithStreamingResponse(self)
 
     async def create_content_import_source(
         self,
@@ -375,3 +380,21 @@ class AiContentResourceWithRawResponse:
         self.list_external_pages = as_raw_pager(raw.list_external_pages)
         self.update_content_import_source = as_raw(raw.update_content_import_source)
         self.update_external_page = as_raw(raw.update_external_page)
+
+
+class AiContentResourceWithStreamingResponse:
+    """``client.ai_content.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: AiContentResource) -> None:
+        stream = AiContentResource(resource._client, stream=True)
+        self.create_content_import_source = as_streaming(stream.create_content_import_source)
+        self.create_external_page = as_streaming(stream.create_external_page)
+        self.delete_content_import_source = as_streaming(stream.delete_content_import_source)
+        self.delete_external_page = as_streaming(stream.delete_external_page)
+        self.get_content_import_source = as_streaming(stream.get_content_import_source)
+        self.get_external_page = as_streaming(stream.get_external_page)
+        self.list_content_import_sources = as_streaming_pager(stream.list_content_import_sources)
+        self.list_external_pages = as_streaming_pager(stream.list_external_pages)
+        self.update_content_import_source = as_streaming(stream.update_content_import_source)
+        self.update_external_page = as_streaming(stream.update_external_page)

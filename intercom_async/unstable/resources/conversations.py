@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -73,6 +73,11 @@ class ConversationsResource(Resource):
     def with_raw_response(self) -> ConversationsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return ConversationsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ConversationsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return ConversationsResourceWithStreamingResponse(self)
 
     async def attach_contact_as_admin(
         self,
@@ -809,3 +814,27 @@ class ConversationsResourceWithRawResponse:
         self.search = as_raw_pager(raw.search)
         self.update = as_raw(raw.update)
         self.update_part = as_raw(raw.update_part)
+
+
+class ConversationsResourceWithStreamingResponse:
+    """``client.conversations.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: ConversationsResource) -> None:
+        stream = ConversationsResource(resource._client, stream=True)
+        self.attach_contact_as_admin = as_streaming(stream.attach_contact_as_admin)
+        self.convert_to_ticket = as_streaming(stream.convert_to_ticket)
+        self.create = as_streaming(stream.create)
+        self.delete = as_streaming(stream.delete)
+        self.detach_contact_as_admin = as_streaming(stream.detach_contact_as_admin)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming_pager(stream.list)
+        self.list_deleted_ids = as_streaming_pager(stream.list_deleted_ids)
+        self.list_handling_events = as_streaming(stream.list_handling_events)
+        self.list_side_conversations = as_streaming_pager(stream.list_side_conversations)
+        self.manage = as_streaming(stream.manage)
+        self.redact_conversation_part = as_streaming(stream.redact_conversation_part)
+        self.reply = as_streaming(stream.reply)
+        self.search = as_streaming_pager(stream.search)
+        self.update = as_streaming(stream.update)
+        self.update_part = as_streaming(stream.update_part)

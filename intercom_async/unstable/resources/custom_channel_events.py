@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -40,6 +40,11 @@ class CustomChannelEventsResource(Resource):
     def with_raw_response(self) -> CustomChannelEventsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return CustomChannelEventsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CustomChannelEventsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return CustomChannelEventsResourceWithStreamingResponse(self)
 
     async def notify_attribute_collected(
         self,
@@ -184,3 +189,15 @@ class CustomChannelEventsResourceWithRawResponse:
         self.notify_new_conversation = as_raw(raw.notify_new_conversation)
         self.notify_new_message = as_raw(raw.notify_new_message)
         self.notify_quick_reply_selected = as_raw(raw.notify_quick_reply_selected)
+
+
+class CustomChannelEventsResourceWithStreamingResponse:
+    """``client.custom_channel_events.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: CustomChannelEventsResource) -> None:
+        stream = CustomChannelEventsResource(resource._client, stream=True)
+        self.notify_attribute_collected = as_streaming(stream.notify_attribute_collected)
+        self.notify_new_conversation = as_streaming(stream.notify_new_conversation)
+        self.notify_new_message = as_streaming(stream.notify_new_message)
+        self.notify_quick_reply_selected = as_streaming(stream.notify_quick_reply_selected)

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -34,6 +34,11 @@ class CustomObjectInstancesResource(Resource):
     def with_raw_response(self) -> CustomObjectInstancesResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return CustomObjectInstancesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CustomObjectInstancesResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return CustomObjectInstancesResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -205,3 +210,16 @@ class CustomObjectInstancesResourceWithRawResponse:
         self.delete_by_id = as_raw(raw.delete_by_id)
         self.get_by_external_id = as_raw(raw.get_by_external_id)
         self.get_by_id = as_raw(raw.get_by_id)
+
+
+class CustomObjectInstancesResourceWithStreamingResponse:
+    """``client.custom_object_instances.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: CustomObjectInstancesResource) -> None:
+        stream = CustomObjectInstancesResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.delete_by_external_id = as_streaming(stream.delete_by_external_id)
+        self.delete_by_id = as_streaming(stream.delete_by_id)
+        self.get_by_external_id = as_streaming(stream.get_by_external_id)
+        self.get_by_id = as_streaming(stream.get_by_id)

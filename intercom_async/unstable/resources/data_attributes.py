@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -34,6 +34,11 @@ class DataAttributesResource(Resource):
     def with_raw_response(self) -> DataAttributesResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return DataAttributesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DataAttributesResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return DataAttributesResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -151,3 +156,14 @@ class DataAttributesResourceWithRawResponse:
         self.create = as_raw(raw.create)
         self.list = as_raw(raw.list)
         self.update = as_raw(raw.update)
+
+
+class DataAttributesResourceWithStreamingResponse:
+    """``client.data_attributes.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: DataAttributesResource) -> None:
+        stream = DataAttributesResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.list = as_streaming(stream.list)
+        self.update = as_streaming(stream.update)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -46,6 +46,11 @@ class DataConnectorsResource(Resource):
     def with_raw_response(self) -> DataConnectorsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return DataConnectorsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DataConnectorsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return DataConnectorsResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -300,3 +305,18 @@ class DataConnectorsResourceWithRawResponse:
         self.retrieve = as_raw(raw.retrieve)
         self.show_execution_result = as_raw(raw.show_execution_result)
         self.update = as_raw(raw.update)
+
+
+class DataConnectorsResourceWithStreamingResponse:
+    """``client.data_connectors.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: DataConnectorsResource) -> None:
+        stream = DataConnectorsResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.delete = as_streaming(stream.delete)
+        self.list = as_streaming_pager(stream.list)
+        self.list_execution_results = as_streaming_pager(stream.list_execution_results)
+        self.retrieve = as_streaming(stream.retrieve)
+        self.show_execution_result = as_streaming(stream.show_execution_result)
+        self.update = as_streaming(stream.update)

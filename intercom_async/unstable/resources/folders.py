@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -34,6 +34,11 @@ class FoldersResource(Resource):
     def with_raw_response(self) -> FoldersResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return FoldersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FoldersResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return FoldersResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -199,3 +204,16 @@ class FoldersResourceWithRawResponse:
         self.list = as_raw_pager(raw.list)
         self.retrieve = as_raw(raw.retrieve)
         self.update = as_raw(raw.update)
+
+
+class FoldersResourceWithStreamingResponse:
+    """``client.folders.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: FoldersResource) -> None:
+        stream = FoldersResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.delete = as_streaming(stream.delete)
+        self.list = as_streaming_pager(stream.list)
+        self.retrieve = as_streaming(stream.retrieve)
+        self.update = as_streaming(stream.update)

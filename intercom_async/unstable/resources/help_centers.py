@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -41,6 +41,11 @@ class HelpCentersResource(Resource):
     def with_raw_response(self) -> HelpCentersResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return HelpCentersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> HelpCentersResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return HelpCentersResourceWithStreamingResponse(self)
 
     async def find(
         self,
@@ -105,6 +110,16 @@ class HelpCentersResourceWithRawResponse:
         self.list = as_raw(raw.list)
 
 
+class HelpCentersResourceWithStreamingResponse:
+    """``client.help_centers.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: HelpCentersResource) -> None:
+        stream = HelpCentersResource(resource._client, stream=True)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming(stream.list)
+
+
 class HelpCentersCollectionsResource(Resource):
     """``client.help_centers.collections``: 5 operations."""
 
@@ -112,6 +127,11 @@ class HelpCentersCollectionsResource(Resource):
     def with_raw_response(self) -> HelpCentersCollectionsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return HelpCentersCollectionsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> HelpCentersCollectionsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return HelpCentersCollectionsResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -284,3 +304,16 @@ class HelpCentersCollectionsResourceWithRawResponse:
         self.find = as_raw(raw.find)
         self.list = as_raw_pager(raw.list)
         self.update = as_raw(raw.update)
+
+
+class HelpCentersCollectionsResourceWithStreamingResponse:
+    """``client.help_centers.collections.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: HelpCentersCollectionsResource) -> None:
+        stream = HelpCentersCollectionsResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.delete = as_streaming(stream.delete)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming_pager(stream.list)
+        self.update = as_streaming(stream.update)

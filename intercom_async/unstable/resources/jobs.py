@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -28,6 +28,11 @@ class JobsResource(Resource):
     def with_raw_response(self) -> JobsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return JobsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> JobsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return JobsResourceWithStreamingResponse(self)
 
     async def status(
         self,
@@ -64,3 +69,12 @@ class JobsResourceWithRawResponse:
     def __init__(self, resource: JobsResource) -> None:
         raw = JobsResource(resource._client, raw=True)
         self.status = as_raw(raw.status)
+
+
+class JobsResourceWithStreamingResponse:
+    """``client.jobs.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: JobsResource) -> None:
+        stream = JobsResource(resource._client, stream=True)
+        self.status = as_streaming(stream.status)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -38,6 +38,11 @@ class CompaniesResource(Resource):
     def with_raw_response(self) -> CompaniesResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return CompaniesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CompaniesResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return CompaniesResourceWithStreamingResponse(self)
 
     async def attach_contact(
         self,
@@ -453,3 +458,22 @@ class CompaniesResourceWithRawResponse:
         self.retrieve = as_raw_pager(raw.retrieve)
         self.scroll = as_raw_pager(raw.scroll)
         self.update = as_raw(raw.update)
+
+
+class CompaniesResourceWithStreamingResponse:
+    """``client.companies.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: CompaniesResource) -> None:
+        stream = CompaniesResource(resource._client, stream=True)
+        self.attach_contact = as_streaming(stream.attach_contact)
+        self.create_or_update = as_streaming(stream.create_or_update)
+        self.delete = as_streaming(stream.delete)
+        self.detach_contact = as_streaming(stream.detach_contact)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming_pager(stream.list)
+        self.list_attached_contacts = as_streaming_pager(stream.list_attached_contacts)
+        self.list_attached_segments = as_streaming(stream.list_attached_segments)
+        self.retrieve = as_streaming_pager(stream.retrieve)
+        self.scroll = as_streaming_pager(stream.scroll)
+        self.update = as_streaming(stream.update)

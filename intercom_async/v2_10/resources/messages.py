@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -30,6 +30,11 @@ class MessagesResource(Resource):
     def with_raw_response(self) -> MessagesResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return MessagesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> MessagesResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return MessagesResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -76,3 +81,12 @@ class MessagesResourceWithRawResponse:
     def __init__(self, resource: MessagesResource) -> None:
         raw = MessagesResource(resource._client, raw=True)
         self.create = as_raw(raw.create)
+
+
+class MessagesResourceWithStreamingResponse:
+    """``client.messages.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: MessagesResource) -> None:
+        stream = MessagesResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -44,9 +44,22 @@ class NewsResource(Resource):
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return NewsResourceWithRawResponse(self)
 
+    @cached_property
+    def with_streaming_response(self) -> NewsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return NewsResourceWithStreamingResponse(self)
+
 
 class NewsResourceWithRawResponse:
     """``client.news.with_raw_response``: every method returns ``APIResponse[<parsed type>]``."""
+
+    def __init__(self, resource: NewsResource) -> None:
+        pass
+
+
+class NewsResourceWithStreamingResponse:
+    """``client.news.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
 
     def __init__(self, resource: NewsResource) -> None:
         pass
@@ -59,6 +72,11 @@ class NewsFeedsResource(Resource):
     def with_raw_response(self) -> NewsFeedsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return NewsFeedsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> NewsFeedsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return NewsFeedsResourceWithStreamingResponse(self)
 
     async def find(
         self,
@@ -162,6 +180,17 @@ class NewsFeedsResourceWithRawResponse:
         self.list_items = as_raw_pager(raw.list_items)
 
 
+class NewsFeedsResourceWithStreamingResponse:
+    """``client.news.feeds.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: NewsFeedsResource) -> None:
+        stream = NewsFeedsResource(resource._client, stream=True)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming_pager(stream.list)
+        self.list_items = as_streaming_pager(stream.list_items)
+
+
 class NewsItemsResource(Resource):
     """``client.news.items``: 5 operations."""
 
@@ -169,6 +198,11 @@ class NewsItemsResource(Resource):
     def with_raw_response(self) -> NewsItemsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return NewsItemsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> NewsItemsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return NewsItemsResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -324,3 +358,16 @@ class NewsItemsResourceWithRawResponse:
         self.find = as_raw(raw.find)
         self.list = as_raw_pager(raw.list)
         self.update = as_raw(raw.update)
+
+
+class NewsItemsResourceWithStreamingResponse:
+    """``client.news.items.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: NewsItemsResource) -> None:
+        stream = NewsItemsResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.delete = as_streaming(stream.delete)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming_pager(stream.list)
+        self.update = as_streaming(stream.update)

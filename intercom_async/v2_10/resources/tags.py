@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -48,6 +48,11 @@ class TagsResource(Resource):
     def with_raw_response(self) -> TagsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return TagsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TagsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return TagsResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -401,3 +406,21 @@ class TagsResourceWithRawResponse:
         self.untag_contact = as_raw(raw.untag_contact)
         self.untag_conversation = as_raw(raw.untag_conversation)
         self.untag_ticket = as_raw(raw.untag_ticket)
+
+
+class TagsResourceWithStreamingResponse:
+    """``client.tags.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: TagsResource) -> None:
+        stream = TagsResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.delete = as_streaming(stream.delete)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming(stream.list)
+        self.tag_contact = as_streaming(stream.tag_contact)
+        self.tag_conversation = as_streaming(stream.tag_conversation)
+        self.tag_ticket = as_streaming(stream.tag_ticket)
+        self.untag_contact = as_streaming(stream.untag_contact)
+        self.untag_conversation = as_streaming(stream.untag_conversation)
+        self.untag_ticket = as_streaming(stream.untag_ticket)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -43,6 +43,11 @@ class TicketTypesResource(Resource):
     def with_raw_response(self) -> TicketTypesResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return TicketTypesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TicketTypesResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return TicketTypesResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -191,6 +196,18 @@ class TicketTypesResourceWithRawResponse:
         self.update = as_raw(raw.update)
 
 
+class TicketTypesResourceWithStreamingResponse:
+    """``client.ticket_types.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: TicketTypesResource) -> None:
+        stream = TicketTypesResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.get = as_streaming(stream.get)
+        self.list = as_streaming(stream.list)
+        self.update = as_streaming(stream.update)
+
+
 class TicketTypesAttributesResource(Resource):
     """``client.ticket_types.attributes``: 2 operations."""
 
@@ -198,6 +215,11 @@ class TicketTypesAttributesResource(Resource):
     def with_raw_response(self) -> TicketTypesAttributesResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return TicketTypesAttributesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TicketTypesAttributesResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return TicketTypesAttributesResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -295,3 +317,13 @@ class TicketTypesAttributesResourceWithRawResponse:
         raw = TicketTypesAttributesResource(resource._client, raw=True)
         self.create = as_raw(raw.create)
         self.update = as_raw(raw.update)
+
+
+class TicketTypesAttributesResourceWithStreamingResponse:
+    """``client.ticket_types.attributes.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: TicketTypesAttributesResource) -> None:
+        stream = TicketTypesAttributesResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.update = as_streaming(stream.update)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -44,6 +44,11 @@ class TicketsResource(Resource):
     def with_raw_response(self) -> TicketsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return TicketsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TicketsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return TicketsResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -297,3 +302,16 @@ class TicketsResourceWithRawResponse:
         self.reply = as_raw(raw.reply)
         self.search = as_raw_pager(raw.search)
         self.update = as_raw(raw.update)
+
+
+class TicketsResourceWithStreamingResponse:
+    """``client.tickets.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: TicketsResource) -> None:
+        stream = TicketsResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.get = as_streaming(stream.get)
+        self.reply = as_streaming(stream.reply)
+        self.search = as_streaming_pager(stream.search)
+        self.update = as_streaming(stream.update)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -36,6 +36,11 @@ class ArticlesResource(Resource):
     def with_raw_response(self) -> ArticlesResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return ArticlesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ArticlesResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return ArticlesResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -243,3 +248,17 @@ class ArticlesResourceWithRawResponse:
         self.list = as_raw_pager(raw.list)
         self.search = as_raw_pager(raw.search)
         self.update = as_raw(raw.update)
+
+
+class ArticlesResourceWithStreamingResponse:
+    """``client.articles.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: ArticlesResource) -> None:
+        stream = ArticlesResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.delete = as_streaming(stream.delete)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming_pager(stream.list)
+        self.search = as_streaming_pager(stream.search)
+        self.update = as_streaming(stream.update)

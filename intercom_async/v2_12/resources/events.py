@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -36,6 +36,11 @@ class EventsResource(Resource):
     def with_raw_response(self) -> EventsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return EventsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EventsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return EventsResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -199,3 +204,14 @@ class EventsResourceWithRawResponse:
         self.create = as_raw(raw.create)
         self.list = as_raw_pager(raw.list)
         self.summaries = as_raw(raw.summaries)
+
+
+class EventsResourceWithStreamingResponse:
+    """``client.events.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: EventsResource) -> None:
+        stream = EventsResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.list = as_streaming_pager(stream.list)
+        self.summaries = as_streaming(stream.summaries)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -30,6 +30,11 @@ class PhoneCallRedirectsResource(Resource):
     def with_raw_response(self) -> PhoneCallRedirectsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return PhoneCallRedirectsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PhoneCallRedirectsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return PhoneCallRedirectsResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -73,3 +78,12 @@ class PhoneCallRedirectsResourceWithRawResponse:
     def __init__(self, resource: PhoneCallRedirectsResource) -> None:
         raw = PhoneCallRedirectsResource(resource._client, raw=True)
         self.create = as_raw(raw.create)
+
+
+class PhoneCallRedirectsResourceWithStreamingResponse:
+    """``client.phone_call_redirects.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: PhoneCallRedirectsResource) -> None:
+        stream = PhoneCallRedirectsResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -33,6 +33,11 @@ class VisitorsResource(Resource):
     def with_raw_response(self) -> VisitorsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return VisitorsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VisitorsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return VisitorsResourceWithStreamingResponse(self)
 
     async def find(
         self,
@@ -150,3 +155,14 @@ class VisitorsResourceWithRawResponse:
         self.find = as_raw(raw.find)
         self.merge_to_contact = as_raw(raw.merge_to_contact)
         self.update = as_raw(raw.update)
+
+
+class VisitorsResourceWithStreamingResponse:
+    """``client.visitors.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: VisitorsResource) -> None:
+        stream = VisitorsResource(resource._client, stream=True)
+        self.find = as_streaming(stream.find)
+        self.merge_to_contact = as_streaming(stream.merge_to_contact)
+        self.update = as_streaming(stream.update)

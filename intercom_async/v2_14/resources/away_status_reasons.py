@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -28,6 +28,11 @@ class AwayStatusReasonsResource(Resource):
     def with_raw_response(self) -> AwayStatusReasonsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return AwayStatusReasonsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AwayStatusReasonsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return AwayStatusReasonsResourceWithStreamingResponse(self)
 
     async def list(
         self,
@@ -61,3 +66,12 @@ class AwayStatusReasonsResourceWithRawResponse:
     def __init__(self, resource: AwayStatusReasonsResource) -> None:
         raw = AwayStatusReasonsResource(resource._client, raw=True)
         self.list = as_raw(raw.list)
+
+
+class AwayStatusReasonsResourceWithStreamingResponse:
+    """``client.away_status_reasons.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: AwayStatusReasonsResource) -> None:
+        stream = AwayStatusReasonsResource(resource._client, stream=True)
+        self.list = as_streaming(stream.list)

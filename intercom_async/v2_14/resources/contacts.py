@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -49,6 +49,11 @@ class ContactsResource(Resource):
     def with_raw_response(self) -> ContactsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return ContactsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ContactsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return ContactsResourceWithStreamingResponse(self)
 
     async def archive(
         self,
@@ -750,3 +755,28 @@ class ContactsResourceWithRawResponse:
         self.show_by_external_id = as_raw(raw.show_by_external_id)
         self.unarchive = as_raw(raw.unarchive)
         self.update = as_raw(raw.update)
+
+
+class ContactsResourceWithStreamingResponse:
+    """``client.contacts.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: ContactsResource) -> None:
+        stream = ContactsResource(resource._client, stream=True)
+        self.archive = as_streaming(stream.archive)
+        self.attach_subscription = as_streaming(stream.attach_subscription)
+        self.block = as_streaming(stream.block)
+        self.create = as_streaming(stream.create)
+        self.delete = as_streaming(stream.delete)
+        self.detach_subscription = as_streaming(stream.detach_subscription)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming_pager(stream.list)
+        self.list_attached_companies = as_streaming_pager(stream.list_attached_companies)
+        self.list_attached_segments = as_streaming(stream.list_attached_segments)
+        self.list_attached_subscriptions = as_streaming(stream.list_attached_subscriptions)
+        self.list_attached_tags = as_streaming(stream.list_attached_tags)
+        self.merge_lead_in_user = as_streaming(stream.merge_lead_in_user)
+        self.search = as_streaming_pager(stream.search)
+        self.show_by_external_id = as_streaming(stream.show_by_external_id)
+        self.unarchive = as_streaming(stream.unarchive)
+        self.update = as_streaming(stream.update)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -29,6 +29,11 @@ class TeamsResource(Resource):
     def with_raw_response(self) -> TeamsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return TeamsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TeamsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return TeamsResourceWithStreamingResponse(self)
 
     async def find(
         self,
@@ -91,3 +96,13 @@ class TeamsResourceWithRawResponse:
         raw = TeamsResource(resource._client, raw=True)
         self.find = as_raw(raw.find)
         self.list = as_raw(raw.list)
+
+
+class TeamsResourceWithStreamingResponse:
+    """``client.teams.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: TeamsResource) -> None:
+        stream = TeamsResource(resource._client, stream=True)
+        self.find = as_streaming(stream.find)
+        self.list = as_streaming(stream.list)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -33,6 +33,11 @@ class AudiencesResource(Resource):
     def with_raw_response(self) -> AudiencesResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return AudiencesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AudiencesResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return AudiencesResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -200,3 +205,16 @@ class AudiencesResourceWithRawResponse:
         self.list = as_raw_pager(raw.list)
         self.retrieve = as_raw(raw.retrieve)
         self.update = as_raw(raw.update)
+
+
+class AudiencesResourceWithStreamingResponse:
+    """``client.audiences.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: AudiencesResource) -> None:
+        stream = AudiencesResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.delete = as_streaming(stream.delete)
+        self.list = as_streaming_pager(stream.list)
+        self.retrieve = as_streaming(stream.retrieve)
+        self.update = as_streaming(stream.update)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -35,6 +35,11 @@ class CallsResource(Resource):
     def with_raw_response(self) -> CallsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return CallsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CallsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return CallsResourceWithStreamingResponse(self)
 
     async def collect_fin_voice_by_conversation_id(
         self,
@@ -354,3 +359,21 @@ class CallsResourceWithRawResponse:
         self.show = as_raw(raw.show)
         self.show_recording = as_raw(raw.show_recording)
         self.show_transcript = as_raw(raw.show_transcript)
+
+
+class CallsResourceWithStreamingResponse:
+    """``client.calls.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: CallsResource) -> None:
+        stream = CallsResource(resource._client, stream=True)
+        self.collect_fin_voice_by_conversation_id = as_streaming(stream.collect_fin_voice_by_conversation_id)
+        self.collect_fin_voice_by_external_id = as_streaming(stream.collect_fin_voice_by_external_id)
+        self.collect_fin_voice_by_id = as_streaming(stream.collect_fin_voice_by_id)
+        self.collect_fin_voice_by_phone_number = as_streaming(stream.collect_fin_voice_by_phone_number)
+        self.list = as_streaming_pager(stream.list)
+        self.list_with_transcripts = as_streaming(stream.list_with_transcripts)
+        self.register_fin_voice = as_streaming(stream.register_fin_voice)
+        self.show = as_streaming(stream.show)
+        self.show_recording = as_streaming(stream.show_recording)
+        self.show_transcript = as_streaming(stream.show_transcript)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -39,6 +39,11 @@ class ContentResource(Resource):
     def with_raw_response(self) -> ContentResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return ContentResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ContentResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return ContentResourceWithStreamingResponse(self)
 
     async def bulk_actions(
         self,
@@ -201,3 +206,13 @@ class ContentResourceWithRawResponse:
         raw = ContentResource(resource._client, raw=True)
         self.bulk_actions = as_raw(raw.bulk_actions)
         self.search = as_raw_pager(raw.search)
+
+
+class ContentResourceWithStreamingResponse:
+    """``client.content.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: ContentResource) -> None:
+        stream = ContentResource(resource._client, stream=True)
+        self.bulk_actions = as_streaming(stream.bulk_actions)
+        self.search = as_streaming_pager(stream.search)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -36,6 +36,11 @@ class ContentSnippetsResource(Resource):
     def with_raw_response(self) -> ContentSnippetsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return ContentSnippetsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ContentSnippetsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return ContentSnippetsResourceWithStreamingResponse(self)
 
     async def attach_tag(
         self,
@@ -292,3 +297,18 @@ class ContentSnippetsResourceWithRawResponse:
         self.get = as_raw(raw.get)
         self.list = as_raw_pager(raw.list)
         self.update = as_raw(raw.update)
+
+
+class ContentSnippetsResourceWithStreamingResponse:
+    """``client.content_snippets.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: ContentSnippetsResource) -> None:
+        stream = ContentSnippetsResource(resource._client, stream=True)
+        self.attach_tag = as_streaming(stream.attach_tag)
+        self.create = as_streaming(stream.create)
+        self.delete = as_streaming(stream.delete)
+        self.detach_tag = as_streaming(stream.detach_tag)
+        self.get = as_streaming(stream.get)
+        self.list = as_streaming_pager(stream.list)
+        self.update = as_streaming(stream.update)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -62,6 +62,11 @@ class ConversationsAttributesResource(Resource):
     def with_raw_response(self) -> ConversationsAttributesResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return ConversationsAttributesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ConversationsAttributesResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return ConversationsAttributesResourceWithStreamingResponse(self)
 
     async def create(
         self,
@@ -407,3 +412,19 @@ class ConversationsAttributesResourceWithRawResponse:
         self.list_conversation_attributes = as_raw(raw.list_conversation_attributes)
         self.update = as_raw(raw.update)
         self.update_option = as_raw(raw.update_option)
+
+
+class ConversationsAttributesResourceWithStreamingResponse:
+    """``client.conversations_attributes.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: ConversationsAttributesResource) -> None:
+        stream = ConversationsAttributesResource(resource._client, stream=True)
+        self.create = as_streaming(stream.create)
+        self.create_option = as_streaming(stream.create_option)
+        self.delete = as_streaming(stream.delete)
+        self.delete_option = as_streaming(stream.delete_option)
+        self.get = as_streaming(stream.get)
+        self.list_conversation_attributes = as_streaming(stream.list_conversation_attributes)
+        self.update = as_streaming(stream.update)
+        self.update_option = as_streaming(stream.update_option)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -29,6 +29,11 @@ class EmailsResource(Resource):
     def with_raw_response(self) -> EmailsResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return EmailsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EmailsResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return EmailsResourceWithStreamingResponse(self)
 
     async def list(
         self,
@@ -91,3 +96,13 @@ class EmailsResourceWithRawResponse:
         raw = EmailsResource(resource._client, raw=True)
         self.list = as_raw(raw.list)
         self.retrieve = as_raw(raw.retrieve)
+
+
+class EmailsResourceWithStreamingResponse:
+    """``client.emails.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: EmailsResource) -> None:
+        stream = EmailsResource(resource._client, stream=True)
+        self.list = as_streaming(stream.list)
+        self.retrieve = as_streaming(stream.retrieve)

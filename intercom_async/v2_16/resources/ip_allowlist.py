@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -34,6 +34,11 @@ class IpAllowlistResource(Resource):
     def with_raw_response(self) -> IpAllowlistResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return IpAllowlistResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> IpAllowlistResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return IpAllowlistResourceWithStreamingResponse(self)
 
     async def get(
         self,
@@ -107,3 +112,13 @@ class IpAllowlistResourceWithRawResponse:
         raw = IpAllowlistResource(resource._client, raw=True)
         self.get = as_raw(raw.get)
         self.update = as_raw(raw.update)
+
+
+class IpAllowlistResourceWithStreamingResponse:
+    """``client.ip_allowlist.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: IpAllowlistResource) -> None:
+        stream = IpAllowlistResource(resource._client, stream=True)
+        self.get = as_streaming(stream.get)
+        self.update = as_streaming(stream.update)

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -42,6 +42,11 @@ class OfficeHoursResource(Resource):
     def with_raw_response(self) -> OfficeHoursResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return OfficeHoursResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> OfficeHoursResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return OfficeHoursResourceWithStreamingResponse(self)
 
     async def create_exception(
         self,
@@ -375,3 +380,21 @@ class OfficeHoursResourceWithRawResponse:
         self.list_schedules = as_raw(raw.list_schedules)
         self.update_exception = as_raw(raw.update_exception)
         self.update_schedule = as_raw(raw.update_schedule)
+
+
+class OfficeHoursResourceWithStreamingResponse:
+    """``client.office_hours.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: OfficeHoursResource) -> None:
+        stream = OfficeHoursResource(resource._client, stream=True)
+        self.create_exception = as_streaming(stream.create_exception)
+        self.create_schedule = as_streaming(stream.create_schedule)
+        self.delete_exception = as_streaming(stream.delete_exception)
+        self.delete_schedule = as_streaming(stream.delete_schedule)
+        self.get_exception = as_streaming(stream.get_exception)
+        self.get_schedule = as_streaming(stream.get_schedule)
+        self.list_exceptions = as_streaming(stream.list_exceptions)
+        self.list_schedules = as_streaming(stream.list_schedules)
+        self.update_exception = as_streaming(stream.update_exception)
+        self.update_schedule = as_streaming(stream.update_schedule)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..._request import Request as _Request
-from ..._resource import Resource, as_raw, as_raw_pager  # noqa: F401
+from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
 from ..._types import UNSET, RequestOptions, Unset
 from ..operations import OPERATIONS as _OPS
 
@@ -28,6 +28,11 @@ class TicketStatesResource(Resource):
     def with_raw_response(self) -> TicketStatesResourceWithRawResponse:
         """The same operations, returning ``APIResponse`` (status, headers, body bytes, ``.parsed``)."""
         return TicketStatesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TicketStatesResourceWithStreamingResponse:
+        """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
+        return TicketStatesResourceWithStreamingResponse(self)
 
     async def list(
         self,
@@ -61,3 +66,12 @@ class TicketStatesResourceWithRawResponse:
     def __init__(self, resource: TicketStatesResource) -> None:
         raw = TicketStatesResource(resource._client, raw=True)
         self.list = as_raw(raw.list)
+
+
+class TicketStatesResourceWithStreamingResponse:
+    """``client.ticket_states.with_streaming_response``: ``async with view.<method>(...) as response`` gives a
+    ``StreamedResponse`` (``iter_bytes``, ``write_to``, ``read``, ``parse``) whose body has not been read."""
+
+    def __init__(self, resource: TicketStatesResource) -> None:
+        stream = TicketStatesResource(resource._client, stream=True)
+        self.list = as_streaming(stream.list)
