@@ -94,9 +94,9 @@ class RecordedRequest:
         self.raw = raw  # the aiohttp request (for handlers that need the transport)
         self.method = raw.method
         self.path = raw.path
-        self.query = dict(raw.query)
         self.query_items = list(raw.query.items())
-        self.headers = dict(raw.headers)
+        self.query = dict(self.query_items)  # the last value of a repeated parameter
+        self.headers: Mapping[str, str] = raw.headers  # case-insensitive
         self.body = body
         try:
             self.json: Any = json.loads(body) if body else None

@@ -53,7 +53,7 @@ async def test_every_call_gets_the_documented_example_typed(intercom_fake, inter
     (request, _) = intercom_fake.requests
     assert (request.method, request.path, request.operation_id) == ("GET", "/contacts/123", "ShowContact")
     assert request.path_params == {contact_param(intercom_fake): "123"}
-    assert request.headers["Intercom-Version"] == intercom_fake.version
+    assert request.headers["intercom-version"] == intercom_fake.version  # headers are case-insensitive
     assert request.authorization == f"Bearer {intercom_fake.token}" and request.status == 200
 
 
