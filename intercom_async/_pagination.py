@@ -37,10 +37,11 @@ from collections.abc import AsyncGenerator, AsyncIterator, Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import urljoin
 
+from ._codec import dump
 from ._errors import APIError, PaginationError
 from ._paging import Pagination, pluck
 from ._request import Request
-from ._types import RequestOptions
+from ._types import UNSET, RequestOptions
 from ._urls import describe, resolve_link
 
 if TYPE_CHECKING:
@@ -53,6 +54,15 @@ T = TypeVar("T")
 I = TypeVar("I")
 
 MAX_SCROLL_RESTARTS = 3
+
+
+def _sent_body(request: Request) -> Any:
+    """The body as sent: body fields given as keyword arguments merged over ``body=`` (as ``Request.payload``
+    does), so a paging strategy reads and moves the position where the request really carries it."""
+    if not request.fields:
+        return request.body
+    base = {} if request.body is UNSET else dump(request.body)
+    return {**base, **dump(dict(request.fields))} if isinstance(base, dict) else request.body
 
 
 def _item_id(item: Any) -> Any:
@@ -103,7 +113,7 @@ class AsyncPager(Generic[T, I]):
         self._paging: Pagination = paging
         self._strategy = paging.strategy
         self._request = self._lift_extra_query(request)
-        self._start = self._strategy.start(self._request.query or {}, self._request.body)
+        self._start = self._strategy.start(self._request.query or {}, _sent_body(self._request))
         self._cursor: Any = self._start
         self._done = False
 
@@ -217,6 +227,8 @@ class AsyncPager(Generic[T, I]):
         if position is not None:
             if self._paging.shape == "link":
                 position = self._resolve_link(position)
+            if request.fields:  # keyword body fields (pagination=...) would override the position set in the body
+                request = request.replace(body=_sent_body(request), fields=None)
             query, body, url = self._strategy.locate(position, dict(request.query or {}), request.body)
             request = request.replace(query=query, body=body, url=url)
         return await self._client._send(request)

@@ -91,6 +91,23 @@ asyncio.run(main())
 '''
 
 
+KIT_SCRIPT = """
+import asyncio
+
+from intercom_async.testing import FakeIntercom
+
+
+async def main():
+    async with FakeIntercom("2.12") as fake:
+        me = await fake.client().admins.identify()
+        assert me.to_dict() == fake.example("admins.identify")
+        print(type(me).__name__)
+
+
+asyncio.run(main())
+"""
+
+
 def readme_snippets() -> str:
     """The README's quick start as written, and its typed-body and ``client.request`` examples inside a function
     (they are fragments): every line must type-check."""
@@ -146,6 +163,13 @@ def test_installed_wheel_type_checks_a_user_script_under_mypy_strict(tmp_path: P
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "intercom_async/py.typed" in names
     assert {"intercom_async/v2_10/py.typed", "intercom_async/v2_12/py.typed"} <= names
+    # the testing kit: its package, each version's documented examples, the pytest plugin's entry point
+    import intercom_async
+
+    modules = {info.module.rpartition(".")[2] for info in intercom_async.VERSIONS.values()}
+    assert {f"intercom_async/{m}/examples.json" for m in modules} | {"intercom_async/testing/plugin.py"} <= names
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert "intercom_async = intercom_async.testing.plugin" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
     # 2. a fresh venv: the package only from the wheel, its dependencies from the dev venv
     venv = tmp_path / "venv"
@@ -164,6 +188,8 @@ def test_installed_wheel_type_checks_a_user_script_under_mypy_strict(tmp_path: P
     assert installed.returncode == 0, installed.stdout + installed.stderr
     where = _run(str(python), "-c", "import intercom_async, aiohttp; print(intercom_async.__file__)", cwd=tmp_path)
     assert where.stdout.strip() == str(site / "intercom_async" / "__init__.py"), where.stdout + where.stderr
+    kit = _run(str(python), "-c", KIT_SCRIPT, cwd=tmp_path)  # the fake answers from the wheel's examples.json
+    assert kit.returncode == 0 and kit.stdout.strip() == "AdminWithApp", kit.stdout + kit.stderr
 
     # 3. strict mypy on the user's script, run from the user's folder with the venv's interpreter
     project = tmp_path / "project"

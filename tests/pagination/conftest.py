@@ -1,4 +1,10 @@
-"""Fixtures of the pagination suite: a local fake Intercom per test and clients pointed at it."""
+"""Fixtures of the pagination suite.
+
+Well-behaved paging is served by the testing kit (``intercom_async.testing``, through its pytest plugin's
+``intercom_fake`` fixture, or ``FakeIntercom`` where a test needs several versions at once). Servers that page
+*wrongly* on purpose (lying ``total_pages``, repeated cursors, foreign next links, scrolls that die) stay in
+``tests/pagination/fake.py`` behind the ``server`` fixture: the kit models Intercom, not its failures of protocol.
+"""
 
 from __future__ import annotations
 

@@ -1,17 +1,10 @@
-"""Local aiohttp servers that page a list the way Intercom does, one handler factory per shape.
+"""Local aiohttp servers that page *wrongly* on purpose, for ``test_broken.py``.
 
-Each handler serves ``items`` (a list of JSON objects) and answers as the real API does for its shape:
-
-* ``cursor``: ``?per_page=&starting_after=``, opaque base64 cursors at ``pages.next.starting_after``, no
-  ``next`` on the last page (``body=True``: the same, read from the body's ``pagination``);
-* ``page``: ``?page=&per_page=``, ``pages{page, per_page, total_pages, next: URL | null}`` (``body=True``:
-  ``page``/``per_page`` in the JSON body; ``meta=""``: the page fields at the top level);
-* ``Scroll``: ``?scroll_param=``, one scroll per app at a time, the same ``scroll_param`` page after page,
-  an empty page at the end, expiry after ``ttl`` idle seconds, and an optional "please restart" 500;
-* ``link``: ``pages.next`` is the absolute URL of the next page on the same host, absent at the end.
-
-``per_page`` is capped at ``max_per_page`` like the real API caps it, so a client must not take a short
-page for the last one. Every request is recorded in ``Recorder.requests``.
+Well-behaved paging in every style is the testing kit's job (``intercom_async.testing``: the other pagination
+tests use it). What stays here is what the kit must not do, because Intercom does not: a page-number server
+whose ``total_pages`` lies (``page(total_pages=...)``), link pages on a server mounted under a path prefix
+(``link``), a catch-all "evil" server (``cursor``), and ``Scroll``, whose "please restart" 500 kills the scroll
+so that even a transport retry of it fails. Every request is recorded in ``Recorder.requests``.
 """
 
 from __future__ import annotations

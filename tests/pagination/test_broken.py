@@ -1,7 +1,13 @@
 """Servers that page wrongly: every walk still ends, with a clear ``PaginationError`` where it cannot be
-followed safely, and the token never leaves the configured base URL."""
+followed safely, and the token never leaves the configured base URL.
+
+The broken servers are private (``tests/pagination/fake.py``: the testing kit models Intercom, not protocol
+failures); the scroll errors Intercom really sends (a second scroll, an expired one) come from the kit.
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 from aiohttp import web
@@ -237,10 +243,10 @@ async def test_a_scroll_that_does_not_advance_raises(server, connect):
     assert len(server.requests) == 2
 
 
-async def test_a_second_scroll_while_one_is_open_surfaces_the_api_error(server, connect):
-    scroll = fake.Scroll(fake.make_items(20), page_size=5)
-    server.route("GET", "/companies/scroll", scroll.handler)
-    client = connect("2.12", await server.start())
+@pytest.mark.intercom_version("2.12")
+async def test_a_second_scroll_while_one_is_open_surfaces_the_api_error(intercom_fake):
+    intercom_fake.items("companies.scroll", fake.make_items(20), per_page=5)
+    client = intercom_fake.client(max_retries=0)
     first = client.companies.scroll()
     async for _ in first.pages():
         break  # scroll left open
@@ -250,14 +256,12 @@ async def test_a_second_scroll_while_one_is_open_surfaces_the_api_error(server, 
     assert ids(rest) == ids(fake.make_items(20)[5:])
 
 
-async def test_an_expired_scroll_is_reported(server, connect):
-    scroll = fake.Scroll(fake.make_items(20), page_size=5, ttl=0.05)
-    server.route("GET", "/companies/scroll", scroll.handler)
-    client = connect("2.12", await server.start())
-    pager = client.companies.scroll()
+@pytest.mark.intercom_version("2.12")
+async def test_an_expired_scroll_is_reported(intercom_fake):
+    intercom_fake.items("companies.scroll", fake.make_items(20), per_page=5)
+    intercom_fake.scroll_ttl = 0.05
+    pager = intercom_fake.client(max_retries=0).companies.scroll()
     with pytest.raises(intercom_async.NotFoundError, match="expired"):
         async for page in pager.pages():
-            import asyncio
-
             await asyncio.sleep(0.1)  # a consumer slower than the scroll's idle expiry
             assert page.number == 1

@@ -1,6 +1,7 @@
-"""Registry-driven: every operation the codegen marks paginated really paginates over HTTP, in every version,
-and no operation whose response carries paging fields is left unmarked (checked against the spec, read
-here independently of the generator)."""
+"""Registry-driven: every operation the codegen marks paginated really paginates over HTTP (against the testing
+kit's fake Intercom, which pages each operation in its own style), in every version, and no operation whose
+response carries paging fields is left unmarked (checked against the spec, read here independently of the
+generator)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from codegen.pagination import NOT_PAGINATED, TABLE
 from intercom_async._codec import dump
 from intercom_async._pagination import AsyncPager
+from intercom_async.testing import sample_body
 from tests.pagination import fake
 from tests.support import spec
 
@@ -59,29 +61,6 @@ ISSUE_SHAPES = {
 }
 
 
-def _meta(op: Any) -> str:
-    steps = op.pagination.page or ()
-    return ".".join(key for key, _ in steps[:-1])
-
-
-def _mount(server: fake.Recorder, op: Any, items: list[Any]) -> fake.Scroll | None:
-    p = op.pagination
-    path = p.items_path
-    handlers = {
-        "cursor": lambda: fake.cursor(items, items_path=path, default_per_page=PER_PAGE),
-        "body_cursor": lambda: fake.cursor(items, items_path=path, body=True, default_per_page=PER_PAGE),
-        "page": lambda: fake.page(items, items_path=path, meta=_meta(op), default_per_page=PER_PAGE),
-        "body_page": lambda: fake.page(items, items_path=path, body=True, default_per_page=PER_PAGE),
-        "link": lambda: fake.link(items, items_path=path, default_per_page=PER_PAGE),
-    }
-    if p.shape == "scroll":
-        scroll = fake.Scroll(items, page_size=PER_PAGE)
-        server.route(op.method, op.path, scroll.handler)
-        return scroll
-    server.route(op.method, op.path, handlers[p.shape]())
-    return None
-
-
 def _arguments(method: Any, op: Any) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     for name, param in inspect.signature(method).parameters.items():
@@ -94,9 +73,9 @@ def _arguments(method: Any, op: Any) -> dict[str, Any]:
                     "pagination": {"per_page": PER_PAGE},
                 }
             elif op.pagination.shape == "body_page":
-                kwargs["body"] = {"created_at_after": "1", "per_page": PER_PAGE}
+                kwargs["body"] = {**sample_body(op), "per_page": PER_PAGE}
             elif op.body_required:
-                kwargs["body"] = {}
+                kwargs["body"] = sample_body(op)  # the least body the spec accepts
         elif name == "filter_":
             kwargs[name] = {"user_id": "u1"}
         elif name == "per_page":
@@ -106,27 +85,28 @@ def _arguments(method: Any, op: Any) -> dict[str, Any]:
     return kwargs
 
 
-@pytest.mark.parametrize(("version", "operation_id"), PAGINATED)
-async def test_every_paginated_operation_walks_every_page(server, connect, version, operation_id):
-    op = REGISTRIES[version][operation_id]
+@pytest.mark.parametrize(("intercom_version", "operation_id"), PAGINATED)
+async def test_every_paginated_operation_walks_every_page(intercom_fake, intercom_version, operation_id):
+    op = REGISTRIES[intercom_version][operation_id]
     items = fake.make_items(2 * PER_PAGE + 1, prefix=operation_id)
-    scroll = _mount(server, op, items)
-    client = connect(version, await server.start())
-    method = op.bind(client)
+    intercom_fake.items(operation_id, items, per_page=PER_PAGE)
+    method = op.bind(intercom_fake.client(max_retries=0))
     pager = method(**_arguments(method, op))
     assert isinstance(pager, AsyncPager)
     got = [item async for item in pager]
     assert [dump(item)["id"] for item in got] == [item["id"] for item in items]
     assert all(hasattr(item, "to_dict") for item in got), "items are typed models"
     if op.pagination.item_model:
-        cls = getattr(REGISTRIES[version].models, op.pagination.item_model)
+        cls = getattr(REGISTRIES[intercom_version].models, op.pagination.item_model)
         assert all(isinstance(item, cls) for item in got)
-    assert len(server.requests) == (4 if scroll else 3)
-    assert {(r["method"], r["authorization"]) for r in server.requests} == {(op.method, "Bearer tok-pagination-secret")}
+    requests = intercom_fake.requests
+    assert len(requests) == (4 if op.pagination.shape == "scroll" else 3)
+    assert {(r.method, r.operation_id, r.status) for r in requests} == {(op.method, operation_id, 200)}
+    assert {r.authorization for r in requests} == {f"Bearer {intercom_fake.token}"}
     for name in op.pagination.undeclared:  # the table's undeclared parameters are keyword arguments
         assert name in inspect.signature(method).parameters
     if "per_page" in inspect.signature(method).parameters:
-        assert server.requests[0]["query"].get("per_page") == str(PER_PAGE)
+        assert requests[0].query.get("per_page") == str(PER_PAGE)
 
 
 def _top_level_keys(version: str, schema: Any, depth: int = 0) -> set[str]:

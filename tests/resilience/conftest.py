@@ -6,6 +6,10 @@ log capture that fails any test whose logs contain the token, and leak checks af
 next requests to that route consume in order (``ok``, ``status``, ``reset``, ``truncate``, ``slow_body``,
 ``slow_headers``, ``raw``, ``hold``). Every request is recorded in ``server.hits`` *before* the action runs,
 so a test can count exactly how many requests reached the server.
+
+``fake`` is the testing kit's ``FakeIntercom`` (what users get), for the tests whose faults it offers (statuses,
+``429`` hints, dropped connections, slow bodies and headers): ``test_retries.py`` runs on it. ``FaultServer``
+stays for what a fake Intercom should not offer: scripted hostile headers, held requests, arbitrary windows.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from aiohttp import web
 
 import intercom_async
 from intercom_async._transport import RetryPolicy
+from intercom_async.testing import FakeIntercom
 
 TOKEN = "tok_SECRET_7f3c9a1e55d04b"
 Action = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -274,14 +279,13 @@ def fast_policy(max_retries: int = 2, **kwargs: Any) -> RetryPolicy:
     return RetryPolicy(max_retries, **kwargs)
 
 
-@pytest.fixture
-async def make_client(server: FaultServer) -> Any:
-    """``make_client(**kwargs)``: a 2.12 client on the fault server, fast backoff, closed at teardown."""
+async def _clients(base_url: str) -> Any:
+    """``factory(**kwargs)``: 2.12 clients on ``base_url``, fast backoff; closed (and checked) at teardown."""
     clients: list[Any] = []
 
     def factory(**kwargs: Any) -> Any:
         kwargs.setdefault("version", "2.12")
-        kwargs.setdefault("base_url", server.url)
+        kwargs.setdefault("base_url", base_url)
         kwargs.setdefault("timeout", 10.0)  # a hung test fails in seconds, not after 3 x 30 s
         if "retry_policy" not in kwargs:
             kwargs["retry_policy"] = fast_policy(kwargs.pop("max_retries", 2))
@@ -293,6 +297,31 @@ async def make_client(server: FaultServer) -> Any:
     for client in clients:
         await client.aclose()
         assert client.closed
+
+
+@pytest.fixture
+async def make_client(server: FaultServer) -> Any:
+    """``make_client(**kwargs)``: a 2.12 client on the fault server, fast backoff, closed at teardown."""
+    async for factory in _clients(server.url):
+        yield factory
+
+
+@pytest.fixture
+async def fake() -> Any:
+    """The testing kit's fake Intercom (API 2.12, accepting ``TOKEN``), answering ``/me`` with ``ADMIN`` and
+    the contact operations with ``CONTACT`` (the bodies the assertions name); faults are injected per test."""
+    async with FakeIntercom("2.12", token=TOKEN) as api:
+        api.respond("admins.identify", ADMIN)
+        for operation in ("contacts.create", "contacts.update", "contacts.find"):
+            api.respond(operation, CONTACT)
+        yield api
+
+
+@pytest.fixture
+async def make_fake_client(fake: FakeIntercom) -> Any:
+    """``make_fake_client(**kwargs)``: like ``make_client``, on the fake Intercom."""
+    async for factory in _clients(fake.base_url):
+        yield factory
 
 
 # ---------------------------------------------------------------------------------------------- virtual time

@@ -1,5 +1,7 @@
 """The webhook receiver behind real servers on 127.0.0.1: an aiohttp app, a FastAPI app under uvicorn and a
-plain Starlette app under uvicorn, each receiving signed notifications built from the spec's examples."""
+plain Starlette app under uvicorn, each receiving signed notifications built from the spec's examples (sent by
+the testing kit's ``FakeIntercom.deliver`` as Intercom sends them, or posted by hand where a test tampers with
+the bytes)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from aiohttp import web
 
 import intercom_async
 from intercom_async import webhooks
+from intercom_async.testing import FakeIntercom
 from intercom_async.webhooks import InMemoryDeduplicator, Notification, WebhookReceiver
 
 from .conftest import OTHER_SECRET, SECRET, notification_body, serve_aiohttp, serve_uvicorn, spec_item
@@ -90,17 +93,16 @@ CONVERSATION = spec_item("2.12", "conversation")
 async def test_signed_notification_reaches_the_handler_as_a_model(framework):
     handler = Recorder()
     receiver = WebhookReceiver(handler, secret=SECRET, version="2.12")
-    body = notification_body(CONVERSATION, "conversation.user.created")
-    async with running(framework, receiver) as url:
-        status, answer = await post(url, body, webhooks.sign(body, SECRET))
-        assert (status, answer) == (200, {"ok": True})
+    async with running(framework, receiver) as url, FakeIntercom("2.12") as intercom:
+        delivery = await intercom.deliver(url, "conversation.user.created", CONVERSATION, SECRET)  # as Intercom does
+        assert (delivery.status, json.loads(delivery.response_body)) == (200, {"ok": True})
         assert await receiver.drain(5)
     assert receiver.closed  # the app's shutdown closed it
     assert handler.calls == 1
     (notification,) = handler.received
     assert isinstance(notification.item, intercom_async.v2_12.models.Conversation)
     assert notification.item.to_dict() == CONVERSATION
-    assert notification.to_dict() == json.loads(body)
+    assert notification.to_dict() == json.loads(delivery.body) == delivery.notification
     assert notification.topic == "conversation.user.created"
 
 
@@ -131,15 +133,20 @@ async def test_a_replayed_delivery_is_answered_but_handled_once(framework):
     handler = Recorder()
     receiver = WebhookReceiver(handler, secret=SECRET, deduplicator=InMemoryDeduplicator())
     first = notification_body(CONVERSATION, notification_id="notif_1")
-    retry = notification_body(CONVERSATION, notification_id="notif_1").replace(
-        b'"delivery_attempts":1', b'"delivery_attempts":2'
-    )
-    other = notification_body(CONVERSATION, notification_id="notif_2")
-    async with running(framework, receiver) as url:
-        assert await post(url, first, webhooks.sign(first, SECRET)) == (200, {"ok": True})
-        assert await post(url, retry, webhooks.sign(retry, SECRET)) == (200, {"ok": True, "duplicate": True})
+    topic = "conversation.user.created"
+    async with running(framework, receiver) as url, FakeIntercom() as intercom:
+
+        async def deliver(notification_id: str, attempts: int = 1) -> tuple[int, Any]:
+            sent = await intercom.deliver(
+                url, topic, CONVERSATION, SECRET, notification_id=notification_id, delivery_attempts=attempts
+            )
+            assert sent.notification["delivery_attempts"] == attempts
+            return sent.status, json.loads(sent.response_body)
+
+        assert await deliver("notif_1") == (200, {"ok": True})
+        assert await deliver("notif_1", attempts=2) == (200, {"ok": True, "duplicate": True})  # Intercom's retry
         assert await post(url, first, webhooks.sign(first, SECRET)) == (200, {"ok": True, "duplicate": True})
-        assert await post(url, other, webhooks.sign(other, SECRET)) == (200, {"ok": True})
+        assert await deliver("notif_2") == (200, {"ok": True})
         assert await receiver.drain(5)
     assert [n.id for n in handler.received] == ["notif_1", "notif_2"]
     assert handler.calls == 2
