@@ -18,6 +18,7 @@ from aiohttp import web
 
 import intercom_async
 from intercom_async import InvalidRequestError, NotFoundError, RetryPolicy, ServerError
+from tests.support import loopback
 
 TOKEN = "tok-request-and-bodies-secret"
 TICKET = {"type": "ticket", "id": "7", "ticket_attributes": {}}
@@ -52,15 +53,9 @@ class Server:
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     state = Server()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", state.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    state.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    yield state
-    await runner.cleanup()
+    async with loopback.serve(state.handle) as url:
+        state.url = url
+        yield state
 
 
 def client_for(server: Server, **options: Any) -> Any:

@@ -18,6 +18,7 @@ from aiohttp import web
 
 import intercom_async
 from intercom_async import InvalidRequestError, PaginationError
+from tests.support import loopback
 
 TOKEN = "tok-url-safety-secret"
 
@@ -58,21 +59,8 @@ class Recorder:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def server():
     recorder = Recorder()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", recorder.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    clients = {
-        v: intercom_async.Intercom(TOKEN, version=v, base_url=f"http://127.0.0.1:{port}", max_retries=0)
-        for v in intercom_async.VERSIONS
-    }
-    yield recorder, clients
-    for client in clients.values():
-        await client.aclose()
-    await runner.cleanup()
+    async with loopback.serve(recorder.handle) as url, loopback.clients(url, TOKEN) as clients:
+        yield recorder, clients
 
 
 def _arguments(method: Any, path_values: dict[str, Any], op: Any = None) -> dict[str, Any]:
@@ -175,15 +163,8 @@ class LinkServer:
 @pytest_asyncio.fixture
 async def link_server():
     state = LinkServer()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", state.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    yield state, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with loopback.serve(state.handle) as url:
+        yield state, url
 
 
 def _link_op() -> Any:

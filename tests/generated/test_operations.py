@@ -23,7 +23,7 @@ from aiohttp import web
 import intercom_async
 from codegen.names import OVERRIDES
 from intercom_async._codec import dump
-from tests.support import spec
+from tests.support import loopback, spec
 
 TOKEN = "tok-operations-secret"
 
@@ -114,21 +114,8 @@ class Recorder:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def server():
     recorder = Recorder()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", recorder.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    clients = {
-        v: intercom_async.Intercom(TOKEN, version=v, base_url=f"http://127.0.0.1:{port}", max_retries=0)
-        for v in spec.VERSIONS
-    }
-    yield recorder, clients
-    for client in clients.values():
-        await client.aclose()
-    await runner.cleanup()
+    async with loopback.serve(recorder.handle) as url, loopback.clients(url, TOKEN) as clients:
+        yield recorder, clients
 
 
 def _check_name(registry_op: Any, method: str, path: str) -> None:
