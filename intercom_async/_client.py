@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
@@ -241,11 +241,19 @@ class BaseClient:
         prepared = request.prepare(strict=self.strict)
         options = request.options or {}
         extra_headers = prepared.headers
+        fixed = self._fixed_headers
+        build_headers: Callable[[], Any]
+        if fixed is not None:  # a string token: no await per attempt
 
-        async def build_headers() -> dict[str, str]:
-            h = await self._auth_headers()
-            h.update(extra_headers)
-            return h
+            def build_headers() -> dict[str, str]:
+                return {**fixed, **extra_headers}
+
+        else:
+
+            async def build_headers() -> dict[str, str]:
+                h = await self._auth_headers()
+                h.update(extra_headers)
+                return h
 
         policy = self._policy
         if "max_retries" in options:

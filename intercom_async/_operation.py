@@ -8,14 +8,16 @@ call returns for that status. ``op.bind(client)`` is the generated method (``cli
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ._codec import validate_descriptor
 from ._errors import InvalidResponseError
+from ._json import loads
 from ._paging import Pagination
 from ._urls import path_segment
+
+_UNKNOWN: Any = object()
 
 # (status pattern: "200" | "2XX" | "default", kind: "json" | "text" | "bytes" | "none", decode, strict descriptor)
 ResponseSpec = tuple[str, str, Callable[[Any], Any], Any]
@@ -111,9 +113,10 @@ class Operation:
         if not params:
             return self.path
         path = self.path
-        where = f"{self.name}()"
         for key, value in params.items():
-            path = path.replace("{" + key + "}", path_segment(value, name=key, where=where))
+            if type(value) is not str or not value.isalnum() or not value.isascii():  # else: used as is (_urls)
+                value = path_segment(value, name=key, where=self.name + "()")
+            path = path.replace("{" + key + "}", value)
         return path
 
     def response_spec(self, status: int) -> ResponseSpec | None:
@@ -137,12 +140,14 @@ class Operation:
         """Parse a response body as the client does: the documented model for ``status``, the decoded JSON
         for an undocumented status, ``None`` for an empty undocumented body. Raises ``InvalidResponseError``
         when a body documented as JSON is empty or not JSON."""
-        spec = self.response_spec(status)
+        spec = self._by_status.get(status, _UNKNOWN)
+        if spec is _UNKNOWN:
+            spec = self.response_spec(status)
         if spec is None:
             if not content:
                 return None
             try:
-                return json.loads(content)
+                return loads(content)
             except ValueError:
                 return content.decode("utf-8", "replace")
         _, kind, decode, descriptor = spec
@@ -150,8 +155,8 @@ class Operation:
             if not content:
                 raise InvalidResponseError(f"{self.method} {self.path}: empty body for a {status} documented as JSON")
             try:
-                data = json.loads(content)
-            except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
+                data = loads(content)
+            except ValueError as exc:  # orjson's JSONDecodeError: not JSON, not UTF-8, or nested too deep
                 snippet = content[:80].decode("utf-8", "replace")
                 reason = getattr(exc, "msg", None) or type(exc).__name__
                 raise InvalidResponseError(

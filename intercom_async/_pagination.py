@@ -244,7 +244,9 @@ class AsyncPager(Generic[T, I]):
         cls = getattr(self._op._models, self._paging.item_model) if self._paging.item_model else None
         out = []
         for value in values:
-            if type(value) is dict:
+            if type(value) is cls:  # the page model decoded it already: the usual case
+                pass
+            elif type(value) is dict:
                 value = decode(value)
             elif cls is not None and not isinstance(value, cls) and hasattr(value, "to_dict"):
                 value = decode(value.to_dict())  # decoded as the spec's (wrong) item model: re-decode losslessly

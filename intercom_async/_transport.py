@@ -272,9 +272,12 @@ class Transport:
     ) -> RawResult:
         """One logical request: attempts until one may be returned, waiting between them (see the module
         docstring for what is retried). ``headers`` is called before every attempt (token rotation)."""
-        exchange = _Exchange(
-            method, request_url(url), headers, params, data, self._call_timeout(timeout, connect_timeout)
+        call_timeout = (
+            None  # the usual call: the owned session's own timeout applies
+            if timeout is None and connect_timeout is None and self._owns_session
+            else self._call_timeout(timeout, connect_timeout)
         )
+        exchange = _Exchange(method, url, headers, params, data, call_timeout)
         sleep = policy.sleep or self._sleep
         log = self._logger
         attempt = 0
@@ -335,15 +338,17 @@ class Transport:
         if semaphore is not None:
             await semaphore.acquire()
         try:
-            if limiter is not None:
+            if limiter is not None and not limiter.try_acquire():
                 await limiter.acquire()
             try:
-                request_headers = await _maybe_await(exchange.headers())  # the token callable, per attempt
+                request_headers = exchange.headers()  # the token callable, per attempt
+                if type(request_headers) is not dict:
+                    request_headers = await _maybe_await(request_headers)
                 try:
                     result = await exchange.run(session, request_headers, attempt)
                 except _CAUGHT_ERRORS as exc:
                     raise _ExchangeFailed(exc) from None
-                if limiter is not None:
+                if limiter is not None and not limiter.try_observe(result.status, result.headers):
                     await limiter.observe(result.status, result.headers)
                 return result
             finally:
@@ -365,19 +370,20 @@ class _ExchangeFailed(Exception):
 class _Exchange:
     """One HTTP request/response exchange, repeatable: everything an attempt sends, fixed once per call."""
 
-    __slots__ = ("data", "headers", "method", "params", "timeout", "url")
+    __slots__ = ("data", "headers", "method", "params", "text", "timeout", "url")
 
     def __init__(
         self,
         method: str,
-        url: Any,
+        url: str,
         headers: Callable[[], Any],
         params: Sequence[tuple[str, str]] | None,
         data: bytes | None,
         timeout: aiohttp.ClientTimeout | None,
     ) -> None:
         self.method = method
-        self.url = url  # a yarl.URL taken as already encoded (see intercom_async._urls)
+        self.text = url
+        self.url = request_url(url)  # a yarl.URL taken as already encoded (see intercom_async._urls)
         self.headers = headers
         self.params = params
         self.data = data
@@ -386,21 +392,31 @@ class _Exchange:
     async def run(self, session: aiohttp.ClientSession, request_headers: Any, attempt: int) -> RawResult:
         """Send and read the whole body inside ``async with``: on any exception or cancellation the connection
         is released or closed, never returned to the pool half read."""
-        extra: dict[str, Any] = {} if self.timeout is None else {"timeout": self.timeout}
         started = time.monotonic()
-        async with session.request(
-            self.method,
-            self.url,
-            params=self.params,
-            data=self.data,
-            headers=request_headers,
-            allow_redirects=False,
-            **extra,
-        ) as resp:
-            body = await resp.read()
-            return RawResult(
-                resp.status, resp.reason, resp.headers, body, str(resp.url), time.monotonic() - started, attempt
+        if self.timeout is None:  # the session's timeout
+            request = session.request(
+                self.method,
+                self.url,
+                params=self.params,
+                data=self.data,
+                headers=request_headers,
+                allow_redirects=False,
             )
+        else:
+            request = session.request(
+                self.method,
+                self.url,
+                params=self.params,
+                data=self.data,
+                headers=request_headers,
+                allow_redirects=False,
+                timeout=self.timeout,
+            )
+        async with request as resp:
+            body = await resp.read()
+            # redirects are not followed: without a query string the URL is the one requested, as given
+            url = self.text if self.params is None else str(resp.url)
+            return RawResult(resp.status, resp.reason, resp.headers, body, url, time.monotonic() - started, attempt)
 
 
 def _map_error(method: str, path: str, exc: BaseException, elapsed: float, attempt: int) -> APIConnectionError:
