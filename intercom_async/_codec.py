@@ -2,12 +2,13 @@
 
 **Lazy decoding.** A generated model is an attrs class deriving from ``Model``. Parsing does no per-field work:
 ``from_dict`` (and the decoders a response or a parent model uses) make the object and keep the JSON object
-it came from (``_raw``). Each declared field is a small non-data descriptor (``_Field``) installed on the class
-by ``lazy_fields``: the first read of ``contact.tags`` decodes ``_raw["tags"]`` (a dict becomes a
-``ContactTags``, a list of dicts a list of models, a known enum value its member) and stores the result in the
-instance's ``__dict__``, where later reads find it at plain attribute speed. A walk over 10,000 contacts
-that reads ``contact.id`` therefore builds 10,000 small objects, not 10,000 x 8 nested models. What to do
-per field is read from the generated ``_FIELDS`` table, once per class and field (``decoder``).
+it came from (``_raw``). Each declared field is a small non-data descriptor installed on the class by
+``lazy_fields``: reading ``contact.email`` returns ``_raw["email"]``; the first read of ``contact.tags``
+decodes ``_raw["tags"]`` (a dict becomes a ``ContactTags``, a list of dicts a list of models, a known enum
+value its member) and stores the result in the instance's ``__dict__``, where later reads find it at plain
+attribute speed (as they find assigned values). A walk over 10,000 contacts that reads ``contact.id``
+therefore builds 10,000 small objects, not 10,000 x 8 nested models. How a field decodes is read from the
+generated ``_FIELDS`` table, once per class and field (``decoder``).
 
 **Tolerant.** Decoding never raises on off-spec data: a value of an unexpected JSON type is kept exactly as
 received, an unknown enum value (or an array or object where an enum belongs) stays as received, a missing

@@ -8,7 +8,7 @@ call returns for that status. ``op.bind(client)`` is the generated method (``cli
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._codec import validate_descriptor
@@ -172,37 +172,37 @@ class Operation:
         return None
 
 
-class Registry(Mapping[str, Operation]):
-    """Read-only ``{operation_id: Operation}`` for one API version, in operationId order."""
+class Registry(dict[str, Operation]):
+    """Read-only ``{operation_id: Operation}`` for one API version, in operationId order.
+
+    A ``dict`` underneath so that the lookup every generated method makes per call (``OPERATIONS[...]``)
+    costs what a dict lookup costs; every method that would change it raises ``TypeError``."""
 
     def __init__(self, version: str, models: Any, operations: list[Operation]) -> None:
+        super().__init__((op.operation_id, op) for op in operations)
         self.version = version
         self.models = models
-        self._ops = {op.operation_id: op for op in operations}
         for op in operations:
             op._models = models
 
-    def __getitem__(self, key: str) -> Operation:
-        try:
-            return self._ops[key]
-        except KeyError:
-            raise KeyError(f"Intercom API {self.version} has no operation {key!r}") from None
+    def __missing__(self, key: str) -> Operation:
+        raise KeyError(f"Intercom API {self.version} has no operation {key!r}")
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ops)
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"the operation registry of Intercom API {self.version} is read-only")
 
-    def __len__(self) -> int:
-        return len(self._ops)
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
 
     def __repr__(self) -> str:
         return f"<Registry Intercom API {self.version}: {len(self)} operations>"
 
     def paginated(self) -> list[Operation]:
         """The operations whose method returns an ``AsyncPager`` (``op.pagination`` is set), in operationId order."""
-        return [op for op in self._ops.values() if op.pagination is not None]
+        return [op for op in self.values() if op.pagination is not None]
 
     def by_resource(self) -> dict[str, list[Operation]]:
         out: dict[str, list[Operation]] = {}
-        for op in self._ops.values():
+        for op in self.values():
             out.setdefault(op.resource, []).append(op)
         return out
