@@ -17,6 +17,10 @@ client *avoid* them.
 ``acquire`` must leave nothing behind when it raises (cancellation included); ``release`` is synchronous
 so it can run in a ``finally`` under any cancellation (asyncio tasks, anyio cancel scopes). A shared backend
 (e.g. Redis, for many worker processes) implements the same three methods; the in-process one ships here.
+A limiter that can decide without waiting or I/O may also implement ``try_acquire()`` and ``try_observe()``
+(synchronous, ``True`` when done): the transport tries them first and awaits ``acquire``/``observe`` only when
+they return ``False``, which saves two coroutines per request (the in-process limiter always can observe, and can
+acquire whenever the server's window has budget).
 
 ``InProcessRateLimiter`` combines, all optional:
 
@@ -235,8 +239,11 @@ class InProcessRateLimiter(RateLimiter):
         self._lock = threading.Lock()
         self._slots = _Slots(max_concurrency, self._lock) if max_concurrency is not None else None
         self._gated = limit is not None or adaptive
-        # acquire() without a wait in the common case: the same checks as _server_gate_locked, inline
-        self._fast = limit is None and max_concurrency is None
+        # acquire() without a wait in the common case: the same checks as _server_gate_locked, inline. The
+        # synchronous fast paths stay off for a subclass that overrides acquire/observe (its code must run).
+        cls = type(self)
+        self._fast = limit is None and max_concurrency is None and cls.acquire is InProcessRateLimiter.acquire
+        self._fast_observe = cls.observe is InProcessRateLimiter.observe
         # explicit budget: sorted monotonic send times (past sends and future reservations)
         self._span = self.window + self.headroom
         self._burst_span = 0.0 if limit is None else self._span * self.burst / limit  # type: ignore[operator]
@@ -265,17 +272,21 @@ class InProcessRateLimiter(RateLimiter):
                 now = self._clock()
                 reset = self._srv_reset
                 remaining = self._srv_remaining
-                if self._pause_until <= now and (
-                    reset is None or (now < reset and (remaining is None or remaining > self.reserve))
-                ):
-                    stats = self.stats
-                    stats.acquired += 1
-                    stats.in_flight += 1
-                    if stats.in_flight > stats.max_in_flight:
-                        stats.max_in_flight = stats.in_flight
-                    if remaining is not None:
-                        self._srv_remaining = remaining - 1
-                    return True
+                if not (
+                    self._pause_until <= now
+                    and (reset is None or (now < reset and (remaining is None or remaining > self.reserve)))
+                ):  # paused, spent, or the window we knew is over (the gate predicts the next one)
+                    if self._server_gate_locked(now) is not None:
+                        return False
+                    remaining = self._srv_remaining
+                stats = self.stats
+                stats.acquired += 1
+                stats.in_flight += 1
+                if stats.in_flight > stats.max_in_flight:
+                    stats.max_in_flight = stats.in_flight
+                if remaining is not None:
+                    self._srv_remaining = remaining - 1
+                return True
         return False
 
     async def acquire(self) -> None:
@@ -307,12 +318,17 @@ class InProcessRateLimiter(RateLimiter):
             slots.release()
 
     async def observe(self, status: int, headers: Mapping[str, str]) -> None:
-        if not self.try_observe(status, headers):
-            self._observe_headers(status, headers)
+        self._observe_now(status, headers)
 
     def try_observe(self, status: int, headers: Mapping[str, str]) -> bool:
+        if not self._fast_observe:
+            return False
+        self._observe_now(status, headers)  # this limiter never waits or does I/O to observe
+        return True
+
+    def _observe_now(self, status: int, headers: Mapping[str, str]) -> None:
         if not self.adaptive:
-            return True
+            return
         if status != 429:
             # Fast path, most answers: the same X-RateLimit-Reset text as the last answer (same window, already
             # validated), and a plain count in X-RateLimit-Remaining. Anything else takes the full path below.
@@ -325,9 +341,8 @@ class InProcessRateLimiter(RateLimiter):
                     now = self._clock()
                     with self._lock:
                         self._update_window_locked(seen_reset, int(text), now)
-                    return True
-        self._observe_headers(status, headers)  # synchronous too: this limiter never does I/O
-        return True
+                    return
+        self._observe_headers(status, headers)
 
     def _observe_headers(self, status: int, headers: Mapping[str, str]) -> None:
         # Hostile or broken values (nan, inf, negative, absurd) are ignored, logged once per header.
