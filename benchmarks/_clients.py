@@ -117,14 +117,10 @@ class Sdk(Client):
         self.ops = intercom_async.VERSIONS["2.12"].load().OPERATIONS
         self.client = intercom_async.Intercom(TOKEN, version="2.12", base_url=base)
         show = self.method("ShowContact")
-        required = [
-            p.name
-            for p in inspect.signature(show).parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
-        ]
-        if len(required) != 1:
-            raise RuntimeError(f"ShowContact: expected one required path parameter, found {required}")
-        self.show_kwargs = {required[0]: contact_id}
+        path_params = [p[0] for p in self.ops["ShowContact"].params if p[2] == "path"]
+        if len(path_params) != 1 or path_params[0] not in inspect.signature(show).parameters:
+            raise RuntimeError(f"ShowContact: expected one path parameter, found {path_params}")
+        self.show_kwargs = {path_params[0]: contact_id}
         self.show = show
         self.list = self.method("ListContacts")
         self.parse = self.ops["retrieveConversation"].parse

@@ -1,8 +1,9 @@
 """Turn openapi-python-client's parsed properties into the Python snippets our templates embed.
 
 The engine parses and resolves the spec (references, allOf merges, unions, naming); this module decides how
-each resolved property is *written*: its annotation, the expression that decodes it from JSON (tolerant,
-see ``intercom_async/_codec.py``) and the descriptor strict mode validates it with. Keeping this in
+each resolved property is *written*: its annotation and its type descriptor, from which the runtime builds the
+field's tolerant decoder and strict mode validates (see ``intercom_async/_codec.py``), and for responses the
+expression that decodes the body. Keeping this in
 Python rather than in Jinja macros keeps the templates to layout only.
 
 Everything that reaches generated code from the spec passes through ``py_str`` (a ``repr`` of the raw
@@ -246,9 +247,7 @@ def field_rows(model: ModelProperty) -> list[dict[str, Any]]:
                 "required": bool(prop.required),
                 "nullable": nullable(prop),
                 "annotation": ann,
-                "decode": decode(prop, f"_d.pop({py_str(prop.name)}, UNSET)"),
-                "scalar": set(ann.split(" | ")) <= {"str", "int", "float", "bool", "None"},  # to_dict copies as is
-                "descriptor": descriptor(prop),
+                "descriptor": descriptor(prop),  # also how the field decodes (intercom_async._codec.decoder)
                 "doc": str(raw(prop.description) or "").strip(),
             }
         )

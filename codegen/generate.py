@@ -109,13 +109,13 @@ def _operation_index(spec: dict[str, Any]) -> dict[tuple[str, str], tuple[str, s
     return out
 
 
-def _additional(model: ModelProperty) -> tuple[str, str | None]:
-    """(strict descriptor, decode expression) for a model's undeclared keys."""
+def _additional(model: ModelProperty) -> str:
+    """The descriptor of a model's undeclared keys (``_ADDITIONAL``: decoding and strict mode)."""
     declared = model.data.additionalProperties
     extra = model.additional_properties
     if declared is None or declared is False or extra is None or isinstance(extra, bool):
-        return ("'any'" if declared is True else "None"), None
-    return emit.descriptor(extra), (None if emit.is_plain(extra) else emit.decode(extra, "_v"))
+        return "'any'" if declared is True else "None"
+    return emit.descriptor(extra)
 
 
 def _pascal(parts: tuple[str, ...]) -> str:
@@ -151,7 +151,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
     entries: list[tuple[str, str]] = []
     for model in data.models:
         name, module = str(model.class_info.name), str(model.class_info.module_name)
-        descriptor, decode = _additional(model)
+        descriptor = _additional(model)
         imports = emit.model_imports(model)
         dict_rows = None
         if name in dict_models:
@@ -168,7 +168,6 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
             rows=[{**r, "doc": emit.doc(r["doc"], 12)} for r in emit.field_rows(model)],
             imports=dict(sorted(imports.items())),
             additional_descriptor=descriptor,
-            additional_decode=decode,
             dict_rows=dict_rows,
             dict_identifiers=dict_rows is not None
             and all(r["key"].isidentifier() and not keyword.iskeyword(r["key"]) for r in dict_rows),

@@ -19,7 +19,7 @@ import logging
 import os
 import re
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, TypeVar
 from urllib.parse import quote
 
@@ -341,13 +341,20 @@ class BaseClient:
         prepared = request.prepare(strict=self._strict)
         options = request.options or {}
         extra_headers = prepared.headers
+        fixed = self._fixed_headers
+        build_headers: Callable[[], Any]
+        if fixed is not None:  # a string token: no await per attempt
 
-        async def build_headers() -> dict[str, str]:
-            h = await self._auth_headers()
-            if self._fixed_headers is None:
-                used.append(h["Authorization"][7:])  # after "Bearer "
-            h.update(extra_headers)
-            return h
+            def build_headers() -> dict[str, str]:
+                return {**fixed, **extra_headers}
+
+        else:
+
+            async def build_headers() -> dict[str, str]:
+                h = await self._auth_headers()
+                used.append(h["Authorization"][7:])  # after "Bearer ": scrubbed from this call's errors
+                h.update(extra_headers)
+                return h
 
         policy = self._policy
         if "max_retries" in options:

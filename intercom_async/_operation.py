@@ -8,14 +8,16 @@ call returns for that status. ``op.bind(client)`` is the generated method (``cli
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._codec import validate_descriptor
 from ._errors import InvalidResponseError
+from ._json import loads
 from ._paging import Pagination
 from ._urls import path_segment
+
+_UNKNOWN: Any = object()
 
 # (status pattern: "200" | "2XX" | "default", kind: "json" | "text" | "bytes" | "none", decode, strict descriptor)
 ResponseSpec = tuple[str, str, Callable[[Any], Any], Any]
@@ -111,9 +113,10 @@ class Operation:
         if not params:
             return self.path
         path = self.path
-        where = f"{self.name}()"
         for key, value in params.items():
-            path = path.replace("{" + key + "}", path_segment(value, name=key, where=where))
+            if type(value) is not str or not value.isalnum() or not value.isascii():  # else: used as is (_urls)
+                value = path_segment(value, name=key, where=self.name + "()")
+            path = path.replace("{" + key + "}", value)
         return path
 
     def response_spec(self, status: int) -> ResponseSpec | None:
@@ -138,7 +141,9 @@ class Operation:
         for an undocumented status, ``None`` for an empty undocumented body. Raises ``InvalidResponseError``
         when a body documented as JSON is empty or not JSON, and for an empty 2xx under an undocumented status
         when every documented 2xx is JSON (a 204 where the operation documents a 200 with a body)."""
-        spec = self.response_spec(status)
+        spec = self._by_status.get(status, _UNKNOWN)
+        if spec is _UNKNOWN:
+            spec = self.response_spec(status)
         if spec is None:
             if not content:
                 if 200 <= status < 300 and self._success_is_json():
@@ -148,7 +153,7 @@ class Operation:
                     )
                 return None
             try:
-                return json.loads(content)
+                return loads(content)
             except ValueError:
                 return content.decode("utf-8", "replace")
         _, kind, decode, descriptor = spec
@@ -156,8 +161,8 @@ class Operation:
             if not content:
                 raise InvalidResponseError(f"{self.method} {self.path}: empty body for a {status} documented as JSON")
             try:
-                data = json.loads(content)
-            except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
+                data = loads(content)
+            except ValueError as exc:  # orjson's JSONDecodeError: not JSON, not UTF-8, or nested too deep
                 snippet = content[:80].decode("utf-8", "replace")
                 reason = getattr(exc, "msg", None) or type(exc).__name__
                 raise InvalidResponseError(
@@ -179,37 +184,37 @@ class Operation:
         return bool(kinds) and all(kind == "json" for kind in kinds)
 
 
-class Registry(Mapping[str, Operation]):
-    """Read-only ``{operation_id: Operation}`` for one API version, in operationId order."""
+class Registry(dict[str, Operation]):
+    """Read-only ``{operation_id: Operation}`` for one API version, in operationId order.
+
+    A ``dict`` underneath so that the lookup every generated method makes per call (``OPERATIONS[...]``)
+    costs what a dict lookup costs; every method that would change it raises ``TypeError``."""
 
     def __init__(self, version: str, models: Any, operations: list[Operation]) -> None:
+        super().__init__((op.operation_id, op) for op in operations)
         self.version = version
         self.models = models
-        self._ops = {op.operation_id: op for op in operations}
         for op in operations:
             op._models = models
 
-    def __getitem__(self, key: str) -> Operation:
-        try:
-            return self._ops[key]
-        except KeyError:
-            raise KeyError(f"Intercom API {self.version} has no operation {key!r}") from None
+    def __missing__(self, key: str) -> Operation:
+        raise KeyError(f"Intercom API {self.version} has no operation {key!r}")
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._ops)
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"the operation registry of Intercom API {self.version} is read-only")
 
-    def __len__(self) -> int:
-        return len(self._ops)
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
 
     def __repr__(self) -> str:
         return f"<Registry Intercom API {self.version}: {len(self)} operations>"
 
     def paginated(self) -> list[Operation]:
         """The operations whose method returns an ``AsyncPager`` (``op.pagination`` is set), in operationId order."""
-        return [op for op in self._ops.values() if op.pagination is not None]
+        return [op for op in self.values() if op.pagination is not None]
 
     def by_resource(self) -> dict[str, list[Operation]]:
         out: dict[str, list[Operation]] = {}
-        for op in self._ops.values():
+        for op in self.values():
             out.setdefault(op.resource, []).append(op)
         return out

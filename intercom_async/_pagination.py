@@ -159,10 +159,14 @@ class AsyncPager(Generic[T, I]):
         count = 0
         async with contextlib.aclosing(self.pages(max_pages=max_pages, read_ahead=read_ahead)) as pages:
             async for page in pages:
+                if max_items is None:
+                    for item in page.items:
+                        yield item
+                    continue
                 for item in page.items:
                     yield item
                     count += 1
-                    if max_items is not None and count >= max_items:
+                    if count >= max_items:
                         return
 
     async def pages(
@@ -254,9 +258,16 @@ class AsyncPager(Generic[T, I]):
     def _typed(self, values: list[Any]) -> list[I]:
         decode = self._paging.item
         cls = getattr(self._op._models, self._paging.item_model) if self._paging.item_model else None
+        for value in values:
+            if type(value) is not cls:
+                break
+        else:
+            return values  # the page model decoded them already (the usual case): no copy
         out = []
         for value in values:
-            if type(value) is dict:
+            if type(value) is cls:
+                pass
+            elif type(value) is dict:
                 value = decode(value)
             elif cls is not None and not isinstance(value, cls) and hasattr(value, "to_dict"):
                 value = decode(value.to_dict())  # decoded as the spec's (wrong) item model: re-decode losslessly

@@ -17,6 +17,10 @@ client *avoid* them.
 ``acquire`` must leave nothing behind when it raises (cancellation included); ``release`` is synchronous
 so it can run in a ``finally`` under any cancellation (asyncio tasks, anyio cancel scopes). A shared backend
 (e.g. Redis, for many worker processes) implements the same three methods; the in-process one ships here.
+A limiter that can decide without waiting or I/O may also implement ``try_acquire()`` and ``try_observe()``
+(synchronous, ``True`` when done): the transport tries them first and awaits ``acquire``/``observe`` only when
+they return ``False``, which saves two coroutines per request (the in-process limiter always can observe, and can
+acquire whenever the server's window has budget).
 
 ``InProcessRateLimiter`` combines, all optional:
 
@@ -70,6 +74,15 @@ class RateLimiter(abc.ABC):
 
     async def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """A response arrived for an acquired request (called before ``release``)."""
+
+    # Optional synchronous fast paths (the transport tries them first; a coroutine per request is measurable):
+    def try_acquire(self) -> bool:
+        """Take one unit now if that needs no wait and no I/O, and return True; False: ``await acquire()``."""
+        return False
+
+    def try_observe(self, status: int, headers: Mapping[str, str]) -> bool:
+        """Handle ``observe`` now if that needs no I/O, and return True; False: ``await observe(...)``."""
+        return False
 
 
 class LimiterStats:
@@ -226,6 +239,11 @@ class InProcessRateLimiter(RateLimiter):
         self._lock = threading.Lock()
         self._slots = _Slots(max_concurrency, self._lock) if max_concurrency is not None else None
         self._gated = limit is not None or adaptive
+        # acquire() without a wait in the common case: the same checks as _server_gate_locked, inline. The
+        # synchronous fast paths stay off for a subclass that overrides acquire/observe (its code must run).
+        cls = type(self)
+        self._fast = limit is None and max_concurrency is None and cls.acquire is InProcessRateLimiter.acquire
+        self._fast_observe = cls.observe is InProcessRateLimiter.observe
         # explicit budget: sorted monotonic send times (past sends and future reservations)
         self._span = self.window + self.headroom
         self._burst_span = 0.0 if limit is None else self._span * self.burst / limit  # type: ignore[operator]
@@ -235,6 +253,8 @@ class InProcessRateLimiter(RateLimiter):
         self._srv_remaining: int | None = None  # requests left in it, minus what we sent since
         self._srv_limit: int | None = None  # per-window capacity (X-RateLimit-Limit, else largest seen)
         self._pause_until = 0.0  # monotonic; set by a 429 carrying only Retry-After
+        self._tolerance = min(0.01, self.window / 4)  # two resets this close are the same window
+        self._seen_reset: tuple[str | None, float] = (None, 0.0)  # last X-RateLimit-Reset text, as monotonic time
         self._header_reader = HeaderReader("InProcessRateLimiter")
         self.stats = LimiterStats()
 
@@ -246,7 +266,32 @@ class InProcessRateLimiter(RateLimiter):
 
     # ------------------------------------------------------------------ RateLimiter
 
+    def try_acquire(self) -> bool:
+        if self._fast:  # adaptive only, no cap: no wait unless the server's window is spent or paused
+            with self._lock:
+                now = self._clock()
+                reset = self._srv_reset
+                remaining = self._srv_remaining
+                if not (
+                    self._pause_until <= now
+                    and (reset is None or (now < reset and (remaining is None or remaining > self.reserve)))
+                ):  # paused, spent, or the window we knew is over (the gate predicts the next one)
+                    if self._server_gate_locked(now) is not None:
+                        return False
+                    remaining = self._srv_remaining
+                stats = self.stats
+                stats.acquired += 1
+                stats.in_flight += 1
+                if stats.in_flight > stats.max_in_flight:
+                    stats.max_in_flight = stats.in_flight
+                if remaining is not None:
+                    self._srv_remaining = remaining - 1
+                return True
+        return False
+
     async def acquire(self) -> None:
+        if self.try_acquire():
+            return
         slots = self._slots
         waited = False
         if slots is not None:
@@ -268,12 +313,38 @@ class InProcessRateLimiter(RateLimiter):
     def release(self) -> None:
         with self._lock:
             self.stats.in_flight -= 1
-        if self._slots is not None:
-            self._slots.release()
+        slots = self._slots
+        if slots is not None:
+            slots.release()
 
     async def observe(self, status: int, headers: Mapping[str, str]) -> None:
+        self._observe_now(status, headers)
+
+    def try_observe(self, status: int, headers: Mapping[str, str]) -> bool:
+        if not self._fast_observe:
+            return False
+        self._observe_now(status, headers)  # this limiter never waits or does I/O to observe
+        return True
+
+    def _observe_now(self, status: int, headers: Mapping[str, str]) -> None:
         if not self.adaptive:
             return
+        if status != 429:
+            # Fast path, most answers: the same X-RateLimit-Reset text as the last answer (same window, already
+            # validated), and a plain count in X-RateLimit-Remaining. Anything else takes the full path below.
+            get = headers.get
+            reset_text = get("X-RateLimit-Reset")
+            seen_text, seen_reset = self._seen_reset
+            if reset_text is not None and reset_text == seen_text:
+                text = get("X-RateLimit-Remaining")
+                if text is not None and len(text) <= 7 and text.isdigit() and text.isascii():
+                    now = self._clock()
+                    with self._lock:
+                        self._update_window_locked(seen_reset, int(text), now)
+                    return
+        self._observe_headers(status, headers)
+
+    def _observe_headers(self, status: int, headers: Mapping[str, str]) -> None:
         # Hostile or broken values (nan, inf, negative, absurd) are ignored, logged once per header.
         reader = self._header_reader
         wall = self._wall_clock()
@@ -297,17 +368,26 @@ class InProcessRateLimiter(RateLimiter):
             if reset is None or remaining is None:
                 return
             reset_mono = now + min(max(reset, 0.0), self.max_wait)
-            tolerance = min(0.01, self.window / 4)
-            if reset_mono <= now + tolerance:
-                return  # the window this answer belongs to is already over
-            # requests in flight besides this one may not have been counted by the server yet
-            estimate = remaining - max(self.stats.in_flight - 1, 0)
-            current = self._srv_reset
-            if current is None or abs(reset_mono - current) > tolerance or self._srv_remaining is None:
-                self._srv_reset = reset_mono
-                self._srv_remaining = estimate
-            else:
-                self._srv_remaining = min(self._srv_remaining, estimate)
+            # Remember this window for the fast path (not when max_wait clipped the reset: that moves with time;
+            # a reset in the past stays in the past).
+            clipped = reset > self.max_wait
+            self._seen_reset = (None, 0.0) if clipped else (headers.get("X-RateLimit-Reset"), reset_mono)
+            self._update_window_locked(reset_mono, remaining, now)
+
+    def _update_window_locked(self, reset_mono: float, remaining: int, now: float) -> None:
+        """Record the server's window (its reset, as monotonic time, and the requests left in it)."""
+        tolerance = self._tolerance
+        if reset_mono <= now + tolerance:
+            return  # the window this answer belongs to is already over
+        # requests in flight besides this one may not have been counted by the server yet
+        in_flight = self.stats.in_flight
+        estimate = remaining - in_flight + 1 if in_flight > 1 else remaining
+        current = self._srv_reset
+        if current is None or abs(reset_mono - current) > tolerance or self._srv_remaining is None:
+            self._srv_reset = reset_mono
+            self._srv_remaining = estimate
+        elif estimate < self._srv_remaining:
+            self._srv_remaining = estimate
 
     # ------------------------------------------------------------------ internals
 

@@ -112,6 +112,11 @@ class HeaderReader:
         return result
 
     def count(self, headers: Mapping[str, str], name: str) -> int | None:
+        value = headers.get(name)
+        if value is None:
+            return None
+        if len(value) <= 7 and value.isdigit() and value.isascii():  # the usual case: a plain count < MAX_COUNT
+            return int(value)
         result = self._number(headers, name, parse_count)
         if result is None and name in headers:
             self._warn(name, f"not a number of requests between 0 and {MAX_COUNT}")

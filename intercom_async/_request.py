@@ -143,8 +143,17 @@ class Request:
 
     def prepare(self, *, strict: bool = False) -> Prepared:
         op = self.operation
+        if (  # fast path, the usual call: no body, no header parameters, no per-call options
+            self.options is None
+            and self.body is UNSET
+            and not self.fields
+            and not self.headers
+            and not op.body_required
+            and op.accept == "application/json"
+        ):
+            params = encode_query(self.query) if self.query and self.url is None else None
+            return Prepared(op.method, op.format_path(self.path), params, None, {})
         options = self.options or {}
-        where = self.where
         headers: dict[str, str] = {}
         if op.accept != "application/json":
             headers["Accept"] = op.accept  # e.g. text/plain for GET /calls/{id}/transcript
@@ -155,10 +164,10 @@ class Request:
             headers["Content-Type"] = "application/json"
         for key, value in (self.headers or {}).items():
             if value is not UNSET and value is not None:
-                name, text = check_header(key, value, where)
+                name, text = check_header(key, value, self.where)
                 headers[name] = text
         for key, value in (options.get("extra_headers") or {}).items():
-            name, text = check_header(key, value, where)
+            name, text = check_header(key, value, self.where)
             headers[name] = text
         params = None if self.url is not None else encode_query(self.query, options.get("extra_query"))
         return Prepared(op.method, op.format_path(self.path), params, data, headers)

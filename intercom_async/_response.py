@@ -7,9 +7,9 @@ in the layers (only ``_types`` below it): the operation that parses is anything 
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ._json import loads
 from ._types import ResponseParser
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class APIResponse(Generic[T]):
         return parsed
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        return loads(self.content)
 
     @property
     def text(self) -> str:

@@ -341,9 +341,11 @@ class Transport:
                 sock_connect=self._connect_timeout if connect_timeout is None else connect_timeout,
                 sock_read=self._timeout if timeout is None else timeout,
             )
+        elif timeout is None and connect_timeout is None and self._owns_session:
+            call_timeout = None  # the usual call: the owned session's own timeout applies
         else:
             call_timeout = self._call_timeout(timeout, connect_timeout)
-        exchange = _Exchange(method, request_url(url), headers, params, data, call_timeout, limit, log_path, stream)
+        exchange = _Exchange(method, url, headers, params, data, call_timeout, limit, log_path, stream)
         exchange.operation_id = operation_id
         sleep = policy.sleep or self._sleep
         log = self._logger
@@ -414,10 +416,12 @@ class Transport:
         if semaphore is not None:
             await semaphore.acquire()
         try:
-            if limiter is not None:
+            if limiter is not None and not limiter.try_acquire():
                 await limiter.acquire()
             try:
-                request_headers = await _maybe_await(exchange.headers())  # the token callable, per attempt
+                request_headers = exchange.headers()  # the token callable, per attempt
+                if type(request_headers) is not dict:
+                    request_headers = await _maybe_await(request_headers)
                 if self._closed:
                     raise _ExchangeFailed(RuntimeError("closed"))
                 try:
@@ -428,7 +432,7 @@ class Transport:
                     if not self._closed:
                         raise
                     raise _ExchangeFailed(exc) from None
-                if limiter is not None:
+                if limiter is not None and not limiter.try_observe(result.status, result.headers):
                     await limiter.observe(result.status, result.headers)
                 return result
             finally:
@@ -450,12 +454,24 @@ class _ExchangeFailed(Exception):
 class _Exchange:
     """One HTTP request/response exchange, repeatable: everything an attempt sends, fixed once per call."""
 
-    __slots__ = ("data", "headers", "limit", "method", "operation_id", "params", "path", "stream", "timeout", "url")
+    __slots__ = (
+        "data",
+        "headers",
+        "limit",
+        "method",
+        "operation_id",
+        "params",
+        "path",
+        "stream",
+        "text",
+        "timeout",
+        "url",
+    )
 
     def __init__(
         self,
         method: str,
-        url: Any,
+        url: str,
         headers: Callable[[], Any],
         params: Sequence[tuple[str, str]] | None,
         data: bytes | None,
@@ -465,7 +481,8 @@ class _Exchange:
         stream: bool = False,
     ) -> None:
         self.method = method
-        self.url = url  # a yarl.URL taken as already encoded (see intercom_async._urls)
+        self.text = url
+        self.url = request_url(url)  # a yarl.URL taken as already encoded (see intercom_async._urls)
         self.headers = headers
         self.params = params
         self.data = data
@@ -478,7 +495,7 @@ class _Exchange:
     async def run(self, session: aiohttp.ClientSession, request_headers: Any, attempt: int) -> RawResult:
         """Send and read the whole body inside ``async with``: on any exception or cancellation the connection
         is released or closed, never returned to the pool half read. A streamed 2xx is returned open."""
-        extra: dict[str, Any] = {} if self.timeout is None else {"timeout": self.timeout}
+        extra: dict[str, Any] = {} if self.timeout is None else {"timeout": self.timeout}  # None: the session's
         started = time.monotonic()
         context = session.request(
             self.method,
@@ -493,9 +510,9 @@ class _Exchange:
         if not self.stream:
             async with context as resp:
                 body = await self.read_body(resp)
-                return RawResult(
-                    resp.status, resp.reason, resp.headers, body, str(resp.url), time.monotonic() - started, attempt
-                )
+                # redirects are not followed: without a query string the URL is the one requested, as given
+                url = self.text if self.params is None else str(resp.url)
+                return RawResult(resp.status, resp.reason, resp.headers, body, url, time.monotonic() - started, attempt)
         resp = await context
         try:
             if 200 <= resp.status < 300:

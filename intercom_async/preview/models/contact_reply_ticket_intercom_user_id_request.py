@@ -4,26 +4,23 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .contact_reply_base_request_reply_options_item import ContactReplyBaseRequestReplyOptionsItem
     from .contact_reply_base_request_reply_options_item import ContactReplyBaseRequestReplyOptionsItemDict
 
 
-@_define(repr=False)
-class ContactReplyTicketIntercomUserIdRequest:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ContactReplyTicketIntercomUserIdRequest(_Model):
     """Payload of the request to reply on behalf of a contact using their `intercom_user_id`
 
     Attributes:
@@ -45,7 +42,7 @@ class ContactReplyTicketIntercomUserIdRequest:
     reply_options: list[ContactReplyBaseRequestReplyOptionsItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("message_type", "message_type", True, False, "str"),
         ("type", "type_", True, False, "str"),
@@ -62,61 +59,6 @@ class ContactReplyTicketIntercomUserIdRequest:
         ),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.message_type is not UNSET:
-            _out["message_type"] = self.message_type
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.body is not UNSET:
-            _out["body"] = self.body
-        if self.intercom_user_id is not UNSET:
-            _out["intercom_user_id"] = self.intercom_user_id
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.attachment_urls is not UNSET:
-            _out["attachment_urls"] = _dump(self.attachment_urls)
-        if self.reply_options is not UNSET:
-            _out["reply_options"] = _dump(self.reply_options)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ContactReplyTicketIntercomUserIdRequest:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.message_type = _d.pop("message_type", UNSET)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.body = _d.pop("body", UNSET)
-        _obj.intercom_user_id = _d.pop("intercom_user_id", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.attachment_urls = _d.pop("attachment_urls", UNSET)
-        _obj.reply_options = _model_list(
-            _models.ContactReplyBaseRequestReplyOptionsItem, _d.pop("reply_options", UNSET)
-        )
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
 
 
 class ContactReplyTicketIntercomUserIdRequestDict(TypedDict, total=False):

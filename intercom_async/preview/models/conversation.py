@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .ai_agent import AiAgent
@@ -41,8 +36,10 @@ if TYPE_CHECKING:
     from .tags import Tags
 
 
-@_define(repr=False)
-class Conversation:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class Conversation(_Model):
     """Conversations are how you can communicate with users in Intercom. They are created when a contact replies to an outbound message, or when one admin directly sends a message to a single contact.
 
     Attributes:
@@ -118,7 +115,7 @@ class Conversation:
     scorecards: list[ConversationScorecard] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "str"),
@@ -168,141 +165,3 @@ class Conversation:
         ("scorecards", "scorecards", False, False, ("list", ("model", "ConversationScorecard"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.title is not UNSET:
-            _out["title"] = self.title
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.waiting_since is not UNSET:
-            _out["waiting_since"] = self.waiting_since
-        if self.snoozed_until is not UNSET:
-            _out["snoozed_until"] = self.snoozed_until
-        if self.open_ is not UNSET:
-            _out["open"] = self.open_
-        if self.state is not UNSET:
-            _out["state"] = _dump(self.state)
-        if self.read is not UNSET:
-            _out["read"] = self.read
-        if self.priority is not UNSET:
-            _out["priority"] = _dump(self.priority)
-        if self.admin_assignee_id is not UNSET:
-            _out["admin_assignee_id"] = self.admin_assignee_id
-        if self.team_assignee_id is not UNSET:
-            _out["team_assignee_id"] = self.team_assignee_id
-        if self.company is not UNSET:
-            _out["company"] = _dump(self.company)
-        if self.tags is not UNSET:
-            _out["tags"] = _dump(self.tags)
-        if self.conversation_rating is not UNSET:
-            _out["conversation_rating"] = _dump(self.conversation_rating)
-        if self.source is not UNSET:
-            _out["source"] = _dump(self.source)
-        if self.contacts is not UNSET:
-            _out["contacts"] = _dump(self.contacts)
-        if self.teammates is not UNSET:
-            _out["teammates"] = _dump(self.teammates)
-        if self.custom_attributes is not UNSET:
-            _out["custom_attributes"] = _dump(self.custom_attributes)
-        if self.first_contact_reply is not UNSET:
-            _out["first_contact_reply"] = _dump(self.first_contact_reply)
-        if self.sla_applied is not UNSET:
-            _out["sla_applied"] = _dump(self.sla_applied)
-        if self.statistics is not UNSET:
-            _out["statistics"] = _dump(self.statistics)
-        if self.conversation_parts is not UNSET:
-            _out["conversation_parts"] = _dump(self.conversation_parts)
-        if self.linked_objects is not UNSET:
-            _out["linked_objects"] = _dump(self.linked_objects)
-        if self.ai_topics is not UNSET:
-            _out["ai_topics"] = _dump(self.ai_topics)
-        if self.ai_agent_participated is not UNSET:
-            _out["ai_agent_participated"] = self.ai_agent_participated
-        if self.ai_agent is not UNSET:
-            _out["ai_agent"] = _dump(self.ai_agent)
-        if self.sales_agent_participated is not UNSET:
-            _out["sales_agent_participated"] = self.sales_agent_participated
-        if self.sales_agent is not UNSET:
-            _out["sales_agent"] = _dump(self.sales_agent)
-        if self.channel is not UNSET:
-            _out["channel"] = _dump(self.channel)
-        if self.external_references is not UNSET:
-            _out["external_references"] = _dump(self.external_references)
-        if self.monitor_evaluations is not UNSET:
-            _out["monitor_evaluations"] = _dump(self.monitor_evaluations)
-        if self.scorecards is not UNSET:
-            _out["scorecards"] = _dump(self.scorecards)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> Conversation:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.title = _d.pop("title", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.waiting_since = _d.pop("waiting_since", UNSET)
-        _obj.snoozed_until = _d.pop("snoozed_until", UNSET)
-        _obj.open_ = _d.pop("open", UNSET)
-        _obj.state = _enum(_models.ConversationState, _d.pop("state", UNSET))
-        _obj.read = _d.pop("read", UNSET)
-        _obj.priority = _enum(_models.ConversationPriority, _d.pop("priority", UNSET))
-        _obj.admin_assignee_id = _d.pop("admin_assignee_id", UNSET)
-        _obj.team_assignee_id = _d.pop("team_assignee_id", UNSET)
-        _obj.company = _model(_models.Company, _d.pop("company", UNSET))
-        _obj.tags = _model(_models.Tags, _d.pop("tags", UNSET))
-        _obj.conversation_rating = _model(_models.ConversationRating, _d.pop("conversation_rating", UNSET))
-        _obj.source = _model(_models.ConversationSource, _d.pop("source", UNSET))
-        _obj.contacts = _model(_models.ConversationContacts, _d.pop("contacts", UNSET))
-        _obj.teammates = _model(_models.ConversationTeammates, _d.pop("teammates", UNSET))
-        _obj.custom_attributes = _model(_models.CustomAttributes, _d.pop("custom_attributes", UNSET))
-        _obj.first_contact_reply = _model(_models.ConversationFirstContactReply, _d.pop("first_contact_reply", UNSET))
-        _obj.sla_applied = _model(_models.SlaApplied, _d.pop("sla_applied", UNSET))
-        _obj.statistics = _model(_models.ConversationStatistics, _d.pop("statistics", UNSET))
-        _obj.conversation_parts = _model(_models.ConversationParts, _d.pop("conversation_parts", UNSET))
-        _obj.linked_objects = _model(_models.LinkedObjectList, _d.pop("linked_objects", UNSET))
-        _obj.ai_topics = _model(_models.AiTopics, _d.pop("ai_topics", UNSET))
-        _obj.ai_agent_participated = _d.pop("ai_agent_participated", UNSET)
-        _obj.ai_agent = _model(_models.AiAgent, _d.pop("ai_agent", UNSET))
-        _obj.sales_agent_participated = _d.pop("sales_agent_participated", UNSET)
-        _obj.sales_agent = _model(_models.SalesAgent, _d.pop("sales_agent", UNSET))
-        _obj.channel = _model(_models.ConversationChannel, _d.pop("channel", UNSET))
-        _obj.external_references = _model_list(
-            _models.ConversationExternalReference, _d.pop("external_references", UNSET)
-        )
-        _obj.monitor_evaluations = _model_list(
-            _models.ConversationMonitorEvaluation, _d.pop("monitor_evaluations", UNSET)
-        )
-        _obj.scorecards = _model_list(_models.ConversationScorecard, _d.pop("scorecards", UNSET))
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

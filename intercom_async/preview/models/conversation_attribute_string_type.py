@@ -4,25 +4,22 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .conversation_attribute_base_data_type import ConversationAttributeBaseDataType
 
 
-@_define(repr=False)
-class ConversationAttributeStringType:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ConversationAttributeStringType(_Model):
     """Conversation Attribute (String)
 
     Attributes:
@@ -54,7 +51,7 @@ class ConversationAttributeStringType:
     multiline: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "int"),
@@ -70,71 +67,3 @@ class ConversationAttributeStringType:
         ("multiline", "multiline", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.name is not UNSET:
-            _out["name"] = self.name
-        if self.description is not UNSET:
-            _out["description"] = self.description
-        if self.data_type is not UNSET:
-            _out["data_type"] = _dump(self.data_type)
-        if self.required is not UNSET:
-            _out["required"] = self.required
-        if self.visible_to_team_ids is not UNSET:
-            _out["visible_to_team_ids"] = _dump(self.visible_to_team_ids)
-        if self.archived is not UNSET:
-            _out["archived"] = self.archived
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.admin_id is not UNSET:
-            _out["admin_id"] = self.admin_id
-        if self.multiline is not UNSET:
-            _out["multiline"] = self.multiline
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ConversationAttributeStringType:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.name = _d.pop("name", UNSET)
-        _obj.description = _d.pop("description", UNSET)
-        _obj.data_type = _enum(_models.ConversationAttributeBaseDataType, _d.pop("data_type", UNSET))
-        _obj.required = _d.pop("required", UNSET)
-        _obj.visible_to_team_ids = _d.pop("visible_to_team_ids", UNSET)
-        _obj.archived = _d.pop("archived", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.admin_id = _d.pop("admin_id", UNSET)
-        _obj.multiline = _d.pop("multiline", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,26 +4,23 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .conversation_scorecard_evaluator import ConversationScorecardEvaluator
     from .conversation_scorecard_reviewed_teammate import ConversationScorecardReviewedTeammate
 
 
-@_define(repr=False)
-class ConversationScorecard:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ConversationScorecard(_Model):
     """A QA scorecard result for this conversation. Returned in the `scorecards` array on conversation responses when `include_scorecards=true` is passed.
 
     Attributes:
@@ -51,7 +48,7 @@ class ConversationScorecard:
     evaluators: list[ConversationScorecardEvaluator] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("scorecard_id", "scorecard_id", False, False, "str"),
         ("scorecard_version_id", "scorecard_version_id", False, False, "str"),
@@ -65,67 +62,3 @@ class ConversationScorecard:
         ("evaluators", "evaluators", False, False, ("list", ("model", "ConversationScorecardEvaluator"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.scorecard_id is not UNSET:
-            _out["scorecard_id"] = self.scorecard_id
-        if self.scorecard_version_id is not UNSET:
-            _out["scorecard_version_id"] = self.scorecard_version_id
-        if self.name is not UNSET:
-            _out["name"] = self.name
-        if self.scorecard_type is not UNSET:
-            _out["scorecard_type"] = self.scorecard_type
-        if self.passed is not UNSET:
-            _out["passed"] = self.passed
-        if self.score is not UNSET:
-            _out["score"] = self.score
-        if self.ai_score is not UNSET:
-            _out["ai_score"] = self.ai_score
-        if self.evaluated_at is not UNSET:
-            _out["evaluated_at"] = self.evaluated_at
-        if self.reviewed_teammate is not UNSET:
-            _out["reviewed_teammate"] = _dump(self.reviewed_teammate)
-        if self.evaluators is not UNSET:
-            _out["evaluators"] = _dump(self.evaluators)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ConversationScorecard:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.scorecard_id = _d.pop("scorecard_id", UNSET)
-        _obj.scorecard_version_id = _d.pop("scorecard_version_id", UNSET)
-        _obj.name = _d.pop("name", UNSET)
-        _obj.scorecard_type = _d.pop("scorecard_type", UNSET)
-        _obj.passed = _d.pop("passed", UNSET)
-        _obj.score = _d.pop("score", UNSET)
-        _obj.ai_score = _d.pop("ai_score", UNSET)
-        _obj.evaluated_at = _d.pop("evaluated_at", UNSET)
-        _obj.reviewed_teammate = _model(
-            _models.ConversationScorecardReviewedTeammate, _d.pop("reviewed_teammate", UNSET)
-        )
-        _obj.evaluators = _model_list(_models.ConversationScorecardEvaluator, _d.pop("evaluators", UNSET))
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,26 +4,23 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .conversation_sla_paused_current_sla_status import ConversationSlaPausedCurrentSlaStatus
     from .conversation_sla_paused_sla_states import ConversationSlaPausedSlaStates
 
 
-@_define(repr=False)
-class ConversationSlaPaused:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ConversationSlaPaused(_Model):
     """Contains SLA status at the moment of pausing for conversation part type <code>conversation_sla_paused</code>.
 
     Attributes:
@@ -37,53 +34,10 @@ class ConversationSlaPaused:
     sla_states: ConversationSlaPausedSlaStates | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("sla_name", "sla_name", False, False, "str"),
         ("current_sla_status", "current_sla_status", False, False, ("enum", "ConversationSlaPausedCurrentSlaStatus")),
         ("sla_states", "sla_states", False, False, ("model", "ConversationSlaPausedSlaStates")),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.sla_name is not UNSET:
-            _out["sla_name"] = self.sla_name
-        if self.current_sla_status is not UNSET:
-            _out["current_sla_status"] = _dump(self.current_sla_status)
-        if self.sla_states is not UNSET:
-            _out["sla_states"] = _dump(self.sla_states)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ConversationSlaPaused:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.sla_name = _d.pop("sla_name", UNSET)
-        _obj.current_sla_status = _enum(
-            _models.ConversationSlaPausedCurrentSlaStatus, _d.pop("current_sla_status", UNSET)
-        )
-        _obj.sla_states = _model(_models.ConversationSlaPausedSlaStates, _d.pop("sla_states", UNSET))
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

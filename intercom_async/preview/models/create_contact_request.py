@@ -4,25 +4,22 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .create_contact_request_custom_attributes_type_0 import CreateContactRequestCustomAttributesType0
 
 
-@_define(repr=False)
-class CreateContactRequest:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class CreateContactRequest(_Model):
     """Payload to create a contact
 
     At least one of: email; external_id; role.
@@ -58,7 +55,7 @@ class CreateContactRequest:
     custom_attributes: CreateContactRequestCustomAttributesType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("role", "role", False, False, "str"),
         ("external_id", "external_id", False, False, "str"),
@@ -75,79 +72,6 @@ class CreateContactRequest:
         ("custom_attributes", "custom_attributes", False, True, ("model", "CreateContactRequestCustomAttributesType0")),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.role is not UNSET:
-            _out["role"] = self.role
-        if self.external_id is not UNSET:
-            _out["external_id"] = self.external_id
-        if self.email is not UNSET:
-            _out["email"] = self.email
-        if self.email_verified is not UNSET:
-            _out["email_verified"] = self.email_verified
-        if self.phone is not UNSET:
-            _out["phone"] = self.phone
-        if self.name is not UNSET:
-            _out["name"] = self.name
-        if self.avatar is not UNSET:
-            _out["avatar"] = self.avatar
-        if self.signed_up_at is not UNSET:
-            _out["signed_up_at"] = self.signed_up_at
-        if self.last_seen_at is not UNSET:
-            _out["last_seen_at"] = self.last_seen_at
-        if self.owner_id is not UNSET:
-            _out["owner_id"] = self.owner_id
-        if self.unsubscribed_from_emails is not UNSET:
-            _out["unsubscribed_from_emails"] = self.unsubscribed_from_emails
-        if self.language_override is not UNSET:
-            _out["language_override"] = self.language_override
-        if self.custom_attributes is not UNSET:
-            _out["custom_attributes"] = _dump(self.custom_attributes)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> CreateContactRequest:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.role = _d.pop("role", UNSET)
-        _obj.external_id = _d.pop("external_id", UNSET)
-        _obj.email = _d.pop("email", UNSET)
-        _obj.email_verified = _d.pop("email_verified", UNSET)
-        _obj.phone = _d.pop("phone", UNSET)
-        _obj.name = _d.pop("name", UNSET)
-        _obj.avatar = _d.pop("avatar", UNSET)
-        _obj.signed_up_at = _d.pop("signed_up_at", UNSET)
-        _obj.last_seen_at = _d.pop("last_seen_at", UNSET)
-        _obj.owner_id = _d.pop("owner_id", UNSET)
-        _obj.unsubscribed_from_emails = _d.pop("unsubscribed_from_emails", UNSET)
-        _obj.language_override = _d.pop("language_override", UNSET)
-        _obj.custom_attributes = _model(
-            _models.CreateContactRequestCustomAttributesType0, _d.pop("custom_attributes", UNSET)
-        )
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
 
 
 class CreateContactRequestDict(TypedDict, total=False):

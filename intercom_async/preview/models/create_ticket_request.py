@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .create_ticket_request_assignment import CreateTicketRequestAssignment
@@ -29,8 +24,10 @@ if TYPE_CHECKING:
     from .ticket_request_custom_attributes import TicketRequestCustomAttributes
 
 
-@_define(repr=False)
-class CreateTicketRequest:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class CreateTicketRequest(_Model):
     """You can create a Ticket
 
     Attributes:
@@ -62,7 +59,7 @@ class CreateTicketRequest:
     skip_notifications: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("ticket_type_id", "ticket_type_id", True, False, "str"),
         (
@@ -90,74 +87,6 @@ class CreateTicketRequest:
         ("skip_notifications", "skip_notifications", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.ticket_type_id is not UNSET:
-            _out["ticket_type_id"] = self.ticket_type_id
-        if self.contacts is not UNSET:
-            _out["contacts"] = _dump(self.contacts)
-        if self.conversation_to_link_id is not UNSET:
-            _out["conversation_to_link_id"] = self.conversation_to_link_id
-        if self.company_id is not UNSET:
-            _out["company_id"] = self.company_id
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.ticket_attributes is not UNSET:
-            _out["ticket_attributes"] = _dump(self.ticket_attributes)
-        if self.assignment is not UNSET:
-            _out["assignment"] = _dump(self.assignment)
-        if self.skip_notifications is not UNSET:
-            _out["skip_notifications"] = self.skip_notifications
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> CreateTicketRequest:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.ticket_type_id = _d.pop("ticket_type_id", UNSET)
-        _obj.contacts = _list(
-            _d.pop("contacts", UNSET),
-            lambda _v: _union(
-                _v,
-                (
-                    _models.CreateTicketRequestContactsItemType0,
-                    _models.CreateTicketRequestContactsItemType1,
-                    _models.CreateTicketRequestContactsItemType2,
-                ),
-                (),
-                (),
-            ),
-        )
-        _obj.conversation_to_link_id = _d.pop("conversation_to_link_id", UNSET)
-        _obj.company_id = _d.pop("company_id", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.ticket_attributes = _model(_models.TicketRequestCustomAttributes, _d.pop("ticket_attributes", UNSET))
-        _obj.assignment = _model(_models.CreateTicketRequestAssignment, _d.pop("assignment", UNSET))
-        _obj.skip_notifications = _d.pop("skip_notifications", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
 
 
 class CreateTicketRequestDict(TypedDict, total=False):

@@ -4,22 +4,19 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 
-@_define(repr=False)
-class DataExportCsv:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class DataExportCsv(_Model):
     """A CSV output file
 
     Attributes:
@@ -79,7 +76,7 @@ class DataExportCsv:
     first_hard_bounce: int | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("user_id", "user_id", False, False, "str"),
         ("user_external_id", "user_external_id", False, False, "str"),
@@ -109,113 +106,3 @@ class DataExportCsv:
         ("first_hard_bounce", "first_hard_bounce", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.user_id is not UNSET:
-            _out["user_id"] = self.user_id
-        if self.user_external_id is not UNSET:
-            _out["user_external_id"] = self.user_external_id
-        if self.company_id is not UNSET:
-            _out["company_id"] = self.company_id
-        if self.email is not UNSET:
-            _out["email"] = self.email
-        if self.name is not UNSET:
-            _out["name"] = self.name
-        if self.ruleset_id is not UNSET:
-            _out["ruleset_id"] = self.ruleset_id
-        if self.content_id is not UNSET:
-            _out["content_id"] = self.content_id
-        if self.content_type is not UNSET:
-            _out["content_type"] = self.content_type
-        if self.content_title is not UNSET:
-            _out["content_title"] = self.content_title
-        if self.ruleset_version_id is not UNSET:
-            _out["ruleset_version_id"] = self.ruleset_version_id
-        if self.receipt_id is not UNSET:
-            _out["receipt_id"] = self.receipt_id
-        if self.received_at is not UNSET:
-            _out["received_at"] = self.received_at
-        if self.series_id is not UNSET:
-            _out["series_id"] = self.series_id
-        if self.series_title is not UNSET:
-            _out["series_title"] = self.series_title
-        if self.node_id is not UNSET:
-            _out["node_id"] = self.node_id
-        if self.first_reply is not UNSET:
-            _out["first_reply"] = self.first_reply
-        if self.first_completion is not UNSET:
-            _out["first_completion"] = self.first_completion
-        if self.first_series_completion is not UNSET:
-            _out["first_series_completion"] = self.first_series_completion
-        if self.first_series_disengagement is not UNSET:
-            _out["first_series_disengagement"] = self.first_series_disengagement
-        if self.first_series_exit is not UNSET:
-            _out["first_series_exit"] = self.first_series_exit
-        if self.first_goal_success is not UNSET:
-            _out["first_goal_success"] = self.first_goal_success
-        if self.first_open is not UNSET:
-            _out["first_open"] = self.first_open
-        if self.first_click is not UNSET:
-            _out["first_click"] = self.first_click
-        if self.first_dismisall is not UNSET:
-            _out["first_dismisall"] = self.first_dismisall
-        if self.first_unsubscribe is not UNSET:
-            _out["first_unsubscribe"] = self.first_unsubscribe
-        if self.first_hard_bounce is not UNSET:
-            _out["first_hard_bounce"] = self.first_hard_bounce
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> DataExportCsv:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.user_id = _d.pop("user_id", UNSET)
-        _obj.user_external_id = _d.pop("user_external_id", UNSET)
-        _obj.company_id = _d.pop("company_id", UNSET)
-        _obj.email = _d.pop("email", UNSET)
-        _obj.name = _d.pop("name", UNSET)
-        _obj.ruleset_id = _d.pop("ruleset_id", UNSET)
-        _obj.content_id = _d.pop("content_id", UNSET)
-        _obj.content_type = _d.pop("content_type", UNSET)
-        _obj.content_title = _d.pop("content_title", UNSET)
-        _obj.ruleset_version_id = _d.pop("ruleset_version_id", UNSET)
-        _obj.receipt_id = _d.pop("receipt_id", UNSET)
-        _obj.received_at = _d.pop("received_at", UNSET)
-        _obj.series_id = _d.pop("series_id", UNSET)
-        _obj.series_title = _d.pop("series_title", UNSET)
-        _obj.node_id = _d.pop("node_id", UNSET)
-        _obj.first_reply = _d.pop("first_reply", UNSET)
-        _obj.first_completion = _d.pop("first_completion", UNSET)
-        _obj.first_series_completion = _d.pop("first_series_completion", UNSET)
-        _obj.first_series_disengagement = _d.pop("first_series_disengagement", UNSET)
-        _obj.first_series_exit = _d.pop("first_series_exit", UNSET)
-        _obj.first_goal_success = _d.pop("first_goal_success", UNSET)
-        _obj.first_open = _d.pop("first_open", UNSET)
-        _obj.first_click = _d.pop("first_click", UNSET)
-        _obj.first_dismisall = _d.pop("first_dismisall", UNSET)
-        _obj.first_unsubscribe = _d.pop("first_unsubscribe", UNSET)
-        _obj.first_hard_bounce = _d.pop("first_hard_bounce", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

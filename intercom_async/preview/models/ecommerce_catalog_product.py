@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .ecommerce_catalog_product_additional_data_type_0 import EcommerceCatalogProductAdditionalDataType0
@@ -24,8 +19,10 @@ if TYPE_CHECKING:
     from .ecommerce_catalog_variant import EcommerceCatalogVariant
 
 
-@_define(repr=False)
-class EcommerceCatalogProduct:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class EcommerceCatalogProduct(_Model):
     """A product object in an ecommerce catalog upload. The catalog file must be a JSON
     array of these objects. The `id`, `title`, and `url` fields are required; all
     others are optional.
@@ -78,7 +75,7 @@ class EcommerceCatalogProduct:
     additional_data: EcommerceCatalogProductAdditionalDataType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("id", "id", True, False, "str"),
         ("title", "title", True, False, "str"),
@@ -132,93 +129,3 @@ class EcommerceCatalogProduct:
         ("additional_data", "additional_data", False, True, ("model", "EcommerceCatalogProductAdditionalDataType0")),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.title is not UNSET:
-            _out["title"] = self.title
-        if self.url is not UNSET:
-            _out["url"] = self.url
-        if self.description is not UNSET:
-            _out["description"] = self.description
-        if self.description_html is not UNSET:
-            _out["description_html"] = self.description_html
-        if self.featured_image_url is not UNSET:
-            _out["featured_image_url"] = self.featured_image_url
-        if self.image_urls is not UNSET:
-            _out["image_urls"] = _dump(self.image_urls)
-        if self.price_min is not UNSET:
-            _out["price_min"] = self.price_min
-        if self.price_max is not UNSET:
-            _out["price_max"] = self.price_max
-        if self.currency is not UNSET:
-            _out["currency"] = self.currency
-        if self.in_stock is not UNSET:
-            _out["in_stock"] = self.in_stock
-        if self.tags is not UNSET:
-            _out["tags"] = _dump(self.tags)
-        if self.collections is not UNSET:
-            _out["collections"] = _dump(self.collections)
-        if self.category_path is not UNSET:
-            _out["category_path"] = _dump(self.category_path)
-        if self.available_options is not UNSET:
-            _out["available_options"] = _dump(self.available_options)
-        if self.variants is not UNSET:
-            _out["variants"] = _dump(self.variants)
-        if self.additional_data is not UNSET:
-            _out["additional_data"] = _dump(self.additional_data)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> EcommerceCatalogProduct:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.title = _d.pop("title", UNSET)
-        _obj.url = _d.pop("url", UNSET)
-        _obj.description = _d.pop("description", UNSET)
-        _obj.description_html = _d.pop("description_html", UNSET)
-        _obj.featured_image_url = _d.pop("featured_image_url", UNSET)
-        _obj.image_urls = _d.pop("image_urls", UNSET)
-        _obj.price_min = _d.pop("price_min", UNSET)
-        _obj.price_max = _d.pop("price_max", UNSET)
-        _obj.currency = _d.pop("currency", UNSET)
-        _obj.in_stock = _d.pop("in_stock", UNSET)
-        _obj.tags = _d.pop("tags", UNSET)
-        _obj.collections = _list(
-            _d.pop("collections", UNSET),
-            lambda _v: _union(_v, (_models.EcommerceCatalogProductCollectionsItemType1,), (), ()),
-        )
-        _obj.category_path = _d.pop("category_path", UNSET)
-        _obj.available_options = _model_list(
-            _models.EcommerceCatalogProductAvailableOptionsItem, _d.pop("available_options", UNSET)
-        )
-        _obj.variants = _model_list(_models.EcommerceCatalogVariant, _d.pop("variants", UNSET))
-        _obj.additional_data = _model(
-            _models.EcommerceCatalogProductAdditionalDataType0, _d.pop("additional_data", UNSET)
-        )
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .merge_preview_reassignments_conversations import MergePreviewReassignmentsConversations
@@ -25,8 +20,10 @@ if TYPE_CHECKING:
     from .merge_preview_reassignments_tickets import MergePreviewReassignmentsTickets
 
 
-@_define(repr=False)
-class MergePreviewReassignments:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class MergePreviewReassignments(_Model):
     """Two counts per object type — `from`, how many are on the lead and would move to the surviving contact, and `into`, how many the surviving contact already has. Only types with reassignments are included, and both counts are always present on a type that is included.
 
     Attributes:
@@ -44,7 +41,7 @@ class MergePreviewReassignments:
     notes: MergePreviewReassignmentsNotes | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("conversations", "conversations", False, False, ("model", "MergePreviewReassignmentsConversations")),
         ("tickets", "tickets", False, False, ("model", "MergePreviewReassignmentsTickets")),
@@ -53,50 +50,3 @@ class MergePreviewReassignments:
         ("notes", "notes", False, False, ("model", "MergePreviewReassignmentsNotes")),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.conversations is not UNSET:
-            _out["conversations"] = _dump(self.conversations)
-        if self.tickets is not UNSET:
-            _out["tickets"] = _dump(self.tickets)
-        if self.phone_calls is not UNSET:
-            _out["phone_calls"] = _dump(self.phone_calls)
-        if self.tags is not UNSET:
-            _out["tags"] = _dump(self.tags)
-        if self.notes is not UNSET:
-            _out["notes"] = _dump(self.notes)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> MergePreviewReassignments:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.conversations = _model(_models.MergePreviewReassignmentsConversations, _d.pop("conversations", UNSET))
-        _obj.tickets = _model(_models.MergePreviewReassignmentsTickets, _d.pop("tickets", UNSET))
-        _obj.phone_calls = _model(_models.MergePreviewReassignmentsPhoneCalls, _d.pop("phone_calls", UNSET))
-        _obj.tags = _model(_models.MergePreviewReassignmentsTags, _d.pop("tags", UNSET))
-        _obj.notes = _model(_models.MergePreviewReassignmentsNotes, _d.pop("notes", UNSET))
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,26 +4,23 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .fin_agent_attribute_errors import FinAgentAttributeErrors
     from .start_fin_conversation_response_200_status import StartFinConversationResponse200Status
 
 
-@_define(repr=False)
-class StartFinConversationResponse200:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class StartFinConversationResponse200(_Model):
     """StartFinConversationResponse200
 
     Attributes:
@@ -43,7 +40,7 @@ class StartFinConversationResponse200:
     sse_subscription_url: str | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("conversation_id", "conversation_id", False, False, "str"),
         ("user_id", "user_id", False, False, "str"),
@@ -53,53 +50,3 @@ class StartFinConversationResponse200:
         ("sse_subscription_url", "sse_subscription_url", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.conversation_id is not UNSET:
-            _out["conversation_id"] = self.conversation_id
-        if self.user_id is not UNSET:
-            _out["user_id"] = self.user_id
-        if self.status is not UNSET:
-            _out["status"] = _dump(self.status)
-        if self.created_at_ms is not UNSET:
-            _out["created_at_ms"] = self.created_at_ms
-        if self.errors is not UNSET:
-            _out["errors"] = _dump(self.errors)
-        if self.sse_subscription_url is not UNSET:
-            _out["sse_subscription_url"] = self.sse_subscription_url
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> StartFinConversationResponse200:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.conversation_id = _d.pop("conversation_id", UNSET)
-        _obj.user_id = _d.pop("user_id", UNSET)
-        _obj.status = _enum(_models.StartFinConversationResponse200Status, _d.pop("status", UNSET))
-        _obj.created_at_ms = _d.pop("created_at_ms", UNSET)
-        _obj.errors = _model(_models.FinAgentAttributeErrors, _d.pop("errors", UNSET))
-        _obj.sse_subscription_url = _d.pop("sse_subscription_url", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .visitor_avatar import VisitorAvatar
@@ -27,8 +22,10 @@ if TYPE_CHECKING:
     from .visitor_tags import VisitorTags
 
 
-@_define(repr=False)
-class Visitor:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class Visitor(_Model):
     """Visitors are useful for representing anonymous people that have not yet been identified. They usually represent website visitors. Visitors are not visible in Intercom platform. The Visitors resource provides methods to fetch, update, convert and delete.
 
     Attributes:
@@ -102,7 +99,7 @@ class Visitor:
     do_not_track: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "str"),
@@ -139,134 +136,3 @@ class Visitor:
         ("do_not_track", "do_not_track", False, True, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.user_id is not UNSET:
-            _out["user_id"] = self.user_id
-        if self.anonymous is not UNSET:
-            _out["anonymous"] = self.anonymous
-        if self.email is not UNSET:
-            _out["email"] = self.email
-        if self.phone is not UNSET:
-            _out["phone"] = self.phone
-        if self.name is not UNSET:
-            _out["name"] = self.name
-        if self.pseudonym is not UNSET:
-            _out["pseudonym"] = self.pseudonym
-        if self.avatar is not UNSET:
-            _out["avatar"] = _dump(self.avatar)
-        if self.app_id is not UNSET:
-            _out["app_id"] = self.app_id
-        if self.companies is not UNSET:
-            _out["companies"] = _dump(self.companies)
-        if self.location_data is not UNSET:
-            _out["location_data"] = _dump(self.location_data)
-        if self.las_request_at is not UNSET:
-            _out["las_request_at"] = self.las_request_at
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.remote_created_at is not UNSET:
-            _out["remote_created_at"] = self.remote_created_at
-        if self.signed_up_at is not UNSET:
-            _out["signed_up_at"] = self.signed_up_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.session_count is not UNSET:
-            _out["session_count"] = self.session_count
-        if self.social_profiles is not UNSET:
-            _out["social_profiles"] = _dump(self.social_profiles)
-        if self.owner_id is not UNSET:
-            _out["owner_id"] = self.owner_id
-        if self.unsubscribed_from_emails is not UNSET:
-            _out["unsubscribed_from_emails"] = self.unsubscribed_from_emails
-        if self.marked_email_as_spam is not UNSET:
-            _out["marked_email_as_spam"] = self.marked_email_as_spam
-        if self.has_hard_bounced is not UNSET:
-            _out["has_hard_bounced"] = self.has_hard_bounced
-        if self.tags is not UNSET:
-            _out["tags"] = _dump(self.tags)
-        if self.segments is not UNSET:
-            _out["segments"] = _dump(self.segments)
-        if self.custom_attributes is not UNSET:
-            _out["custom_attributes"] = _dump(self.custom_attributes)
-        if self.referrer is not UNSET:
-            _out["referrer"] = self.referrer
-        if self.utm_campaign is not UNSET:
-            _out["utm_campaign"] = self.utm_campaign
-        if self.utm_content is not UNSET:
-            _out["utm_content"] = self.utm_content
-        if self.utm_medium is not UNSET:
-            _out["utm_medium"] = self.utm_medium
-        if self.utm_source is not UNSET:
-            _out["utm_source"] = self.utm_source
-        if self.utm_term is not UNSET:
-            _out["utm_term"] = self.utm_term
-        if self.do_not_track is not UNSET:
-            _out["do_not_track"] = self.do_not_track
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> Visitor:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.user_id = _d.pop("user_id", UNSET)
-        _obj.anonymous = _d.pop("anonymous", UNSET)
-        _obj.email = _d.pop("email", UNSET)
-        _obj.phone = _d.pop("phone", UNSET)
-        _obj.name = _d.pop("name", UNSET)
-        _obj.pseudonym = _d.pop("pseudonym", UNSET)
-        _obj.avatar = _model(_models.VisitorAvatar, _d.pop("avatar", UNSET))
-        _obj.app_id = _d.pop("app_id", UNSET)
-        _obj.companies = _model(_models.VisitorCompanies, _d.pop("companies", UNSET))
-        _obj.location_data = _model(_models.VisitorLocationData, _d.pop("location_data", UNSET))
-        _obj.las_request_at = _d.pop("las_request_at", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.remote_created_at = _d.pop("remote_created_at", UNSET)
-        _obj.signed_up_at = _d.pop("signed_up_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.session_count = _d.pop("session_count", UNSET)
-        _obj.social_profiles = _model(_models.VisitorSocialProfiles, _d.pop("social_profiles", UNSET))
-        _obj.owner_id = _d.pop("owner_id", UNSET)
-        _obj.unsubscribed_from_emails = _d.pop("unsubscribed_from_emails", UNSET)
-        _obj.marked_email_as_spam = _d.pop("marked_email_as_spam", UNSET)
-        _obj.has_hard_bounced = _d.pop("has_hard_bounced", UNSET)
-        _obj.tags = _model(_models.VisitorTags, _d.pop("tags", UNSET))
-        _obj.segments = _model(_models.VisitorSegments, _d.pop("segments", UNSET))
-        _obj.custom_attributes = _model(_models.VisitorCustomAttributes, _d.pop("custom_attributes", UNSET))
-        _obj.referrer = _d.pop("referrer", UNSET)
-        _obj.utm_campaign = _d.pop("utm_campaign", UNSET)
-        _obj.utm_content = _d.pop("utm_content", UNSET)
-        _obj.utm_medium = _d.pop("utm_medium", UNSET)
-        _obj.utm_source = _d.pop("utm_source", UNSET)
-        _obj.utm_term = _d.pop("utm_term", UNSET)
-        _obj.do_not_track = _d.pop("do_not_track", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,25 +4,22 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .group_translated_content import GroupTranslatedContent
 
 
-@_define(repr=False)
-class Collection:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class Collection(_Model):
     """Collections are top level containers for Articles within the Help Center.
 
     Attributes:
@@ -56,7 +53,7 @@ class Collection:
     help_center_id: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("id", "id", False, False, "str"),
         ("workspace_id", "workspace_id", False, False, "str"),
@@ -73,74 +70,3 @@ class Collection:
         ("help_center_id", "help_center_id", False, True, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.workspace_id is not UNSET:
-            _out["workspace_id"] = self.workspace_id
-        if self.name is not UNSET:
-            _out["name"] = self.name
-        if self.description is not UNSET:
-            _out["description"] = self.description
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.url is not UNSET:
-            _out["url"] = self.url
-        if self.icon is not UNSET:
-            _out["icon"] = self.icon
-        if self.order is not UNSET:
-            _out["order"] = self.order
-        if self.default_locale is not UNSET:
-            _out["default_locale"] = self.default_locale
-        if self.translated_content is not UNSET:
-            _out["translated_content"] = _dump(self.translated_content)
-        if self.parent_id is not UNSET:
-            _out["parent_id"] = self.parent_id
-        if self.help_center_id is not UNSET:
-            _out["help_center_id"] = self.help_center_id
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> Collection:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.workspace_id = _d.pop("workspace_id", UNSET)
-        _obj.name = _d.pop("name", UNSET)
-        _obj.description = _d.pop("description", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.url = _d.pop("url", UNSET)
-        _obj.icon = _d.pop("icon", UNSET)
-        _obj.order = _d.pop("order", UNSET)
-        _obj.default_locale = _d.pop("default_locale", UNSET)
-        _obj.translated_content = _model(_models.GroupTranslatedContent, _d.pop("translated_content", UNSET))
-        _obj.parent_id = _d.pop("parent_id", UNSET)
-        _obj.help_center_id = _d.pop("help_center_id", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .contact_avatar_type_0 import ContactAvatarType0
@@ -27,8 +22,10 @@ if TYPE_CHECKING:
     from .contact_tags import ContactTags
 
 
-@_define(repr=False)
-class Contact:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class Contact(_Model):
     """Contacts represent your leads and users in Intercom.
 
     Attributes:
@@ -130,7 +127,7 @@ class Contact:
     enabled_push_messaging: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "str"),
@@ -181,176 +178,3 @@ class Contact:
         ("enabled_push_messaging", "enabled_push_messaging", False, True, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.external_id is not UNSET:
-            _out["external_id"] = self.external_id
-        if self.workspace_id is not UNSET:
-            _out["workspace_id"] = self.workspace_id
-        if self.role is not UNSET:
-            _out["role"] = self.role
-        if self.email is not UNSET:
-            _out["email"] = self.email
-        if self.email_domain is not UNSET:
-            _out["email_domain"] = self.email_domain
-        if self.phone is not UNSET:
-            _out["phone"] = self.phone
-        if self.formatted_phone is not UNSET:
-            _out["formatted_phone"] = self.formatted_phone
-        if self.name is not UNSET:
-            _out["name"] = self.name
-        if self.owner_id is not UNSET:
-            _out["owner_id"] = self.owner_id
-        if self.has_hard_bounced is not UNSET:
-            _out["has_hard_bounced"] = self.has_hard_bounced
-        if self.marked_email_as_spam is not UNSET:
-            _out["marked_email_as_spam"] = self.marked_email_as_spam
-        if self.unsubscribed_from_emails is not UNSET:
-            _out["unsubscribed_from_emails"] = self.unsubscribed_from_emails
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.signed_up_at is not UNSET:
-            _out["signed_up_at"] = self.signed_up_at
-        if self.last_seen_at is not UNSET:
-            _out["last_seen_at"] = self.last_seen_at
-        if self.last_replied_at is not UNSET:
-            _out["last_replied_at"] = self.last_replied_at
-        if self.last_contacted_at is not UNSET:
-            _out["last_contacted_at"] = self.last_contacted_at
-        if self.last_email_opened_at is not UNSET:
-            _out["last_email_opened_at"] = self.last_email_opened_at
-        if self.last_email_clicked_at is not UNSET:
-            _out["last_email_clicked_at"] = self.last_email_clicked_at
-        if self.language_override is not UNSET:
-            _out["language_override"] = self.language_override
-        if self.browser is not UNSET:
-            _out["browser"] = self.browser
-        if self.browser_version is not UNSET:
-            _out["browser_version"] = self.browser_version
-        if self.browser_language is not UNSET:
-            _out["browser_language"] = self.browser_language
-        if self.os is not UNSET:
-            _out["os"] = self.os
-        if self.android_app_name is not UNSET:
-            _out["android_app_name"] = self.android_app_name
-        if self.android_app_version is not UNSET:
-            _out["android_app_version"] = self.android_app_version
-        if self.android_device is not UNSET:
-            _out["android_device"] = self.android_device
-        if self.android_os_version is not UNSET:
-            _out["android_os_version"] = self.android_os_version
-        if self.android_sdk_version is not UNSET:
-            _out["android_sdk_version"] = self.android_sdk_version
-        if self.android_last_seen_at is not UNSET:
-            _out["android_last_seen_at"] = self.android_last_seen_at
-        if self.ios_app_name is not UNSET:
-            _out["ios_app_name"] = self.ios_app_name
-        if self.ios_app_version is not UNSET:
-            _out["ios_app_version"] = self.ios_app_version
-        if self.ios_device is not UNSET:
-            _out["ios_device"] = self.ios_device
-        if self.ios_os_version is not UNSET:
-            _out["ios_os_version"] = self.ios_os_version
-        if self.ios_sdk_version is not UNSET:
-            _out["ios_sdk_version"] = self.ios_sdk_version
-        if self.ios_last_seen_at is not UNSET:
-            _out["ios_last_seen_at"] = self.ios_last_seen_at
-        if self.custom_attributes is not UNSET:
-            _out["custom_attributes"] = _dump(self.custom_attributes)
-        if self.avatar is not UNSET:
-            _out["avatar"] = _dump(self.avatar)
-        if self.tags is not UNSET:
-            _out["tags"] = _dump(self.tags)
-        if self.notes is not UNSET:
-            _out["notes"] = _dump(self.notes)
-        if self.companies is not UNSET:
-            _out["companies"] = _dump(self.companies)
-        if self.location is not UNSET:
-            _out["location"] = _dump(self.location)
-        if self.social_profiles is not UNSET:
-            _out["social_profiles"] = _dump(self.social_profiles)
-        if self.enabled_push_messaging is not UNSET:
-            _out["enabled_push_messaging"] = self.enabled_push_messaging
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> Contact:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.external_id = _d.pop("external_id", UNSET)
-        _obj.workspace_id = _d.pop("workspace_id", UNSET)
-        _obj.role = _d.pop("role", UNSET)
-        _obj.email = _d.pop("email", UNSET)
-        _obj.email_domain = _d.pop("email_domain", UNSET)
-        _obj.phone = _d.pop("phone", UNSET)
-        _obj.formatted_phone = _d.pop("formatted_phone", UNSET)
-        _obj.name = _d.pop("name", UNSET)
-        _obj.owner_id = _d.pop("owner_id", UNSET)
-        _obj.has_hard_bounced = _d.pop("has_hard_bounced", UNSET)
-        _obj.marked_email_as_spam = _d.pop("marked_email_as_spam", UNSET)
-        _obj.unsubscribed_from_emails = _d.pop("unsubscribed_from_emails", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.signed_up_at = _d.pop("signed_up_at", UNSET)
-        _obj.last_seen_at = _d.pop("last_seen_at", UNSET)
-        _obj.last_replied_at = _d.pop("last_replied_at", UNSET)
-        _obj.last_contacted_at = _d.pop("last_contacted_at", UNSET)
-        _obj.last_email_opened_at = _d.pop("last_email_opened_at", UNSET)
-        _obj.last_email_clicked_at = _d.pop("last_email_clicked_at", UNSET)
-        _obj.language_override = _d.pop("language_override", UNSET)
-        _obj.browser = _d.pop("browser", UNSET)
-        _obj.browser_version = _d.pop("browser_version", UNSET)
-        _obj.browser_language = _d.pop("browser_language", UNSET)
-        _obj.os = _d.pop("os", UNSET)
-        _obj.android_app_name = _d.pop("android_app_name", UNSET)
-        _obj.android_app_version = _d.pop("android_app_version", UNSET)
-        _obj.android_device = _d.pop("android_device", UNSET)
-        _obj.android_os_version = _d.pop("android_os_version", UNSET)
-        _obj.android_sdk_version = _d.pop("android_sdk_version", UNSET)
-        _obj.android_last_seen_at = _d.pop("android_last_seen_at", UNSET)
-        _obj.ios_app_name = _d.pop("ios_app_name", UNSET)
-        _obj.ios_app_version = _d.pop("ios_app_version", UNSET)
-        _obj.ios_device = _d.pop("ios_device", UNSET)
-        _obj.ios_os_version = _d.pop("ios_os_version", UNSET)
-        _obj.ios_sdk_version = _d.pop("ios_sdk_version", UNSET)
-        _obj.ios_last_seen_at = _d.pop("ios_last_seen_at", UNSET)
-        _obj.custom_attributes = _model(_models.ContactCustomAttributes, _d.pop("custom_attributes", UNSET))
-        _obj.avatar = _model(_models.ContactAvatarType0, _d.pop("avatar", UNSET))
-        _obj.tags = _model(_models.ContactTags, _d.pop("tags", UNSET))
-        _obj.notes = _model(_models.ContactNotes, _d.pop("notes", UNSET))
-        _obj.companies = _model(_models.ContactCompanies, _d.pop("companies", UNSET))
-        _obj.location = _model(_models.ContactLocation, _d.pop("location", UNSET))
-        _obj.social_profiles = _model(_models.ContactSocialProfiles, _d.pop("social_profiles", UNSET))
-        _obj.enabled_push_messaging = _d.pop("enabled_push_messaging", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .conversation_attribute_updated_by_admin import ConversationAttributeUpdatedByAdmin
@@ -42,8 +37,10 @@ if TYPE_CHECKING:
     from .tag_basic import TagBasic
 
 
-@_define(repr=False)
-class ConversationPart:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ConversationPart(_Model):
     """A Conversation Part represents a message in the conversation.
 
     Attributes:
@@ -105,7 +102,7 @@ class ConversationPart:
     app_package_code: str | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "str"),
@@ -152,110 +149,3 @@ class ConversationPart:
         ("app_package_code", "app_package_code", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.part_type is not UNSET:
-            _out["part_type"] = self.part_type
-        if self.body is not UNSET:
-            _out["body"] = self.body
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.notified_at is not UNSET:
-            _out["notified_at"] = self.notified_at
-        if self.assigned_to is not UNSET:
-            _out["assigned_to"] = _dump(self.assigned_to)
-        if self.author is not UNSET:
-            _out["author"] = _dump(self.author)
-        if self.attachments is not UNSET:
-            _out["attachments"] = _dump(self.attachments)
-        if self.external_id is not UNSET:
-            _out["external_id"] = self.external_id
-        if self.redacted is not UNSET:
-            _out["redacted"] = self.redacted
-        if self.email_message_metadata is not UNSET:
-            _out["email_message_metadata"] = _dump(self.email_message_metadata)
-        if self.metadata is not UNSET:
-            _out["metadata"] = _dump(self.metadata)
-        if self.state is not UNSET:
-            _out["state"] = _dump(self.state)
-        if self.tags is not UNSET:
-            _out["tags"] = _dump(self.tags)
-        if self.event_details is not UNSET:
-            _out["event_details"] = _dump(self.event_details)
-        if self.app_package_code is not UNSET:
-            _out["app_package_code"] = self.app_package_code
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ConversationPart:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.part_type = _d.pop("part_type", UNSET)
-        _obj.body = _d.pop("body", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.notified_at = _d.pop("notified_at", UNSET)
-        _obj.assigned_to = _model(_models.Reference, _d.pop("assigned_to", UNSET))
-        _obj.author = _model(_models.ConversationPartAuthor, _d.pop("author", UNSET))
-        _obj.attachments = _model_list(_models.PartAttachment, _d.pop("attachments", UNSET))
-        _obj.external_id = _d.pop("external_id", UNSET)
-        _obj.redacted = _d.pop("redacted", UNSET)
-        _obj.email_message_metadata = _model(_models.EmailMessageMetadata, _d.pop("email_message_metadata", UNSET))
-        _obj.metadata = _model(_models.ConversationPartMetadata, _d.pop("metadata", UNSET))
-        _obj.state = _enum(_models.ConversationPartState, _d.pop("state", UNSET))
-        _obj.tags = _model_list(_models.TagBasic, _d.pop("tags", UNSET))
-        _obj.event_details = _union(
-            _d.pop("event_details", UNSET),
-            (
-                _models.ConversationAttributeUpdatedByWorkflow,
-                _models.ConversationAttributeUpdatedByAdmin,
-                _models.ConversationAttributeUpdatedByUser,
-                _models.CustomActionStarted,
-                _models.CustomActionFinished,
-                _models.OperatorWorkflowEvent,
-                _models.ConversationTagsUpdated,
-                _models.Snoozed,
-                _models.PriorityChanged,
-                _models.ConversationSlaAppliedByRule,
-                _models.ConversationSlaAppliedByWorkflow,
-                _models.ConversationSlaTargetMissed,
-                _models.ConversationSlaPaused,
-                _models.ConversationSlaUnpaused,
-                _models.ConversationSlaRemoved,
-            ),
-            (),
-            (),
-        )
-        _obj.app_package_code = _d.pop("app_package_code", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .data_connector_execution_result_error_type_type_1 import DataConnectorExecutionResultErrorTypeType1
@@ -23,8 +18,10 @@ if TYPE_CHECKING:
     from .data_connector_execution_result_source_type_type_1 import DataConnectorExecutionResultSourceTypeType1
 
 
-@_define(repr=False)
-class DataConnectorExecutionResult:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class DataConnectorExecutionResult(_Model):
     """An execution result from a data connector HTTP request.
 
     Attributes:
@@ -66,7 +63,7 @@ class DataConnectorExecutionResult:
     raw_response_body: str | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "str"),
@@ -87,86 +84,3 @@ class DataConnectorExecutionResult:
         ("raw_response_body", "raw_response_body", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.data_connector_id is not UNSET:
-            _out["data_connector_id"] = self.data_connector_id
-        if self.success is not UNSET:
-            _out["success"] = self.success
-        if self.http_status is not UNSET:
-            _out["http_status"] = self.http_status
-        if self.http_method is not UNSET:
-            _out["http_method"] = _dump(self.http_method)
-        if self.error_type is not UNSET:
-            _out["error_type"] = _dump(self.error_type)
-        if self.error_message is not UNSET:
-            _out["error_message"] = self.error_message
-        if self.execution_time_ms is not UNSET:
-            _out["execution_time_ms"] = self.execution_time_ms
-        if self.source_type is not UNSET:
-            _out["source_type"] = _dump(self.source_type)
-        if self.source_id is not UNSET:
-            _out["source_id"] = self.source_id
-        if self.conversation_id is not UNSET:
-            _out["conversation_id"] = self.conversation_id
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.request_url is not UNSET:
-            _out["request_url"] = self.request_url
-        if self.request_body is not UNSET:
-            _out["request_body"] = self.request_body
-        if self.response_body is not UNSET:
-            _out["response_body"] = self.response_body
-        if self.raw_response_body is not UNSET:
-            _out["raw_response_body"] = self.raw_response_body
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> DataConnectorExecutionResult:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.data_connector_id = _d.pop("data_connector_id", UNSET)
-        _obj.success = _d.pop("success", UNSET)
-        _obj.http_status = _d.pop("http_status", UNSET)
-        _obj.http_method = _enum(_models.DataConnectorExecutionResultHttpMethod, _d.pop("http_method", UNSET))
-        _obj.error_type = _enum(_models.DataConnectorExecutionResultErrorTypeType1, _d.pop("error_type", UNSET))
-        _obj.error_message = _d.pop("error_message", UNSET)
-        _obj.execution_time_ms = _d.pop("execution_time_ms", UNSET)
-        _obj.source_type = _enum(_models.DataConnectorExecutionResultSourceTypeType1, _d.pop("source_type", UNSET))
-        _obj.source_id = _d.pop("source_id", UNSET)
-        _obj.conversation_id = _d.pop("conversation_id", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.request_url = _d.pop("request_url", UNSET)
-        _obj.request_body = _d.pop("request_body", UNSET)
-        _obj.response_body = _d.pop("response_body", UNSET)
-        _obj.raw_response_body = _d.pop("raw_response_body", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

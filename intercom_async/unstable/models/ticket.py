@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .linked_object_list import LinkedObjectList
@@ -27,8 +22,10 @@ if TYPE_CHECKING:
     from .ticket_type import TicketType
 
 
-@_define(repr=False)
-class Ticket:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class Ticket(_Model):
     """Tickets are how you track requests from your users.
 
     Attributes:
@@ -72,7 +69,7 @@ class Ticket:
     previous_ticket_state_id: str | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "str"),
@@ -94,89 +91,3 @@ class Ticket:
         ("previous_ticket_state_id", "previous_ticket_state_id", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.ticket_id is not UNSET:
-            _out["ticket_id"] = self.ticket_id
-        if self.category is not UNSET:
-            _out["category"] = _dump(self.category)
-        if self.ticket_attributes is not UNSET:
-            _out["ticket_attributes"] = _dump(self.ticket_attributes)
-        if self.ticket_state is not UNSET:
-            _out["ticket_state"] = _dump(self.ticket_state)
-        if self.ticket_type is not UNSET:
-            _out["ticket_type"] = _dump(self.ticket_type)
-        if self.contacts is not UNSET:
-            _out["contacts"] = _dump(self.contacts)
-        if self.admin_assignee_id is not UNSET:
-            _out["admin_assignee_id"] = self.admin_assignee_id
-        if self.team_assignee_id is not UNSET:
-            _out["team_assignee_id"] = self.team_assignee_id
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.open_ is not UNSET:
-            _out["open"] = self.open_
-        if self.snoozed_until is not UNSET:
-            _out["snoozed_until"] = self.snoozed_until
-        if self.linked_objects is not UNSET:
-            _out["linked_objects"] = _dump(self.linked_objects)
-        if self.ticket_parts is not UNSET:
-            _out["ticket_parts"] = _dump(self.ticket_parts)
-        if self.is_shared is not UNSET:
-            _out["is_shared"] = self.is_shared
-        if self.previous_ticket_state_id is not UNSET:
-            _out["previous_ticket_state_id"] = self.previous_ticket_state_id
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> Ticket:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.ticket_id = _d.pop("ticket_id", UNSET)
-        _obj.category = _enum(_models.TicketCategory, _d.pop("category", UNSET))
-        _obj.ticket_attributes = _model(_models.TicketCustomAttributes, _d.pop("ticket_attributes", UNSET))
-        _obj.ticket_state = _model(_models.TicketState, _d.pop("ticket_state", UNSET))
-        _obj.ticket_type = _model(_models.TicketType, _d.pop("ticket_type", UNSET))
-        _obj.contacts = _model(_models.TicketContacts, _d.pop("contacts", UNSET))
-        _obj.admin_assignee_id = _d.pop("admin_assignee_id", UNSET)
-        _obj.team_assignee_id = _d.pop("team_assignee_id", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.open_ = _d.pop("open", UNSET)
-        _obj.snoozed_until = _d.pop("snoozed_until", UNSET)
-        _obj.linked_objects = _model(_models.LinkedObjectList, _d.pop("linked_objects", UNSET))
-        _obj.ticket_parts = _model(_models.TicketParts, _d.pop("ticket_parts", UNSET))
-        _obj.is_shared = _d.pop("is_shared", UNSET)
-        _obj.previous_ticket_state_id = _d.pop("previous_ticket_state_id", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

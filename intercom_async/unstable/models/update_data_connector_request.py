@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .update_data_connector_request_audiences_item import UpdateDataConnectorRequestAudiencesItem
@@ -28,8 +23,10 @@ if TYPE_CHECKING:
     from .update_data_connector_request_state import UpdateDataConnectorRequestState
 
 
-@_define(repr=False)
-class UpdateDataConnectorRequest:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class UpdateDataConnectorRequest(_Model):
     """Update an existing data connector. All fields are optional — only provided fields will be updated. Set `state` to `live` or `draft` to change the connector's state.
 
     Attributes:
@@ -67,7 +64,7 @@ class UpdateDataConnectorRequest:
     token_ids: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("name", "name", False, False, "str"),
         ("description", "description", False, False, "str"),
@@ -86,83 +83,6 @@ class UpdateDataConnectorRequest:
         ("token_ids", "token_ids", False, False, ("list", "str")),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.name is not UNSET:
-            _out["name"] = self.name
-        if self.description is not UNSET:
-            _out["description"] = self.description
-        if self.state is not UNSET:
-            _out["state"] = _dump(self.state)
-        if self.http_method is not UNSET:
-            _out["http_method"] = _dump(self.http_method)
-        if self.url is not UNSET:
-            _out["url"] = self.url
-        if self.body is not UNSET:
-            _out["body"] = self.body
-        if self.direct_fin_usage is not UNSET:
-            _out["direct_fin_usage"] = self.direct_fin_usage
-        if self.audiences is not UNSET:
-            _out["audiences"] = _dump(self.audiences)
-        if self.headers is not UNSET:
-            _out["headers"] = _dump(self.headers)
-        if self.data_inputs is not UNSET:
-            _out["data_inputs"] = _dump(self.data_inputs)
-        if self.customer_authentication is not UNSET:
-            _out["customer_authentication"] = self.customer_authentication
-        if self.bypass_authentication is not UNSET:
-            _out["bypass_authentication"] = self.bypass_authentication
-        if self.validate_missing_attributes is not UNSET:
-            _out["validate_missing_attributes"] = self.validate_missing_attributes
-        if self.mock_response is not UNSET:
-            _out["mock_response"] = _dump(self.mock_response)
-        if self.token_ids is not UNSET:
-            _out["token_ids"] = _dump(self.token_ids)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> UpdateDataConnectorRequest:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.name = _d.pop("name", UNSET)
-        _obj.description = _d.pop("description", UNSET)
-        _obj.state = _enum(_models.UpdateDataConnectorRequestState, _d.pop("state", UNSET))
-        _obj.http_method = _enum(_models.UpdateDataConnectorRequestHttpMethod, _d.pop("http_method", UNSET))
-        _obj.url = _d.pop("url", UNSET)
-        _obj.body = _d.pop("body", UNSET)
-        _obj.direct_fin_usage = _d.pop("direct_fin_usage", UNSET)
-        _obj.audiences = _enum_list(_models.UpdateDataConnectorRequestAudiencesItem, _d.pop("audiences", UNSET))
-        _obj.headers = _model_list(_models.UpdateDataConnectorRequestHeadersItem, _d.pop("headers", UNSET))
-        _obj.data_inputs = _model_list(_models.UpdateDataConnectorRequestDataInputsItem, _d.pop("data_inputs", UNSET))
-        _obj.customer_authentication = _d.pop("customer_authentication", UNSET)
-        _obj.bypass_authentication = _d.pop("bypass_authentication", UNSET)
-        _obj.validate_missing_attributes = _d.pop("validate_missing_attributes", UNSET)
-        _obj.mock_response = _model(_models.UpdateDataConnectorRequestMockResponse, _d.pop("mock_response", UNSET))
-        _obj.token_ids = _d.pop("token_ids", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
 
 
 class UpdateDataConnectorRequestDict(TypedDict, total=False):

@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .workflow_export_workflow_attributes_item import WorkflowExportWorkflowAttributesItem
@@ -25,8 +20,10 @@ if TYPE_CHECKING:
     from .workflow_export_workflow_targeting_type_0 import WorkflowExportWorkflowTargetingType0
 
 
-@_define(repr=False)
-class WorkflowExportWorkflow:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class WorkflowExportWorkflow(_Model):
     """The workflow configuration.
 
     Attributes:
@@ -60,7 +57,7 @@ class WorkflowExportWorkflow:
     embedded_rules: list[WorkflowExportWorkflowEmbeddedRulesItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("id", "id", False, False, "str"),
         ("title", "title", False, False, "str"),
@@ -83,76 +80,3 @@ class WorkflowExportWorkflow:
         ),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.title is not UNSET:
-            _out["title"] = self.title
-        if self.description is not UNSET:
-            _out["description"] = self.description
-        if self.trigger_type is not UNSET:
-            _out["trigger_type"] = self.trigger_type
-        if self.state is not UNSET:
-            _out["state"] = _dump(self.state)
-        if self.target_channels is not UNSET:
-            _out["target_channels"] = _dump(self.target_channels)
-        if self.preferred_devices is not UNSET:
-            _out["preferred_devices"] = _dump(self.preferred_devices)
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.targeting is not UNSET:
-            _out["targeting"] = _dump(self.targeting)
-        if self.snapshot is not UNSET:
-            _out["snapshot"] = _dump(self.snapshot)
-        if self.attributes is not UNSET:
-            _out["attributes"] = _dump(self.attributes)
-        if self.embedded_rules is not UNSET:
-            _out["embedded_rules"] = _dump(self.embedded_rules)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> WorkflowExportWorkflow:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.title = _d.pop("title", UNSET)
-        _obj.description = _d.pop("description", UNSET)
-        _obj.trigger_type = _d.pop("trigger_type", UNSET)
-        _obj.state = _enum(_models.WorkflowExportWorkflowState, _d.pop("state", UNSET))
-        _obj.target_channels = _d.pop("target_channels", UNSET)
-        _obj.preferred_devices = _d.pop("preferred_devices", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.targeting = _model(_models.WorkflowExportWorkflowTargetingType0, _d.pop("targeting", UNSET))
-        _obj.snapshot = _model(_models.WorkflowExportWorkflowSnapshotType0, _d.pop("snapshot", UNSET))
-        _obj.attributes = _model_list(_models.WorkflowExportWorkflowAttributesItem, _d.pop("attributes", UNSET))
-        _obj.embedded_rules = _model_list(
-            _models.WorkflowExportWorkflowEmbeddedRulesItem, _d.pop("embedded_rules", UNSET)
-        )
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

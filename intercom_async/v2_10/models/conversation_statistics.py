@@ -4,22 +4,19 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 
-@_define(repr=False)
-class ConversationStatistics:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ConversationStatistics(_Model):
     """A Statistics object containing all information required for reporting, with timestamps and calculated metrics.
 
     Attributes:
@@ -65,7 +62,7 @@ class ConversationStatistics:
     count_conversation_parts: int | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("time_to_assignment", "time_to_assignment", False, False, "int"),
@@ -88,92 +85,3 @@ class ConversationStatistics:
         ("count_conversation_parts", "count_conversation_parts", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.time_to_assignment is not UNSET:
-            _out["time_to_assignment"] = self.time_to_assignment
-        if self.time_to_admin_reply is not UNSET:
-            _out["time_to_admin_reply"] = self.time_to_admin_reply
-        if self.time_to_first_close is not UNSET:
-            _out["time_to_first_close"] = self.time_to_first_close
-        if self.time_to_last_close is not UNSET:
-            _out["time_to_last_close"] = self.time_to_last_close
-        if self.median_time_to_reply is not UNSET:
-            _out["median_time_to_reply"] = self.median_time_to_reply
-        if self.first_contact_reply_at is not UNSET:
-            _out["first_contact_reply_at"] = self.first_contact_reply_at
-        if self.first_assignment_at is not UNSET:
-            _out["first_assignment_at"] = self.first_assignment_at
-        if self.first_admin_reply_at is not UNSET:
-            _out["first_admin_reply_at"] = self.first_admin_reply_at
-        if self.first_close_at is not UNSET:
-            _out["first_close_at"] = self.first_close_at
-        if self.last_assignment_at is not UNSET:
-            _out["last_assignment_at"] = self.last_assignment_at
-        if self.last_assignment_admin_reply_at is not UNSET:
-            _out["last_assignment_admin_reply_at"] = self.last_assignment_admin_reply_at
-        if self.last_contact_reply_at is not UNSET:
-            _out["last_contact_reply_at"] = self.last_contact_reply_at
-        if self.last_admin_reply_at is not UNSET:
-            _out["last_admin_reply_at"] = self.last_admin_reply_at
-        if self.last_close_at is not UNSET:
-            _out["last_close_at"] = self.last_close_at
-        if self.last_closed_by_id is not UNSET:
-            _out["last_closed_by_id"] = self.last_closed_by_id
-        if self.count_reopens is not UNSET:
-            _out["count_reopens"] = self.count_reopens
-        if self.count_assignments is not UNSET:
-            _out["count_assignments"] = self.count_assignments
-        if self.count_conversation_parts is not UNSET:
-            _out["count_conversation_parts"] = self.count_conversation_parts
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ConversationStatistics:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.time_to_assignment = _d.pop("time_to_assignment", UNSET)
-        _obj.time_to_admin_reply = _d.pop("time_to_admin_reply", UNSET)
-        _obj.time_to_first_close = _d.pop("time_to_first_close", UNSET)
-        _obj.time_to_last_close = _d.pop("time_to_last_close", UNSET)
-        _obj.median_time_to_reply = _d.pop("median_time_to_reply", UNSET)
-        _obj.first_contact_reply_at = _d.pop("first_contact_reply_at", UNSET)
-        _obj.first_assignment_at = _d.pop("first_assignment_at", UNSET)
-        _obj.first_admin_reply_at = _d.pop("first_admin_reply_at", UNSET)
-        _obj.first_close_at = _d.pop("first_close_at", UNSET)
-        _obj.last_assignment_at = _d.pop("last_assignment_at", UNSET)
-        _obj.last_assignment_admin_reply_at = _d.pop("last_assignment_admin_reply_at", UNSET)
-        _obj.last_contact_reply_at = _d.pop("last_contact_reply_at", UNSET)
-        _obj.last_admin_reply_at = _d.pop("last_admin_reply_at", UNSET)
-        _obj.last_close_at = _d.pop("last_close_at", UNSET)
-        _obj.last_closed_by_id = _d.pop("last_closed_by_id", UNSET)
-        _obj.count_reopens = _d.pop("count_reopens", UNSET)
-        _obj.count_assignments = _d.pop("count_assignments", UNSET)
-        _obj.count_conversation_parts = _d.pop("count_conversation_parts", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,22 +4,19 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 
-@_define(repr=False)
-class ActivityLogMetadata:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ActivityLogMetadata(_Model):
     """Additional data provided about Admin activity.
 
     Attributes:
@@ -45,7 +42,7 @@ class ActivityLogMetadata:
     update_by_name: str | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("sign_in_method", "sign_in_method", False, True, "str"),
         ("external_id", "external_id", False, True, "str"),
@@ -58,62 +55,3 @@ class ActivityLogMetadata:
         ("update_by_name", "update_by_name", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.sign_in_method is not UNSET:
-            _out["sign_in_method"] = self.sign_in_method
-        if self.external_id is not UNSET:
-            _out["external_id"] = self.external_id
-        if self.away_mode is not UNSET:
-            _out["away_mode"] = self.away_mode
-        if self.away_status_reason is not UNSET:
-            _out["away_status_reason"] = self.away_status_reason
-        if self.reassign_conversations is not UNSET:
-            _out["reassign_conversations"] = self.reassign_conversations
-        if self.source is not UNSET:
-            _out["source"] = self.source
-        if self.auto_changed is not UNSET:
-            _out["auto_changed"] = self.auto_changed
-        if self.update_by is not UNSET:
-            _out["update_by"] = self.update_by
-        if self.update_by_name is not UNSET:
-            _out["update_by_name"] = self.update_by_name
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ActivityLogMetadata:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.sign_in_method = _d.pop("sign_in_method", UNSET)
-        _obj.external_id = _d.pop("external_id", UNSET)
-        _obj.away_mode = _d.pop("away_mode", UNSET)
-        _obj.away_status_reason = _d.pop("away_status_reason", UNSET)
-        _obj.reassign_conversations = _d.pop("reassign_conversations", UNSET)
-        _obj.source = _d.pop("source", UNSET)
-        _obj.auto_changed = _d.pop("auto_changed", UNSET)
-        _obj.update_by = _d.pop("update_by", UNSET)
-        _obj.update_by_name = _d.pop("update_by_name", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .ai_agent_last_answer_type_type_1 import AiAgentLastAnswerTypeType1
@@ -24,8 +19,10 @@ if TYPE_CHECKING:
     from .content_sources_list import ContentSourcesList
 
 
-@_define(repr=False)
-class AiAgent:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class AiAgent(_Model):
     """Data related to AI Agent involvement in the conversation.
 
     Attributes:
@@ -47,7 +44,7 @@ class AiAgent:
     content_sources: ContentSourcesList | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("source_type", "source_type", False, True, ("enum", "AiAgentSourceTypeType1")),
         ("source_title", "source_title", False, True, "str"),
@@ -58,56 +55,3 @@ class AiAgent:
         ("content_sources", "content_sources", False, False, ("model", "ContentSourcesList")),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.source_type is not UNSET:
-            _out["source_type"] = _dump(self.source_type)
-        if self.source_title is not UNSET:
-            _out["source_title"] = self.source_title
-        if self.last_answer_type is not UNSET:
-            _out["last_answer_type"] = _dump(self.last_answer_type)
-        if self.resolution_state is not UNSET:
-            _out["resolution_state"] = _dump(self.resolution_state)
-        if self.rating is not UNSET:
-            _out["rating"] = self.rating
-        if self.rating_remark is not UNSET:
-            _out["rating_remark"] = self.rating_remark
-        if self.content_sources is not UNSET:
-            _out["content_sources"] = _dump(self.content_sources)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> AiAgent:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.source_type = _enum(_models.AiAgentSourceTypeType1, _d.pop("source_type", UNSET))
-        _obj.source_title = _d.pop("source_title", UNSET)
-        _obj.last_answer_type = _enum(_models.AiAgentLastAnswerTypeType1, _d.pop("last_answer_type", UNSET))
-        _obj.resolution_state = _enum(_models.AiAgentResolutionStateType1, _d.pop("resolution_state", UNSET))
-        _obj.rating = _d.pop("rating", UNSET)
-        _obj.rating_remark = _d.pop("rating_remark", UNSET)
-        _obj.content_sources = _model(_models.ContentSourcesList, _d.pop("content_sources", UNSET))
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

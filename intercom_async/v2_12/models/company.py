@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .company_custom_attributes import CompanyCustomAttributes
@@ -24,8 +19,10 @@ if TYPE_CHECKING:
     from .company_tags import CompanyTags
 
 
-@_define(repr=False)
-class Company:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class Company(_Model):
     """Companies allow you to represent organizations using your product. Each company will have its own description and be associated with contacts. You can fetch, create, update and list companies.
 
     Attributes:
@@ -71,7 +68,7 @@ class Company:
     segments: CompanySegments | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "str"),
@@ -94,92 +91,3 @@ class Company:
         ("segments", "segments", False, False, ("model", "CompanySegments")),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.name is not UNSET:
-            _out["name"] = self.name
-        if self.app_id is not UNSET:
-            _out["app_id"] = self.app_id
-        if self.plan is not UNSET:
-            _out["plan"] = _dump(self.plan)
-        if self.company_id is not UNSET:
-            _out["company_id"] = self.company_id
-        if self.remote_created_at is not UNSET:
-            _out["remote_created_at"] = self.remote_created_at
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.last_request_at is not UNSET:
-            _out["last_request_at"] = self.last_request_at
-        if self.size is not UNSET:
-            _out["size"] = self.size
-        if self.website is not UNSET:
-            _out["website"] = self.website
-        if self.industry is not UNSET:
-            _out["industry"] = self.industry
-        if self.monthly_spend is not UNSET:
-            _out["monthly_spend"] = self.monthly_spend
-        if self.session_count is not UNSET:
-            _out["session_count"] = self.session_count
-        if self.user_count is not UNSET:
-            _out["user_count"] = self.user_count
-        if self.custom_attributes is not UNSET:
-            _out["custom_attributes"] = _dump(self.custom_attributes)
-        if self.tags is not UNSET:
-            _out["tags"] = _dump(self.tags)
-        if self.segments is not UNSET:
-            _out["segments"] = _dump(self.segments)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> Company:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.name = _d.pop("name", UNSET)
-        _obj.app_id = _d.pop("app_id", UNSET)
-        _obj.plan = _model(_models.CompanyPlan, _d.pop("plan", UNSET))
-        _obj.company_id = _d.pop("company_id", UNSET)
-        _obj.remote_created_at = _d.pop("remote_created_at", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.last_request_at = _d.pop("last_request_at", UNSET)
-        _obj.size = _d.pop("size", UNSET)
-        _obj.website = _d.pop("website", UNSET)
-        _obj.industry = _d.pop("industry", UNSET)
-        _obj.monthly_spend = _d.pop("monthly_spend", UNSET)
-        _obj.session_count = _d.pop("session_count", UNSET)
-        _obj.user_count = _d.pop("user_count", UNSET)
-        _obj.custom_attributes = _model(_models.CompanyCustomAttributes, _d.pop("custom_attributes", UNSET))
-        _obj.tags = _model(_models.CompanyTags, _d.pop("tags", UNSET))
-        _obj.segments = _model(_models.CompanySegments, _d.pop("segments", UNSET))
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .create_message_request_from import CreateMessageRequestFrom
@@ -25,8 +20,10 @@ if TYPE_CHECKING:
     from .create_message_request_to import CreateMessageRequestToDict
 
 
-@_define(repr=False)
-class CreateMessageRequest:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class CreateMessageRequest(_Model):
     """You can create a message
 
     At least one of: message_type + subject + body + template + from + to; message_type + body + from + to.
@@ -52,7 +49,7 @@ class CreateMessageRequest:
     create_conversation_without_contact_reply: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("message_type", "message_type", False, False, ("enum", "CreateMessageRequestMessageType")),
         ("subject", "subject", False, False, "str"),
@@ -70,62 +67,6 @@ class CreateMessageRequest:
         ),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.message_type is not UNSET:
-            _out["message_type"] = _dump(self.message_type)
-        if self.subject is not UNSET:
-            _out["subject"] = self.subject
-        if self.body is not UNSET:
-            _out["body"] = self.body
-        if self.template is not UNSET:
-            _out["template"] = self.template
-        if self.from_ is not UNSET:
-            _out["from"] = _dump(self.from_)
-        if self.to is not UNSET:
-            _out["to"] = _dump(self.to)
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.create_conversation_without_contact_reply is not UNSET:
-            _out["create_conversation_without_contact_reply"] = self.create_conversation_without_contact_reply
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> CreateMessageRequest:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.message_type = _enum(_models.CreateMessageRequestMessageType, _d.pop("message_type", UNSET))
-        _obj.subject = _d.pop("subject", UNSET)
-        _obj.body = _d.pop("body", UNSET)
-        _obj.template = _d.pop("template", UNSET)
-        _obj.from_ = _model(_models.CreateMessageRequestFrom, _d.pop("from", UNSET))
-        _obj.to = _model(_models.CreateMessageRequestTo, _d.pop("to", UNSET))
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.create_conversation_without_contact_reply = _d.pop("create_conversation_without_contact_reply", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
 
 
 CreateMessageRequestDict = TypedDict(

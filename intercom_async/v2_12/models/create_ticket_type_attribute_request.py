@@ -4,25 +4,22 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .create_ticket_type_attribute_request_data_type import CreateTicketTypeAttributeRequestDataType
 
 
-@_define(repr=False)
-class CreateTicketTypeAttributeRequest:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class CreateTicketTypeAttributeRequest(_Model):
     """You can create a Ticket Type Attribute
 
     Attributes:
@@ -50,7 +47,7 @@ class CreateTicketTypeAttributeRequest:
     allow_multiple_values: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("name", "name", True, False, "str"),
         ("description", "description", True, False, "str"),
@@ -64,68 +61,6 @@ class CreateTicketTypeAttributeRequest:
         ("allow_multiple_values", "allow_multiple_values", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.name is not UNSET:
-            _out["name"] = self.name
-        if self.description is not UNSET:
-            _out["description"] = self.description
-        if self.data_type is not UNSET:
-            _out["data_type"] = _dump(self.data_type)
-        if self.required_to_create is not UNSET:
-            _out["required_to_create"] = self.required_to_create
-        if self.required_to_create_for_contacts is not UNSET:
-            _out["required_to_create_for_contacts"] = self.required_to_create_for_contacts
-        if self.visible_on_create is not UNSET:
-            _out["visible_on_create"] = self.visible_on_create
-        if self.visible_to_contacts is not UNSET:
-            _out["visible_to_contacts"] = self.visible_to_contacts
-        if self.multiline is not UNSET:
-            _out["multiline"] = self.multiline
-        if self.list_items is not UNSET:
-            _out["list_items"] = self.list_items
-        if self.allow_multiple_values is not UNSET:
-            _out["allow_multiple_values"] = self.allow_multiple_values
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> CreateTicketTypeAttributeRequest:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.name = _d.pop("name", UNSET)
-        _obj.description = _d.pop("description", UNSET)
-        _obj.data_type = _enum(_models.CreateTicketTypeAttributeRequestDataType, _d.pop("data_type", UNSET))
-        _obj.required_to_create = _d.pop("required_to_create", UNSET)
-        _obj.required_to_create_for_contacts = _d.pop("required_to_create_for_contacts", UNSET)
-        _obj.visible_on_create = _d.pop("visible_on_create", UNSET)
-        _obj.visible_to_contacts = _d.pop("visible_to_contacts", UNSET)
-        _obj.multiline = _d.pop("multiline", UNSET)
-        _obj.list_items = _d.pop("list_items", UNSET)
-        _obj.allow_multiple_values = _d.pop("allow_multiple_values", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
 
 
 class CreateTicketTypeAttributeRequestDict(TypedDict, total=False):

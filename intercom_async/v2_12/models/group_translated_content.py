@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .group_content import GroupContent
@@ -23,8 +18,10 @@ if TYPE_CHECKING:
     from .group_translated_content_type_type_1 import GroupTranslatedContentTypeType1
 
 
-@_define(repr=False)
-class GroupTranslatedContent:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class GroupTranslatedContent(_Model):
     """The Translated Content of an Group. The keys are the locale codes and the values are the translated content of the Group.
 
     Attributes:
@@ -108,7 +105,7 @@ class GroupTranslatedContent:
     zh_tw: GroupContent | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, True, ("enum", "GroupTranslatedContentTypeType1")),
         ("ar", "ar", False, True, ("model", "GroupContent")),
@@ -150,152 +147,6 @@ class GroupTranslatedContent:
         ("zh-TW", "zh_tw", False, True, ("model", "GroupContent")),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = _dump(self.type_)
-        if self.ar is not UNSET:
-            _out["ar"] = _dump(self.ar)
-        if self.bg is not UNSET:
-            _out["bg"] = _dump(self.bg)
-        if self.bs is not UNSET:
-            _out["bs"] = _dump(self.bs)
-        if self.ca is not UNSET:
-            _out["ca"] = _dump(self.ca)
-        if self.cs is not UNSET:
-            _out["cs"] = _dump(self.cs)
-        if self.da is not UNSET:
-            _out["da"] = _dump(self.da)
-        if self.de is not UNSET:
-            _out["de"] = _dump(self.de)
-        if self.el is not UNSET:
-            _out["el"] = _dump(self.el)
-        if self.en is not UNSET:
-            _out["en"] = _dump(self.en)
-        if self.es is not UNSET:
-            _out["es"] = _dump(self.es)
-        if self.et is not UNSET:
-            _out["et"] = _dump(self.et)
-        if self.fi is not UNSET:
-            _out["fi"] = _dump(self.fi)
-        if self.fr is not UNSET:
-            _out["fr"] = _dump(self.fr)
-        if self.he is not UNSET:
-            _out["he"] = _dump(self.he)
-        if self.hr is not UNSET:
-            _out["hr"] = _dump(self.hr)
-        if self.hu is not UNSET:
-            _out["hu"] = _dump(self.hu)
-        if self.id is not UNSET:
-            _out["id"] = _dump(self.id)
-        if self.it is not UNSET:
-            _out["it"] = _dump(self.it)
-        if self.ja is not UNSET:
-            _out["ja"] = _dump(self.ja)
-        if self.ko is not UNSET:
-            _out["ko"] = _dump(self.ko)
-        if self.lt is not UNSET:
-            _out["lt"] = _dump(self.lt)
-        if self.lv is not UNSET:
-            _out["lv"] = _dump(self.lv)
-        if self.mn is not UNSET:
-            _out["mn"] = _dump(self.mn)
-        if self.nb is not UNSET:
-            _out["nb"] = _dump(self.nb)
-        if self.nl is not UNSET:
-            _out["nl"] = _dump(self.nl)
-        if self.pl is not UNSET:
-            _out["pl"] = _dump(self.pl)
-        if self.pt is not UNSET:
-            _out["pt"] = _dump(self.pt)
-        if self.ro is not UNSET:
-            _out["ro"] = _dump(self.ro)
-        if self.ru is not UNSET:
-            _out["ru"] = _dump(self.ru)
-        if self.sl is not UNSET:
-            _out["sl"] = _dump(self.sl)
-        if self.sr is not UNSET:
-            _out["sr"] = _dump(self.sr)
-        if self.sv is not UNSET:
-            _out["sv"] = _dump(self.sv)
-        if self.tr is not UNSET:
-            _out["tr"] = _dump(self.tr)
-        if self.vi is not UNSET:
-            _out["vi"] = _dump(self.vi)
-        if self.pt_br is not UNSET:
-            _out["pt-BR"] = _dump(self.pt_br)
-        if self.zh_cn is not UNSET:
-            _out["zh-CN"] = _dump(self.zh_cn)
-        if self.zh_tw is not UNSET:
-            _out["zh-TW"] = _dump(self.zh_tw)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> GroupTranslatedContent:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _enum(_models.GroupTranslatedContentTypeType1, _d.pop("type", UNSET))
-        _obj.ar = _model(_models.GroupContent, _d.pop("ar", UNSET))
-        _obj.bg = _model(_models.GroupContent, _d.pop("bg", UNSET))
-        _obj.bs = _model(_models.GroupContent, _d.pop("bs", UNSET))
-        _obj.ca = _model(_models.GroupContent, _d.pop("ca", UNSET))
-        _obj.cs = _model(_models.GroupContent, _d.pop("cs", UNSET))
-        _obj.da = _model(_models.GroupContent, _d.pop("da", UNSET))
-        _obj.de = _model(_models.GroupContent, _d.pop("de", UNSET))
-        _obj.el = _model(_models.GroupContent, _d.pop("el", UNSET))
-        _obj.en = _model(_models.GroupContent, _d.pop("en", UNSET))
-        _obj.es = _model(_models.GroupContent, _d.pop("es", UNSET))
-        _obj.et = _model(_models.GroupContent, _d.pop("et", UNSET))
-        _obj.fi = _model(_models.GroupContent, _d.pop("fi", UNSET))
-        _obj.fr = _model(_models.GroupContent, _d.pop("fr", UNSET))
-        _obj.he = _model(_models.GroupContent, _d.pop("he", UNSET))
-        _obj.hr = _model(_models.GroupContent, _d.pop("hr", UNSET))
-        _obj.hu = _model(_models.GroupContent, _d.pop("hu", UNSET))
-        _obj.id = _model(_models.GroupContent, _d.pop("id", UNSET))
-        _obj.it = _model(_models.GroupContent, _d.pop("it", UNSET))
-        _obj.ja = _model(_models.GroupContent, _d.pop("ja", UNSET))
-        _obj.ko = _model(_models.GroupContent, _d.pop("ko", UNSET))
-        _obj.lt = _model(_models.GroupContent, _d.pop("lt", UNSET))
-        _obj.lv = _model(_models.GroupContent, _d.pop("lv", UNSET))
-        _obj.mn = _model(_models.GroupContent, _d.pop("mn", UNSET))
-        _obj.nb = _model(_models.GroupContent, _d.pop("nb", UNSET))
-        _obj.nl = _model(_models.GroupContent, _d.pop("nl", UNSET))
-        _obj.pl = _model(_models.GroupContent, _d.pop("pl", UNSET))
-        _obj.pt = _model(_models.GroupContent, _d.pop("pt", UNSET))
-        _obj.ro = _model(_models.GroupContent, _d.pop("ro", UNSET))
-        _obj.ru = _model(_models.GroupContent, _d.pop("ru", UNSET))
-        _obj.sl = _model(_models.GroupContent, _d.pop("sl", UNSET))
-        _obj.sr = _model(_models.GroupContent, _d.pop("sr", UNSET))
-        _obj.sv = _model(_models.GroupContent, _d.pop("sv", UNSET))
-        _obj.tr = _model(_models.GroupContent, _d.pop("tr", UNSET))
-        _obj.vi = _model(_models.GroupContent, _d.pop("vi", UNSET))
-        _obj.pt_br = _model(_models.GroupContent, _d.pop("pt-BR", UNSET))
-        _obj.zh_cn = _model(_models.GroupContent, _d.pop("zh-CN", UNSET))
-        _obj.zh_tw = _model(_models.GroupContent, _d.pop("zh-TW", UNSET))
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
 
 
 GroupTranslatedContentDict = TypedDict(

@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .activity_log_metadata_after_type_0 import ActivityLogMetadataAfterType0
@@ -24,8 +19,10 @@ if TYPE_CHECKING:
     from .activity_log_metadata_team_type_0 import ActivityLogMetadataTeamType0
 
 
-@_define(repr=False)
-class ActivityLogMetadata:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ActivityLogMetadata(_Model):
     """Additional data provided about Admin activity.
 
     Attributes:
@@ -83,7 +80,7 @@ class ActivityLogMetadata:
     after: ActivityLogMetadataAfterType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("sign_in_method", "sign_in_method", False, True, "str"),
         ("external_id", "external_id", False, True, "str"),
@@ -112,110 +109,3 @@ class ActivityLogMetadata:
         ("after", "after", False, True, ("model", "ActivityLogMetadataAfterType0")),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.sign_in_method is not UNSET:
-            _out["sign_in_method"] = self.sign_in_method
-        if self.external_id is not UNSET:
-            _out["external_id"] = self.external_id
-        if self.away_mode is not UNSET:
-            _out["away_mode"] = self.away_mode
-        if self.away_status_reason is not UNSET:
-            _out["away_status_reason"] = self.away_status_reason
-        if self.reassign_conversations is not UNSET:
-            _out["reassign_conversations"] = self.reassign_conversations
-        if self.source is not UNSET:
-            _out["source"] = self.source
-        if self.auto_changed is not UNSET:
-            _out["auto_changed"] = self.auto_changed
-        if self.update_by is not UNSET:
-            _out["update_by"] = self.update_by
-        if self.update_by_name is not UNSET:
-            _out["update_by_name"] = self.update_by_name
-        if self.previous_state is not UNSET:
-            _out["previous_state"] = self.previous_state
-        if self.new_state is not UNSET:
-            _out["new_state"] = self.new_state
-        if self.threshold_minutes is not UNSET:
-            _out["threshold_minutes"] = self.threshold_minutes
-        if self.last_activity_at is not UNSET:
-            _out["last_activity_at"] = self.last_activity_at
-        if self.auto is not UNSET:
-            _out["auto"] = self.auto
-        if self.setting_type is not UNSET:
-            _out["setting_type"] = self.setting_type
-        if self.changes is not UNSET:
-            _out["changes"] = _dump(self.changes)
-        if self.conversation_assignment_limit is not UNSET:
-            _out["conversation_assignment_limit"] = self.conversation_assignment_limit
-        if self.ticket_assignment_limit is not UNSET:
-            _out["ticket_assignment_limit"] = self.ticket_assignment_limit
-        if self.team is not UNSET:
-            _out["team"] = _dump(self.team)
-        if self.team_assignment_limit is not UNSET:
-            _out["team_assignment_limit"] = self.team_assignment_limit
-        if self.enabled is not UNSET:
-            _out["enabled"] = self.enabled
-        if self.consent_id is not UNSET:
-            _out["consent_id"] = self.consent_id
-        if self.expired_at is not UNSET:
-            _out["expired_at"] = self.expired_at
-        if self.before is not UNSET:
-            _out["before"] = _dump(self.before)
-        if self.after is not UNSET:
-            _out["after"] = _dump(self.after)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ActivityLogMetadata:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.sign_in_method = _d.pop("sign_in_method", UNSET)
-        _obj.external_id = _d.pop("external_id", UNSET)
-        _obj.away_mode = _d.pop("away_mode", UNSET)
-        _obj.away_status_reason = _d.pop("away_status_reason", UNSET)
-        _obj.reassign_conversations = _d.pop("reassign_conversations", UNSET)
-        _obj.source = _d.pop("source", UNSET)
-        _obj.auto_changed = _d.pop("auto_changed", UNSET)
-        _obj.update_by = _d.pop("update_by", UNSET)
-        _obj.update_by_name = _d.pop("update_by_name", UNSET)
-        _obj.previous_state = _d.pop("previous_state", UNSET)
-        _obj.new_state = _d.pop("new_state", UNSET)
-        _obj.threshold_minutes = _d.pop("threshold_minutes", UNSET)
-        _obj.last_activity_at = _d.pop("last_activity_at", UNSET)
-        _obj.auto = _d.pop("auto", UNSET)
-        _obj.setting_type = _d.pop("setting_type", UNSET)
-        _obj.changes = _model(_models.ActivityLogMetadataChangesType0, _d.pop("changes", UNSET))
-        _obj.conversation_assignment_limit = _d.pop("conversation_assignment_limit", UNSET)
-        _obj.ticket_assignment_limit = _d.pop("ticket_assignment_limit", UNSET)
-        _obj.team = _model(_models.ActivityLogMetadataTeamType0, _d.pop("team", UNSET))
-        _obj.team_assignment_limit = _d.pop("team_assignment_limit", UNSET)
-        _obj.enabled = _d.pop("enabled", UNSET)
-        _obj.consent_id = _d.pop("consent_id", UNSET)
-        _obj.expired_at = _d.pop("expired_at", UNSET)
-        _obj.before = _model(_models.ActivityLogMetadataBeforeType0, _d.pop("before", UNSET))
-        _obj.after = _model(_models.ActivityLogMetadataAfterType0, _d.pop("after", UNSET))
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

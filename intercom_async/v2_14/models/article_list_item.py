@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .article_list_item_state import ArticleListItemState
@@ -23,8 +18,10 @@ if TYPE_CHECKING:
     from .tags import Tags
 
 
-@_define(repr=False)
-class ArticleListItem:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ArticleListItem(_Model):
     """The data returned about your articles when you list them.
 
     Attributes:
@@ -66,7 +63,7 @@ class ArticleListItem:
     tags: Tags | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "str"),
@@ -87,86 +84,3 @@ class ArticleListItem:
         ("tags", "tags", False, False, ("model", "Tags")),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.workspace_id is not UNSET:
-            _out["workspace_id"] = self.workspace_id
-        if self.title is not UNSET:
-            _out["title"] = self.title
-        if self.description is not UNSET:
-            _out["description"] = self.description
-        if self.body is not UNSET:
-            _out["body"] = self.body
-        if self.author_id is not UNSET:
-            _out["author_id"] = self.author_id
-        if self.state is not UNSET:
-            _out["state"] = _dump(self.state)
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.url is not UNSET:
-            _out["url"] = self.url
-        if self.parent_id is not UNSET:
-            _out["parent_id"] = self.parent_id
-        if self.parent_ids is not UNSET:
-            _out["parent_ids"] = _dump(self.parent_ids)
-        if self.parent_type is not UNSET:
-            _out["parent_type"] = self.parent_type
-        if self.default_locale is not UNSET:
-            _out["default_locale"] = self.default_locale
-        if self.translated_content is not UNSET:
-            _out["translated_content"] = _dump(self.translated_content)
-        if self.tags is not UNSET:
-            _out["tags"] = _dump(self.tags)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ArticleListItem:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.workspace_id = _d.pop("workspace_id", UNSET)
-        _obj.title = _d.pop("title", UNSET)
-        _obj.description = _d.pop("description", UNSET)
-        _obj.body = _d.pop("body", UNSET)
-        _obj.author_id = _d.pop("author_id", UNSET)
-        _obj.state = _enum(_models.ArticleListItemState, _d.pop("state", UNSET))
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.url = _d.pop("url", UNSET)
-        _obj.parent_id = _d.pop("parent_id", UNSET)
-        _obj.parent_ids = _d.pop("parent_ids", UNSET)
-        _obj.parent_type = _d.pop("parent_type", UNSET)
-        _obj.default_locale = _d.pop("default_locale", UNSET)
-        _obj.translated_content = _model(_models.ArticleTranslatedContent, _d.pop("translated_content", UNSET))
-        _obj.tags = _model(_models.Tags, _d.pop("tags", UNSET))
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

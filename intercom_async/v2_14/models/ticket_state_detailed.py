@@ -4,26 +4,23 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .ticket_state_detailed_category import TicketStateDetailedCategory
     from .ticket_state_detailed_ticket_types import TicketStateDetailedTicketTypes
 
 
-@_define(repr=False)
-class TicketStateDetailed:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class TicketStateDetailed(_Model):
     """A ticket state, used to define the state of a ticket.
 
     Attributes:
@@ -45,7 +42,7 @@ class TicketStateDetailed:
     ticket_types: TicketStateDetailedTicketTypes | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "str"),
@@ -56,56 +53,3 @@ class TicketStateDetailed:
         ("ticket_types", "ticket_types", False, False, ("model", "TicketStateDetailedTicketTypes")),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.category is not UNSET:
-            _out["category"] = _dump(self.category)
-        if self.internal_label is not UNSET:
-            _out["internal_label"] = self.internal_label
-        if self.external_label is not UNSET:
-            _out["external_label"] = self.external_label
-        if self.archived is not UNSET:
-            _out["archived"] = self.archived
-        if self.ticket_types is not UNSET:
-            _out["ticket_types"] = _dump(self.ticket_types)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> TicketStateDetailed:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.category = _enum(_models.TicketStateDetailedCategory, _d.pop("category", UNSET))
-        _obj.internal_label = _d.pop("internal_label", UNSET)
-        _obj.external_label = _d.pop("external_label", UNSET)
-        _obj.archived = _d.pop("archived", UNSET)
-        _obj.ticket_types = _model(_models.TicketStateDetailedTicketTypes, _d.pop("ticket_types", UNSET))
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .activity_log_activity_type import ActivityLogActivityType
@@ -23,8 +18,10 @@ if TYPE_CHECKING:
     from .activity_log_performed_by import ActivityLogPerformedBy
 
 
-@_define(repr=False)
-class ActivityLog:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ActivityLog(_Model):
     """Activities performed by Admins.
 
     Attributes:
@@ -44,7 +41,7 @@ class ActivityLog:
     activity_description: str | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("id", "id", False, False, "str"),
         ("performed_by", "performed_by", False, False, ("model", "ActivityLogPerformedBy")),
@@ -54,53 +51,3 @@ class ActivityLog:
         ("activity_description", "activity_description", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.performed_by is not UNSET:
-            _out["performed_by"] = _dump(self.performed_by)
-        if self.metadata is not UNSET:
-            _out["metadata"] = _dump(self.metadata)
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.activity_type is not UNSET:
-            _out["activity_type"] = _dump(self.activity_type)
-        if self.activity_description is not UNSET:
-            _out["activity_description"] = self.activity_description
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ActivityLog:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.performed_by = _model(_models.ActivityLogPerformedBy, _d.pop("performed_by", UNSET))
-        _obj.metadata = _model(_models.ActivityLogMetadata, _d.pop("metadata", UNSET))
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.activity_type = _enum(_models.ActivityLogActivityType, _d.pop("activity_type", UNSET))
-        _obj.activity_description = _d.pop("activity_description", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,25 +4,22 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .content_snippet_create_request_json_blocks_item import ContentSnippetCreateRequestJsonBlocksItem
 
 
-@_define(repr=False)
-class ContentSnippetCreateRequest:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ContentSnippetCreateRequest(_Model):
     """The request payload for creating a content snippet. You must provide either `json_blocks` or `body_markdown` for the snippet content — they are mutually exclusive.
 
     Attributes:
@@ -46,7 +43,7 @@ class ContentSnippetCreateRequest:
     ai_sales_agent_availability: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("title", "title", True, False, "str"),
         ("json_blocks", "json_blocks", False, False, ("list", ("model", "ContentSnippetCreateRequestJsonBlocksItem"))),
@@ -58,62 +55,6 @@ class ContentSnippetCreateRequest:
         ("ai_sales_agent_availability", "ai_sales_agent_availability", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.title is not UNSET:
-            _out["title"] = self.title
-        if self.json_blocks is not UNSET:
-            _out["json_blocks"] = _dump(self.json_blocks)
-        if self.body_markdown is not UNSET:
-            _out["body_markdown"] = self.body_markdown
-        if self.locale is not UNSET:
-            _out["locale"] = self.locale
-        if self.audience_ids is not UNSET:
-            _out["audience_ids"] = _dump(self.audience_ids)
-        if self.ai_chatbot_availability is not UNSET:
-            _out["ai_chatbot_availability"] = self.ai_chatbot_availability
-        if self.ai_copilot_availability is not UNSET:
-            _out["ai_copilot_availability"] = self.ai_copilot_availability
-        if self.ai_sales_agent_availability is not UNSET:
-            _out["ai_sales_agent_availability"] = self.ai_sales_agent_availability
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> ContentSnippetCreateRequest:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.title = _d.pop("title", UNSET)
-        _obj.json_blocks = _model_list(_models.ContentSnippetCreateRequestJsonBlocksItem, _d.pop("json_blocks", UNSET))
-        _obj.body_markdown = _d.pop("body_markdown", UNSET)
-        _obj.locale = _d.pop("locale", UNSET)
-        _obj.audience_ids = _d.pop("audience_ids", UNSET)
-        _obj.ai_chatbot_availability = _d.pop("ai_chatbot_availability", UNSET)
-        _obj.ai_copilot_availability = _d.pop("ai_copilot_availability", UNSET)
-        _obj.ai_sales_agent_availability = _d.pop("ai_sales_agent_availability", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
 
 
 class ContentSnippetCreateRequestDict(TypedDict, total=False):

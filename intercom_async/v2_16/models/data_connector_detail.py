@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .data_connector_detail_audiences_item import DataConnectorDetailAudiencesItem
@@ -32,8 +27,10 @@ if TYPE_CHECKING:
     from .data_connector_detail_state import DataConnectorDetailState
 
 
-@_define(repr=False)
-class DataConnectorDetail:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class DataConnectorDetail(_Model):
     """Full detail view of a data connector, returned by `GET /data_connectors/{id}`.
     Includes configuration, data inputs, response fields, and object mappings.
 
@@ -98,7 +95,7 @@ class DataConnectorDetail:
     execution_results_url: str | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "str"),
@@ -154,127 +151,3 @@ class DataConnectorDetail:
         ("execution_results_url", "execution_results_url", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.name is not UNSET:
-            _out["name"] = self.name
-        if self.description is not UNSET:
-            _out["description"] = self.description
-        if self.state is not UNSET:
-            _out["state"] = _dump(self.state)
-        if self.url is not UNSET:
-            _out["url"] = self.url
-        if self.body is not UNSET:
-            _out["body"] = self.body
-        if self.headers is not UNSET:
-            _out["headers"] = _dump(self.headers)
-        if self.http_method is not UNSET:
-            _out["http_method"] = _dump(self.http_method)
-        if self.direct_fin_usage is not UNSET:
-            _out["direct_fin_usage"] = self.direct_fin_usage
-        if self.audiences is not UNSET:
-            _out["audiences"] = _dump(self.audiences)
-        if self.execution_type is not UNSET:
-            _out["execution_type"] = _dump(self.execution_type)
-        if self.configuration_response_type is not UNSET:
-            _out["configuration_response_type"] = _dump(self.configuration_response_type)
-        if self.data_transformation_type is not UNSET:
-            _out["data_transformation_type"] = _dump(self.data_transformation_type)
-        if self.client_function_name is not UNSET:
-            _out["client_function_name"] = self.client_function_name
-        if self.client_function_timeout_ms is not UNSET:
-            _out["client_function_timeout_ms"] = self.client_function_timeout_ms
-        if self.data_inputs is not UNSET:
-            _out["data_inputs"] = _dump(self.data_inputs)
-        if self.response_fields is not UNSET:
-            _out["response_fields"] = _dump(self.response_fields)
-        if self.object_mappings is not UNSET:
-            _out["object_mappings"] = _dump(self.object_mappings)
-        if self.token_ids is not UNSET:
-            _out["token_ids"] = _dump(self.token_ids)
-        if self.customer_authentication is not UNSET:
-            _out["customer_authentication"] = self.customer_authentication
-        if self.bypass_authentication is not UNSET:
-            _out["bypass_authentication"] = self.bypass_authentication
-        if self.validate_missing_attributes is not UNSET:
-            _out["validate_missing_attributes"] = self.validate_missing_attributes
-        if self.created_by_admin_id is not UNSET:
-            _out["created_by_admin_id"] = self.created_by_admin_id
-        if self.updated_by_admin_id is not UNSET:
-            _out["updated_by_admin_id"] = self.updated_by_admin_id
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.execution_results_url is not UNSET:
-            _out["execution_results_url"] = self.execution_results_url
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> DataConnectorDetail:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.name = _d.pop("name", UNSET)
-        _obj.description = _d.pop("description", UNSET)
-        _obj.state = _enum(_models.DataConnectorDetailState, _d.pop("state", UNSET))
-        _obj.url = _d.pop("url", UNSET)
-        _obj.body = _d.pop("body", UNSET)
-        _obj.headers = _model_list(_models.DataConnectorDetailHeadersItem, _d.pop("headers", UNSET))
-        _obj.http_method = _enum(_models.DataConnectorDetailHttpMethod, _d.pop("http_method", UNSET))
-        _obj.direct_fin_usage = _d.pop("direct_fin_usage", UNSET)
-        _obj.audiences = _enum_list(_models.DataConnectorDetailAudiencesItem, _d.pop("audiences", UNSET))
-        _obj.execution_type = _enum(_models.DataConnectorDetailExecutionTypeType1, _d.pop("execution_type", UNSET))
-        _obj.configuration_response_type = _enum(
-            _models.DataConnectorDetailConfigurationResponseTypeType1, _d.pop("configuration_response_type", UNSET)
-        )
-        _obj.data_transformation_type = _enum(
-            _models.DataConnectorDetailDataTransformationTypeType1, _d.pop("data_transformation_type", UNSET)
-        )
-        _obj.client_function_name = _d.pop("client_function_name", UNSET)
-        _obj.client_function_timeout_ms = _d.pop("client_function_timeout_ms", UNSET)
-        _obj.data_inputs = _model_list(_models.DataConnectorDetailDataInputsItem, _d.pop("data_inputs", UNSET))
-        _obj.response_fields = _model_list(
-            _models.DataConnectorDetailResponseFieldsItem, _d.pop("response_fields", UNSET)
-        )
-        _obj.object_mappings = _model_list(
-            _models.DataConnectorDetailObjectMappingsItem, _d.pop("object_mappings", UNSET)
-        )
-        _obj.token_ids = _d.pop("token_ids", UNSET)
-        _obj.customer_authentication = _d.pop("customer_authentication", UNSET)
-        _obj.bypass_authentication = _d.pop("bypass_authentication", UNSET)
-        _obj.validate_missing_attributes = _d.pop("validate_missing_attributes", UNSET)
-        _obj.created_by_admin_id = _d.pop("created_by_admin_id", UNSET)
-        _obj.updated_by_admin_id = _d.pop("updated_by_admin_id", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.execution_results_url = _d.pop("execution_results_url", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .list_calls_with_transcripts_response_200_data_item_transcript_item import (
@@ -23,8 +18,10 @@ if TYPE_CHECKING:
     )
 
 
-@_define(repr=False)
-class ListCallsWithTranscriptsResponse200DataItem:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class ListCallsWithTranscriptsResponse200DataItem(_Model):
     """ListCallsWithTranscriptsResponse200DataItem
 
     Attributes:
@@ -74,7 +71,7 @@ class ListCallsWithTranscriptsResponse200DataItem:
     transcript_status: str | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("type", "type_", False, False, "str"),
         ("id", "id", False, False, "str"),
@@ -165,102 +162,3 @@ class ListCallsWithTranscriptsResponse200DataItem:
         ("transcript_status", "transcript_status", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.type_ is not UNSET:
-            _out["type"] = self.type_
-        if self.id is not UNSET:
-            _out["id"] = self.id
-        if self.conversation_id is not UNSET:
-            _out["conversation_id"] = self.conversation_id
-        if self.admin_id is not UNSET:
-            _out["admin_id"] = self.admin_id
-        if self.contact_id is not UNSET:
-            _out["contact_id"] = self.contact_id
-        if self.state is not UNSET:
-            _out["state"] = self.state
-        if self.initiated_at is not UNSET:
-            _out["initiated_at"] = self.initiated_at
-        if self.answered_at is not UNSET:
-            _out["answered_at"] = self.answered_at
-        if self.ended_at is not UNSET:
-            _out["ended_at"] = self.ended_at
-        if self.created_at is not UNSET:
-            _out["created_at"] = self.created_at
-        if self.updated_at is not UNSET:
-            _out["updated_at"] = self.updated_at
-        if self.recording_url is not UNSET:
-            _out["recording_url"] = self.recording_url
-        if self.transcription_url is not UNSET:
-            _out["transcription_url"] = self.transcription_url
-        if self.call_type is not UNSET:
-            _out["call_type"] = self.call_type
-        if self.direction is not UNSET:
-            _out["direction"] = self.direction
-        if self.ended_reason is not UNSET:
-            _out["ended_reason"] = self.ended_reason
-        if self.phone is not UNSET:
-            _out["phone"] = self.phone
-        if self.fin_recording_url is not UNSET:
-            _out["fin_recording_url"] = self.fin_recording_url
-        if self.fin_transcription_url is not UNSET:
-            _out["fin_transcription_url"] = self.fin_transcription_url
-        if self.transcript is not UNSET:
-            _out["transcript"] = _dump(self.transcript)
-        if self.transcript_status is not UNSET:
-            _out["transcript_status"] = self.transcript_status
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(
-        cls, src_dict: Mapping[str, Any], *, strict: bool = False
-    ) -> ListCallsWithTranscriptsResponse200DataItem:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.type_ = _d.pop("type", UNSET)
-        _obj.id = _d.pop("id", UNSET)
-        _obj.conversation_id = _d.pop("conversation_id", UNSET)
-        _obj.admin_id = _d.pop("admin_id", UNSET)
-        _obj.contact_id = _d.pop("contact_id", UNSET)
-        _obj.state = _d.pop("state", UNSET)
-        _obj.initiated_at = _d.pop("initiated_at", UNSET)
-        _obj.answered_at = _d.pop("answered_at", UNSET)
-        _obj.ended_at = _d.pop("ended_at", UNSET)
-        _obj.created_at = _d.pop("created_at", UNSET)
-        _obj.updated_at = _d.pop("updated_at", UNSET)
-        _obj.recording_url = _d.pop("recording_url", UNSET)
-        _obj.transcription_url = _d.pop("transcription_url", UNSET)
-        _obj.call_type = _d.pop("call_type", UNSET)
-        _obj.direction = _d.pop("direction", UNSET)
-        _obj.ended_reason = _d.pop("ended_reason", UNSET)
-        _obj.phone = _d.pop("phone", UNSET)
-        _obj.fin_recording_url = _d.pop("fin_recording_url", UNSET)
-        _obj.fin_transcription_url = _d.pop("fin_transcription_url", UNSET)
-        _obj.transcript = _model_list(
-            _models.ListCallsWithTranscriptsResponse200DataItemTranscriptItem, _d.pop("transcript", UNSET)
-        )
-        _obj.transcript_status = _d.pop("transcript_status", UNSET)
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

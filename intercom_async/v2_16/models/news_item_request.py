@@ -4,18 +4,13 @@
 # Do not edit by hand: change codegen/ (templates, normalisation rules) and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 from attrs import define as _define
 from attrs import field as _field
 
-from ..._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
-from ..._codec import model_repr as _model_repr
-from ..._codec import not_an_object as _not_an_object
-from ..._codec import dump as _dump
-from ..._codec import validate as _validate
+from ..._codec import Model as _Model
+from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
-from .. import models as _models  # noqa: F401  (lazy: a model loads on first use)
 
 if TYPE_CHECKING:
     from .news_item_request_state import NewsItemRequestState
@@ -23,8 +18,10 @@ if TYPE_CHECKING:
     from .newsfeed_assignment import NewsfeedAssignmentDict
 
 
-@_define(repr=False)
-class NewsItemRequest:
+# Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
+@_lazy_fields
+@_define(slots=False, repr=False)
+class NewsItemRequest(_Model):
     """A News Item is a content type in Intercom enabling you to announce product updates, company news, promotions, events and more with your customers.
 
     Attributes:
@@ -48,7 +45,7 @@ class NewsItemRequest:
     newsfeed_assignments: list[NewsfeedAssignment] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
-    # (json name, attribute, required, nullable, type): drives to_dict(), union matching and strict mode
+    # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = (
         ("title", "title", True, False, "str"),
         ("sender_id", "sender_id", True, False, "int"),
@@ -60,62 +57,6 @@ class NewsItemRequest:
         ("newsfeed_assignments", "newsfeed_assignments", False, False, ("list", ("model", "NewsfeedAssignment"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object for this model: set fields, then ``additional_properties``."""
-        _out: dict[str, Any] = {}
-        if self.title is not UNSET:
-            _out["title"] = self.title
-        if self.sender_id is not UNSET:
-            _out["sender_id"] = self.sender_id
-        if self.body is not UNSET:
-            _out["body"] = self.body
-        if self.state is not UNSET:
-            _out["state"] = _dump(self.state)
-        if self.deliver_silently is not UNSET:
-            _out["deliver_silently"] = self.deliver_silently
-        if self.labels is not UNSET:
-            _out["labels"] = _dump(self.labels)
-        if self.reactions is not UNSET:
-            _out["reactions"] = _dump(self.reactions)
-        if self.newsfeed_assignments is not UNSET:
-            _out["newsfeed_assignments"] = _dump(self.newsfeed_assignments)
-        if self.additional_properties:
-            for _k, _v in self.additional_properties.items():
-                _out[_k] = _dump(_v)
-        return _out
-
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any], *, strict: bool = False) -> NewsItemRequest:
-        """Parse a JSON object; tolerant of off-spec data unless ``strict`` (see ``intercom_async._codec``)."""
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise _not_an_object(cls, src_dict)
-        if strict:
-            _validate(cls, src_dict)
-        _d = dict(src_dict)
-        # Built without attrs' __init__ (no validators/converters are used): about 40% faster parsing.
-        _obj = object.__new__(cls)
-        _obj.title = _d.pop("title", UNSET)
-        _obj.sender_id = _d.pop("sender_id", UNSET)
-        _obj.body = _d.pop("body", UNSET)
-        _obj.state = _enum(_models.NewsItemRequestState, _d.pop("state", UNSET))
-        _obj.deliver_silently = _d.pop("deliver_silently", UNSET)
-        _obj.labels = _d.pop("labels", UNSET)
-        _obj.reactions = _d.pop("reactions", UNSET)
-        _obj.newsfeed_assignments = _model_list(_models.NewsfeedAssignment, _d.pop("newsfeed_assignments", UNSET))
-        _obj.additional_properties = _d if _d else {}  # do not keep the emptied copy alive
-        return _obj
-
-    __repr__ = _model_repr
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
 
 
 class NewsItemRequestDict(TypedDict, total=False):
