@@ -19,7 +19,7 @@ import logging
 import os
 import re
 from collections import Counter, deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, TypeVar
 from urllib.parse import quote
 
@@ -279,25 +279,40 @@ class BaseClient:
             name="request",
             responses=(),
         )
-        return await self._send(Request(op, query=query, headers=headers, body=body, options=request_options))
+        response: APIResponse[Any] = await self._send(
+            Request(op, query=query, headers=headers, body=body, options=request_options)
+        )
+        return response
 
-    async def _send(self, request: Request) -> APIResponse[Any]:
-        """Send ``request`` and return the ``APIResponse``; non-2xx raises the typed ``APIError``."""
+    async def _send(self, request: Request, parsed: bool = False) -> Any:
+        """Send ``request`` and return the ``APIResponse`` (``parsed=True``: its parsed result); non-2xx raises
+        the typed ``APIError``. The body is parsed before returning, so a bad body fails the call, not a later
+        attribute access."""
         used: list[str] = []  # the tokens this call sent (a token callable may rotate between attempts)
         try:
-            result, path = await self._transmit(request, used, stream=False)
+            sending, path = self._transmit(request, used, False)
+            result = await sending
+            status = result.status
+            if parsed and 200 <= status < 300 and self.strict != "warn":
+                # the usual call: the parsed result is all the caller gets, so no APIResponse unless parsing fails
+                try:
+                    return request.operation.parse(status, result.body, strict=self._strict)
+                except IntercomError as exc:
+                    if getattr(exc, "response", UNSET) is None:
+                        exc.response = self._response(request, result, path)  # type: ignore[attr-defined]
+                    raise
             response = self._response(request, result, path)
-            if not 200 <= result.status < 300 and not _documented_redirect(request.operation, result.status):
+            if not 200 <= status < 300 and not _documented_redirect(request.operation, status):
                 raise error_for(response)
             if self.strict == "warn":
                 self._observe_drift(response)
             try:
-                _ = response.parsed  # parse now so a bad body fails the call, not a later attribute access
+                value = response.parsed
             except IntercomError as exc:
                 if getattr(exc, "response", UNSET) is None:
                     exc.response = response  # type: ignore[attr-defined]
                 raise
-            return response
+            return value if parsed else response
         except IntercomError as exc:
             self._scrubbed(exc, used)
             raise
@@ -307,7 +322,8 @@ class BaseClient:
         headers of a 2xx arrive); non-2xx raises the typed ``APIError``. The caller closes the response."""
         used: list[str] = []
         try:
-            result, path = await self._transmit(request, used, stream=True)
+            sending, path = self._transmit(request, used, True)
+            result = await sending
             if result.stream is None:  # an error (raised below) or a documented redirect (its body is read)
                 response = self._response(request, result, path)
                 if not 200 <= result.status < 300 and not _documented_redirect(request.operation, result.status):
@@ -334,35 +350,47 @@ class BaseClient:
             scrub=lambda exc: self._scrubbed(exc, used),
         )
 
-    async def _transmit(self, request: Request, used: list[str], *, stream: bool) -> tuple[RawResult, str]:
-        """Prepare and send ``request``; the result and the request path (for messages). The token of every
-        attempt is appended to ``used`` (to scrub it from this call's errors)."""
+    def _transmit(self, request: Request, used: list[str], stream: bool) -> tuple[Awaitable[RawResult], str]:
+        """Prepare ``request`` (no I/O) and return the transport's send of it, to await, and the request path (for
+        messages). With a token callable, the token of every attempt is appended to ``used`` (to scrub it from
+        this call's errors); a string token's headers are one dict, built once per client."""
         op = request.operation
         prepared = request.prepare(strict=self._strict)
-        options = request.options or {}
         extra_headers = prepared.headers
+        headers: dict[str, str] | Callable[[], Awaitable[dict[str, str]]]
         fixed = self._fixed_headers
-        build_headers: Callable[[], Any]
-        if fixed is not None:  # a string token: no await per attempt
-
-            def build_headers() -> dict[str, str]:
-                return {**fixed, **extra_headers}
-
+        if fixed is not None:  # a string token: no callable, no await per attempt
+            headers = {**fixed, **extra_headers} if extra_headers else fixed
         else:
 
-            async def build_headers() -> dict[str, str]:
+            async def headers() -> dict[str, str]:
                 h = await self._auth_headers()
                 used.append(h["Authorization"][7:])  # after "Bearer ": scrubbed from this call's errors
                 h.update(extra_headers)
                 return h
 
+        url = request.url or self.base_url + prepared.path
+        options = request.options
+        if options is None:  # the usual call: the client's policy, timeouts and size limit
+            sending = self._transport.send(
+                op.method,
+                url,
+                headers=headers,
+                params=prepared.params,
+                data=prepared.data,
+                policy=self._policy,
+                log_path=prepared.path,
+                stream=stream,
+                operation_id=op.operation_id,
+            )
+            return sending, prepared.path
         policy = self._policy
         if "max_retries" in options:
             policy = policy.with_max_retries(options["max_retries"])
-        result = await self._transport.send(
+        sending = self._transport.send(
             op.method,
-            request.url or self.base_url + prepared.path,
-            headers=build_headers,
+            url,
+            headers=headers,
             params=prepared.params,
             data=prepared.data,
             policy=policy,
@@ -373,22 +401,22 @@ class BaseClient:
             stream=stream,
             operation_id=op.operation_id,
         )
-        return result, prepared.path
+        return sending, prepared.path
 
     def _response(self, request: Request, result: RawResult, path: str) -> APIResponse[Any]:
         op = request.operation
         return APIResponse(
-            status_code=result.status,
-            reason=result.reason,
-            headers=result.headers,
-            content=result.body,
-            method=op.method,
-            path=path,
-            url=result.url,
-            elapsed=result.elapsed,
-            retries=result.retries,
-            operation=op,
-            strict=self._strict,
+            result.status,
+            result.reason,
+            result.headers,
+            result.body,
+            op.method,
+            path,
+            result.url,
+            result.elapsed,
+            result.retries,
+            op,
+            self._strict,
         )
 
     def _observe_drift(self, response: APIResponse[Any]) -> None:

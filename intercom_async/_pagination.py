@@ -235,7 +235,8 @@ class AsyncPager(Generic[T, I]):
                 request = request.replace(body=_sent_body(request), fields=None)
             query, body, url = self._strategy.locate(position, dict(request.query or {}), request.body)
             request = request.replace(query=query, body=body, url=url)
-        return await self._client._send(request)
+        response: APIResponse[T] = await self._client._send(request)
+        return response
 
     def _resolve_link(self, link: Any) -> str:
         """The absolute next-page URL, refused unless it lies under the configured base URL once normalised

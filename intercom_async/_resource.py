@@ -36,11 +36,12 @@ class Resource:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
 
-    async def _call(self, request: Request) -> Any:
+    def _call(self, request: Request) -> Awaitable[Any]:
+        """The client's send of ``request``, to await: the parsed result (``APIResponse`` when raw). A plain
+        function returning the client's coroutine, so a call resumes through one frame less on every await."""
         if self._stream:
-            return await self._client._send_stream(request)
-        response = await self._client._send(request)
-        return response if self._raw else response.parsed
+            return self._client._send_stream(request)
+        return self._client._send(request, not self._raw)
 
     def _pager(self, request: Request) -> Any:
         if self._stream:  # a paginated operation streams its first page (the call, not the walk)

@@ -37,9 +37,8 @@ class APIResponse(Generic[T]):
         "_parsed",
     )
 
-    def __init__(
+    def __init__(  # positional or keyword (the client passes them positionally: this is on every call's path)
         self,
-        *,
         status_code: int,
         reason: str | None,
         headers: CIMultiDictProxy[str],

@@ -127,7 +127,7 @@ class StreamedResponse(Generic[T]):
             return self._content
         started = time.monotonic()
         try:
-            body = await read_limited(stream, self.max_response_size, f"{self.method} {self.path}")
+            body = await read_limited(stream, self.max_response_size, self.method, self.path)
         except _CAUGHT_ERRORS as exc:
             raise self._failed(exc, started) from None
         except IntercomError as exc:

@@ -51,11 +51,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from aiohttp import hdrs
+from yarl import URL
 
 from ._errors import APIConnectionError, APITimeoutError, ResponseTooLargeError
 from ._ratelimit_headers import HeaderReader, parse_count
 from ._types import UNSET, Unset
-from ._urls import request_url
 
 if TYPE_CHECKING:
     from ._ratelimit import RateLimiter
@@ -159,6 +160,8 @@ class RetryPolicy:
         self.rng = rng
         self.sleep = sleep
         self._header_reader = HeaderReader("RetryPolicy")
+        # a subclass may retry any status; this class never retries one below 400 (the transport skips the call)
+        self._checks_every_status = type(self).should_retry_status is not RetryPolicy.should_retry_status
 
     def __repr__(self) -> str:
         return (
@@ -314,7 +317,7 @@ class Transport:
         method: str,
         url: str,
         *,
-        headers: Callable[[], Any],
+        headers: dict[str, str] | Callable[[], Any],
         params: Sequence[tuple[str, str]] | None,
         data: bytes | None,
         policy: RetryPolicy,
@@ -326,34 +329,100 @@ class Transport:
         operation_id: str = "",
     ) -> RawResult:
         """One logical request: attempts until one may be returned, waiting between them (see the module
-        docstring for what is retried). ``headers`` is called before every attempt (token rotation).
-        ``max_response_size`` overrides the transport's limit for this call; ``stream=True`` leaves a 2xx
-        body unread (``RawResult.stream``)."""
+        docstring for what is retried). ``headers`` is the dict sent with every attempt (never changed here),
+        or a callable producing it before every attempt (token rotation). ``max_response_size`` overrides the
+        transport's limit for this call; ``stream=True`` leaves a 2xx body unread (``RawResult.stream``).
+
+        An attempt takes the concurrency cap, then the rate limiter, then sends; every slot taken is given back
+        however the attempt ends (answer, error or cancellation). The body is read whole inside ``async with``,
+        so on any exception or cancellation the connection is released or closed, never returned to the pool
+        half read. The attempt is written out in the loop rather than in a helper: this is every call's path,
+        and each coroutine layer costs every call."""
         if self._closed:
             raise RuntimeError("this Intercom client is closed; create a new one")
-        if max_response_size is UNSET:
-            limit = self.max_response_size
-        else:
-            limit = check_max_response_size(max_response_size)
+        limit = self.max_response_size if max_response_size is UNSET else check_max_response_size(max_response_size)
+        kwargs: dict[str, Any] = {"params": params, "data": data, "allow_redirects": False}
         if stream:  # the timeout bounds each read of the body, not the whole (possibly long) transfer
-            call_timeout: aiohttp.ClientTimeout | None = aiohttp.ClientTimeout(
+            kwargs["timeout"] = aiohttp.ClientTimeout(
                 total=None,
                 sock_connect=self._connect_timeout if connect_timeout is None else connect_timeout,
                 sock_read=self._timeout if timeout is None else timeout,
             )
-        elif timeout is None and connect_timeout is None and self._owns_session:
-            call_timeout = None  # the usual call: the owned session's own timeout applies
-        else:
+        elif timeout is not None or connect_timeout is not None or not self._owns_session:
             call_timeout = self._call_timeout(timeout, connect_timeout)
-        exchange = _Exchange(method, url, headers, params, data, call_timeout, limit, log_path, stream)
-        exchange.operation_id = operation_id
-        sleep = policy.sleep or self._sleep
+            if call_timeout is not None:
+                kwargs["timeout"] = call_timeout
+        # else the usual call: the owned session's own timeout applies
+        target = URL(url, encoded=True)  # taken as already encoded: as _urls.request_url, inlined (per call)
+        semaphore = self._semaphore
+        limiter = self._limiter
         log = self._logger
         attempt = 0
         while True:
             started = time.monotonic()
             try:
-                result = await self._attempt(exchange, attempt)
+                if self._closed:  # closed during a backoff or limiter wait of a call in flight
+                    raise _ExchangeFailed(RuntimeError("closed"))
+                session = self._session
+                if session is None or self._loop is not None and self._loop is not asyncio.get_running_loop():
+                    session = self.session()  # creates it, or raises for use from another event loop
+                if semaphore is not None:
+                    await semaphore.acquire()
+                try:
+                    if limiter is not None and not limiter.try_acquire():
+                        await limiter.acquire()
+                    try:
+                        if type(headers) is dict:
+                            request_headers: Any = headers
+                        else:
+                            request_headers = headers()  # the token callable, per attempt
+                            if type(request_headers) is not dict:
+                                request_headers = await _maybe_await(request_headers)
+                        if self._closed:
+                            raise _ExchangeFailed(RuntimeError("closed"))
+                        # a RequestTrace only for a session with trace configs (aiohttp ignores it otherwise)
+                        trace = RequestTrace(operation_id, method, log_path, attempt) if session.trace_configs else None
+                        context = session.request(
+                            method, target, headers=request_headers, trace_request_ctx=trace, **kwargs
+                        )
+                        try:
+                            if stream:
+                                result = await _open_stream(context, limit, method, log_path, attempt, started)
+                            else:
+                                async with context as resp:
+                                    declared = resp.content_length
+                                    if limit is None or (
+                                        declared is not None
+                                        and declared <= limit
+                                        and hdrs.CONTENT_ENCODING not in resp.headers
+                                    ):
+                                        body = await resp.read()  # within the limit as declared (aiohttp reads no more)
+                                    else:
+                                        body = await read_limited(resp, limit, method, log_path)
+                                    result = RawResult(
+                                        resp.status,
+                                        resp.reason,
+                                        resp.headers,
+                                        body,
+                                        # redirects are not followed: without a query string, the URL requested
+                                        url if params is None else str(resp.url),
+                                        time.monotonic() - started,
+                                        attempt,
+                                    )
+                        except _CAUGHT_ERRORS as exc:
+                            raise _ExchangeFailed(exc) from None
+                        except RuntimeError as exc:  # aiohttp: "Session is closed", when aclose() won the race
+                            if not self._closed:
+                                raise
+                            raise _ExchangeFailed(exc) from None
+                        if limiter is not None and not limiter.try_observe(result.status, result.headers):
+                            await limiter.observe(result.status, result.headers)
+                    finally:
+                        if limiter is not None:
+                            limiter.release()
+                finally:
+                    if semaphore is not None:
+                        semaphore.release()
             except _ExchangeFailed as failed:
                 exc = failed.cause
                 elapsed = time.monotonic() - started
@@ -378,11 +447,16 @@ class Transport:
                     )
                 if not retry:
                     raise error from None
-                await sleep(policy.wait(attempt))
+                await (policy.sleep or self._sleep)(policy.wait(attempt))
                 attempt += 1
                 continue
 
-            retry = attempt < policy.max_retries and policy.should_retry_status(method, result.status)
+            status = result.status
+            retry = (
+                attempt < policy.max_retries
+                and (status >= 400 or policy._checks_every_status)
+                and policy.should_retry_status(method, status)
+            )
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "%s %s -> %d in %.3fs (retry %d%s, ratelimit remaining %s)",
@@ -396,7 +470,7 @@ class Transport:
                 )
             if not retry:
                 return result
-            await sleep(policy.wait(attempt, result.headers, result.status))
+            await (policy.sleep or self._sleep)(policy.wait(attempt, result.headers, result.status))
             attempt += 1
 
     def _call_timeout(self, timeout: float | None, connect_timeout: float | None) -> aiohttp.ClientTimeout | None:
@@ -405,155 +479,49 @@ class Transport:
             return self._default_timeout  # a borrowed session's own default would otherwise apply
         return client_timeout
 
-    async def _attempt(self, exchange: _Exchange, attempt: int) -> RawResult:
-        """One attempt: the concurrency cap, then the rate limiter, then the exchange; every slot taken is given
-        back however the attempt ends (answer, error or cancellation)."""
-        if self._closed:  # closed during a backoff or limiter wait of a call in flight
-            raise _ExchangeFailed(RuntimeError("closed"))
-        session = self.session()
-        semaphore = self._semaphore
-        limiter = self._limiter
-        if semaphore is not None:
-            await semaphore.acquire()
-        try:
-            if limiter is not None and not limiter.try_acquire():
-                await limiter.acquire()
-            try:
-                request_headers = exchange.headers()  # the token callable, per attempt
-                if type(request_headers) is not dict:
-                    request_headers = await _maybe_await(request_headers)
-                if self._closed:
-                    raise _ExchangeFailed(RuntimeError("closed"))
-                try:
-                    result = await exchange.run(session, request_headers, attempt)
-                except _CAUGHT_ERRORS as exc:
-                    raise _ExchangeFailed(exc) from None
-                except RuntimeError as exc:  # aiohttp: "Session is closed", when aclose() won the race
-                    if not self._closed:
-                        raise
-                    raise _ExchangeFailed(exc) from None
-                if limiter is not None and not limiter.try_observe(result.status, result.headers):
-                    await limiter.observe(result.status, result.headers)
-                return result
-            finally:
-                if limiter is not None:
-                    limiter.release()
-        finally:
-            if semaphore is not None:
-                semaphore.release()
-
 
 class _ExchangeFailed(Exception):
-    """Carries the network error of one exchange out of ``_attempt``, apart from errors of the limiter or the
+    """Carries the network error of one attempt to the retry decision, apart from errors of the limiter or the
     token callable, which are the caller's and propagate unchanged."""
 
     def __init__(self, cause: BaseException) -> None:
         self.cause = cause
 
 
-class _Exchange:
-    """One HTTP request/response exchange, repeatable: everything an attempt sends, fixed once per call."""
-
-    __slots__ = (
-        "data",
-        "headers",
-        "limit",
-        "method",
-        "operation_id",
-        "params",
-        "path",
-        "stream",
-        "text",
-        "timeout",
-        "url",
-    )
-
-    def __init__(
-        self,
-        method: str,
-        url: str,
-        headers: Callable[[], Any],
-        params: Sequence[tuple[str, str]] | None,
-        data: bytes | None,
-        timeout: aiohttp.ClientTimeout | None,
-        limit: int | None = None,
-        path: str = "",
-        stream: bool = False,
-    ) -> None:
-        self.method = method
-        self.text = url
-        self.url = request_url(url)  # a yarl.URL taken as already encoded (see intercom_async._urls)
-        self.headers = headers
-        self.params = params
-        self.data = data
-        self.timeout = timeout
-        self.limit = limit  # max_response_size for a body read into memory
-        self.path = path  # for messages: the request path, without query string
-        self.stream = stream
-        self.operation_id = ""
-
-    async def run(self, session: aiohttp.ClientSession, request_headers: Any, attempt: int) -> RawResult:
-        """Send and read the whole body inside ``async with``: on any exception or cancellation the connection
-        is released or closed, never returned to the pool half read. A streamed 2xx is returned open."""
-        extra: dict[str, Any] = {} if self.timeout is None else {"timeout": self.timeout}  # None: the session's
-        started = time.monotonic()
-        context = session.request(
-            self.method,
-            self.url,
-            params=self.params,
-            data=self.data,
-            headers=request_headers,
-            allow_redirects=False,
-            trace_request_ctx=RequestTrace(self.operation_id, self.method, self.path, attempt),
-            **extra,
-        )
-        if not self.stream:
-            async with context as resp:
-                body = await self.read_body(resp)
-                # redirects are not followed: without a query string the URL is the one requested, as given
-                url = self.text if self.params is None else str(resp.url)
-                return RawResult(resp.status, resp.reason, resp.headers, body, url, time.monotonic() - started, attempt)
-        resp = await context
-        try:
-            if 200 <= resp.status < 300:
-                return RawResult(
-                    resp.status,
-                    resp.reason,
-                    resp.headers,
-                    b"",
-                    str(resp.url),
-                    time.monotonic() - started,
-                    attempt,
-                    resp,
-                )
-            body = await self.read_body(resp)  # an error or a redirect: read as usual, then retried or raised
-        except BaseException:
-            resp.close()
-            raise
-        resp.release()
-        return RawResult(
-            resp.status, resp.reason, resp.headers, body, str(resp.url), time.monotonic() - started, attempt
-        )
-
-    async def read_body(self, resp: aiohttp.ClientResponse) -> bytes:
-        """The whole body, at most ``limit`` decoded bytes of it (see ``read_limited``)."""
-        return await read_limited(resp, self.limit, f"{self.method} {self.path}")
+async def _open_stream(
+    context: Any, limit: int | None, method: str, path: str, attempt: int, started: float
+) -> RawResult:
+    """Send (``context``: aiohttp's request context); a 2xx is returned open, its body unread (the caller closes
+    it); any other answer is read whole (an error or a redirect: then retried or raised). On any exception or
+    cancellation the response is closed."""
+    resp = await context
+    try:
+        if 200 <= resp.status < 300:
+            return RawResult(
+                resp.status, resp.reason, resp.headers, b"", str(resp.url), time.monotonic() - started, attempt, resp
+            )
+        body = await read_limited(resp, limit, method, path)
+    except BaseException:
+        resp.close()
+        raise
+    resp.release()
+    return RawResult(resp.status, resp.reason, resp.headers, body, str(resp.url), time.monotonic() - started, attempt)
 
 
-async def read_limited(resp: aiohttp.ClientResponse, limit: int | None, what: str) -> bytes:
+async def read_limited(resp: aiohttp.ClientResponse, limit: int | None, method: str, path: str) -> bytes:
     """``resp``'s body, decoded (aiohttp decompresses as it reads), read in chunks and never more than ``limit``
-    bytes of it: beyond, the response is closed and ``ResponseTooLargeError`` raised. A declared
-    ``Content-Length`` above the limit (on a body sent as is) fails before any of the body is read; one within
-    it is read in one go (aiohttp never reads past the declared length)."""
+    bytes of it: beyond, the response is closed and ``ResponseTooLargeError`` (naming ``method`` and ``path``)
+    raised. A declared ``Content-Length`` above the limit (on a body sent as is) fails before any of the body
+    is read; one within it is read in one go (aiohttp never reads past the declared length)."""
     if limit is None:
         return await resp.read()
     declared = resp.content_length
-    encoded = resp.headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity")
-    if declared is not None and not encoded:
+    encoding = resp.headers.get("Content-Encoding")
+    if declared is not None and (encoding is None or encoding.strip().lower() in ("", "identity")):
         if declared <= limit:
             return await resp.read()
         resp.close()
-        raise _too_large(what, resp.status, limit, 0, declared)
+        raise _too_large(f"{method} {path}", resp.status, limit, 0, declared)
     chunks: list[bytes] = []
     received = 0
     content = resp.content
@@ -564,7 +532,7 @@ async def read_limited(resp: aiohttp.ClientResponse, limit: int | None, what: st
         received += len(chunk)
         if received > limit:
             resp.close()
-            raise _too_large(what, resp.status, limit, received, declared)
+            raise _too_large(f"{method} {path}", resp.status, limit, received, declared)
         chunks.append(chunk)
     return b"".join(chunks)
 
