@@ -355,8 +355,7 @@ class BaseClient:
         messages). With a token callable, the token of every attempt is appended to ``used`` (to scrub it from
         this call's errors); a string token's headers are one dict, built once per client."""
         op = request.operation
-        prepared = request.prepare(strict=self._strict)
-        extra_headers = prepared.headers
+        path, params, data, extra_headers = request.prepare(strict=self._strict)
         headers: dict[str, str] | Callable[[], Awaitable[dict[str, str]]]
         fixed = self._fixed_headers
         if fixed is not None:  # a string token: no callable, no await per attempt
@@ -369,21 +368,21 @@ class BaseClient:
                 h.update(extra_headers)
                 return h
 
-        url = request.url or self.base_url + prepared.path
+        url = request.url or self.base_url + path
         options = request.options
         if options is None:  # the usual call: the client's policy, timeouts and size limit
             sending = self._transport.send(
                 op.method,
                 url,
                 headers=headers,
-                params=prepared.params,
-                data=prepared.data,
+                params=params,
+                data=data,
                 policy=self._policy,
-                log_path=prepared.path,
+                log_path=path,
                 stream=stream,
                 operation_id=op.operation_id,
             )
-            return sending, prepared.path
+            return sending, path
         policy = self._policy
         if "max_retries" in options:
             policy = policy.with_max_retries(options["max_retries"])
@@ -391,17 +390,17 @@ class BaseClient:
             op.method,
             url,
             headers=headers,
-            params=prepared.params,
-            data=prepared.data,
+            params=params,
+            data=data,
             policy=policy,
             timeout=options.get("timeout"),
             connect_timeout=options.get("connect_timeout"),
-            log_path=prepared.path,
+            log_path=path,
             max_response_size=options["max_response_size"] if "max_response_size" in options else UNSET,
             stream=stream,
             operation_id=op.operation_id,
         )
-        return sending, prepared.path
+        return sending, path
 
     def _response(self, request: Request, result: RawResult, path: str) -> APIResponse[Any]:
         op = request.operation

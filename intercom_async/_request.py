@@ -22,6 +22,7 @@ import enum
 import json
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ._codec import check_request, dump
@@ -49,24 +50,10 @@ def check_header(name: Any, value: Any, where: str, *, protected: bool = True) -
     return name, text
 
 
-class Prepared:
-    """What ``Request.prepare`` produces: method, path (encoded), query pairs, body bytes, extra headers."""
-
-    __slots__ = ("data", "headers", "method", "params", "path")
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        params: list[tuple[str, str]] | None,
-        data: bytes | None,
-        headers: dict[str, str],
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.params = params
-        self.data = data
-        self.headers = headers
+# What ``Request.prepare`` produces: the path (encoded), the query pairs, the body bytes and the extra headers. A
+# plain tuple, not a class: it is built and unpacked once on every call's path.
+Prepared = tuple[str, "list[tuple[str, str]] | None", "bytes | None", Mapping[str, str]]
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 class Request:
@@ -152,7 +139,7 @@ class Request:
             and op.accept == "application/json"
         ):
             params = encode_query(self.query) if self.query and self.url is None else None
-            return Prepared(op.method, op.format_path(self.path), params, None, {})
+            return op.format_path(self.path), params, None, _NO_HEADERS
         options = self.options or {}
         headers: dict[str, str] = {}
         if op.accept != "application/json":
@@ -170,7 +157,7 @@ class Request:
             name, text = check_header(key, value, self.where)
             headers[name] = text
         params = None if self.url is not None else encode_query(self.query, options.get("extra_query"))
-        return Prepared(op.method, op.format_path(self.path), params, data, headers)
+        return op.format_path(self.path), params, data, headers
 
 
 def _query_value(value: Any) -> str:

@@ -372,7 +372,7 @@ class Transport:
                     if limiter is not None and not limiter.try_acquire():
                         await limiter.acquire()
                     try:
-                        if type(headers) is dict:
+                        if isinstance(headers, dict):
                             request_headers: Any = headers
                         else:
                             request_headers = headers()  # the token callable, per attempt
@@ -424,7 +424,7 @@ class Transport:
                     if semaphore is not None:
                         semaphore.release()
             except _ExchangeFailed as failed:
-                exc = failed.cause
+                cause = failed.cause
                 elapsed = time.monotonic() - started
                 if self._closed:  # aclose() while this call was in flight: typed, and never retried
                     error = APIConnectionError(
@@ -433,8 +433,8 @@ class Transport:
                     )
                     error.retries = attempt
                     raise error from None
-                error = _map_error(method, log_path, exc, elapsed, attempt)
-                retry = attempt < policy.max_retries and policy.should_retry_error(method, exc)
+                error = _map_error(method, log_path, cause, elapsed, attempt)
+                retry = attempt < policy.max_retries and policy.should_retry_error(method, cause)
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug(
                         "%s %s -> %s in %.3fs (retry %d%s)",
