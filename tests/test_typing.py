@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from tests.support.mypy import run_mypy
+from tests.support.mypy import run_mypy, snippet
 
 SNIPPET = """
 import intercom_async
@@ -29,7 +29,7 @@ async def main() -> None:
 
 
 def test_mypy_knows_each_versions_resources(tmp_path: Path):
-    source = tmp_path / "snippet.py"
+    source = snippet(tmp_path, "snippet")
     source.write_text(textwrap.dedent(SNIPPET))
     result = run_mypy(str(source))
     lines = [line.split(": ", 1)[1] for line in result.stdout.splitlines() if ": " in line]

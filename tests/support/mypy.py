@@ -10,10 +10,18 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAGS = ("--strict", "--follow-imports=silent")
+
+
+def snippet(directory: Path, stem: str) -> Path:
+    """A path for a snippet file with a module name used once: mypy's shared cache is keyed by module name, and a
+    snippet of the same name and content from an earlier run (another temporary directory) was reported under
+    that run's path."""
+    return directory / f"{stem}_{uuid.uuid4().hex[:12]}.py"
 
 
 def run_mypy(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.mypy import run_mypy
+from tests.support.mypy import run_mypy, snippet
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ["webhooks.py", "canvas_kit.py", "messenger.py", "oauth.py", "_signatures.py"]
@@ -28,7 +28,7 @@ receiver = webhooks.WebhookReceiver(handle, secret="s")
 
 
 def test_toolkit_modules_and_a_typed_handler_pass_mypy_strict(tmp_path: Path):
-    handler = tmp_path / "handler.py"
+    handler = snippet(tmp_path, "handler")
     handler.write_text(HANDLER, encoding="utf-8")
     files = [f"intercom_async/{name}" for name in MODULES]
     result = run_mypy(*files, str(handler))
