@@ -32,7 +32,7 @@ from ._request import Request, check_header
 from ._response import APIResponse
 from ._streaming import StreamedResponse
 from ._transport import DEFAULT_MAX_RESPONSE_SIZE, RawResult, RetryPolicy, Transport
-from ._types import UNSET, RequestOptions, TokenSource
+from ._types import UNSET, RequestOptions, TokenSource, Unset
 from ._urls import normalise_base_url, resolve_link
 
 if TYPE_CHECKING:
@@ -370,22 +370,16 @@ class BaseClient:
 
         url = request.url or self.base_url + path
         options = request.options
-        if options is None:  # the usual call: the client's policy, timeouts and size limit
-            sending = self._transport.send(
-                op.method,
-                url,
-                headers=headers,
-                params=params,
-                data=data,
-                policy=self._policy,
-                log_path=path,
-                stream=stream,
-                operation_id=op.operation_id,
-            )
-            return sending, path
         policy = self._policy
-        if "max_retries" in options:
-            policy = policy.with_max_retries(options["max_retries"])
+        timeout = connect_timeout = None
+        limit: int | None | Unset = UNSET
+        if options is not None:  # per-call overrides; else the client's policy, timeouts and size limit
+            if "max_retries" in options:
+                policy = policy.with_max_retries(options["max_retries"])
+            timeout = options.get("timeout")
+            connect_timeout = options.get("connect_timeout")
+            if "max_response_size" in options:
+                limit = options["max_response_size"]
         sending = self._transport.send(
             op.method,
             url,
@@ -393,10 +387,10 @@ class BaseClient:
             params=params,
             data=data,
             policy=policy,
-            timeout=options.get("timeout"),
-            connect_timeout=options.get("connect_timeout"),
+            timeout=timeout,
+            connect_timeout=connect_timeout,
             log_path=path,
-            max_response_size=options["max_response_size"] if "max_response_size" in options else UNSET,
+            max_response_size=limit,
             stream=stream,
             operation_id=op.operation_id,
         )
