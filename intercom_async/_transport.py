@@ -385,9 +385,10 @@ class Transport:
                         context = session.request(
                             method, target, headers=request_headers, trace_request_ctx=trace, **kwargs
                         )
+                        sent = time.monotonic()  # a result's elapsed is the exchange's, without limiter waits
                         try:
                             if stream:
-                                result = await _open_stream(context, limit, method, log_path, attempt, started)
+                                result = await _open_stream(context, limit, method, log_path, attempt, sent)
                             else:
                                 async with context as resp:
                                     declared = resp.content_length
@@ -406,7 +407,7 @@ class Transport:
                                         body,
                                         # redirects are not followed: without a query string, the URL requested
                                         url if params is None else str(resp.url),
-                                        time.monotonic() - started,
+                                        time.monotonic() - sent,
                                         attempt,
                                     )
                         except _CAUGHT_ERRORS as exc:

@@ -361,6 +361,18 @@ async def test_custom_limiter_sees_every_attempt(server: FaultServer, make_clien
     assert limiter.observed[0][1] == "7"
 
 
+async def test_elapsed_is_the_exchange_without_limiter_waits(server: FaultServer, make_client: Any) -> None:
+    class Slow(CountingLimiter):
+        async def acquire(self) -> None:
+            await asyncio.sleep(0.5)
+
+    client = make_client(rate_limiter=Slow())
+    started = time.monotonic()
+    response = await client.admins.with_raw_response.identify()
+    assert time.monotonic() - started >= 0.5  # the call waited for the limiter...
+    assert response.elapsed < 0.4  # ...but the response's elapsed is its exchange alone (loopback: milliseconds)
+
+
 async def test_failing_limiter_holds_nothing(server: FaultServer, make_client: Any) -> None:
     class Broken(CountingLimiter):
         async def acquire(self) -> None:
