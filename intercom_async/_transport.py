@@ -31,8 +31,9 @@ after.
 ``aclose()`` does not wait for calls in flight: it closes the connections, and those calls raise
 ``APIConnectionError`` ("closed while in flight"), without a retry; a call started after ``aclose()`` raises
 ``RuntimeError`` (a programming error). ``trace_configs`` (aiohttp ``TraceConfig``) are installed on the
-session created here; every attempt passes a ``RequestTrace`` (operation, method, path, attempt number) as
-aiohttp's ``trace_request_ctx``, so a trace config sees SDK retries as attempts 1, 2, ...
+session created here; on a session with trace configs every attempt passes a ``RequestTrace`` (operation,
+method, path, attempt number) as aiohttp's ``trace_request_ctx``, so a trace config sees SDK retries as
+attempts 1, 2, ... (without trace configs aiohttp ignores it, and none is built).
 
 The session is created lazily inside the running event loop, reused for every call and closed once by
 ``aclose()``; a session passed in by the user is used as is and never closed here. Each attempt logs one
@@ -382,11 +383,11 @@ class Transport:
                             raise _ExchangeFailed(RuntimeError("closed"))
                         # a RequestTrace only for a session with trace configs (aiohttp ignores it otherwise)
                         trace = RequestTrace(operation_id, method, log_path, attempt) if session.trace_configs else None
-                        context = session.request(
-                            method, target, headers=request_headers, trace_request_ctx=trace, **kwargs
-                        )
                         sent = time.monotonic()  # a result's elapsed is the exchange's, without limiter waits
                         try:
+                            context = session.request(
+                                method, target, headers=request_headers, trace_request_ctx=trace, **kwargs
+                            )
                             if stream:
                                 result = await _open_stream(context, limit, method, log_path, attempt, sent)
                             else:
