@@ -332,99 +332,27 @@ class Transport:
         """One logical request: attempts until one may be returned, waiting between them (see the module
         docstring for what is retried). ``headers`` is the dict sent with every attempt (never changed here),
         or a callable producing it before every attempt (token rotation). ``max_response_size`` overrides the
-        transport's limit for this call; ``stream=True`` leaves a 2xx body unread (``RawResult.stream``).
-
-        An attempt takes the concurrency cap, then the rate limiter, then sends; every slot taken is given back
-        however the attempt ends (answer, error or cancellation). The body is read whole inside ``async with``,
-        so on any exception or cancellation the connection is released or closed, never returned to the pool
-        half read. The attempt is written out in the loop rather than in a helper: this is every call's path,
-        and each coroutine layer costs every call."""
+        transport's limit for this call; ``stream=True`` leaves a 2xx body unread (``RawResult.stream``)."""
         if self._closed:
             raise RuntimeError("this Intercom client is closed; create a new one")
         limit = self.max_response_size if max_response_size is UNSET else check_max_response_size(max_response_size)
-        kwargs: dict[str, Any] = {"params": params, "data": data, "allow_redirects": False}
         if stream:  # the timeout bounds each read of the body, not the whole (possibly long) transfer
-            kwargs["timeout"] = aiohttp.ClientTimeout(
+            call_timeout: aiohttp.ClientTimeout | None = aiohttp.ClientTimeout(
                 total=None,
                 sock_connect=self._connect_timeout if connect_timeout is None else connect_timeout,
                 sock_read=self._timeout if timeout is None else timeout,
             )
-        elif timeout is not None or connect_timeout is not None or not self._owns_session:
+        elif timeout is None and connect_timeout is None and self._owns_session:
+            call_timeout = None  # the usual call: the owned session's own timeout applies
+        else:
             call_timeout = self._call_timeout(timeout, connect_timeout)
-            if call_timeout is not None:
-                kwargs["timeout"] = call_timeout
-        # else the usual call: the owned session's own timeout applies
-        target = URL(url, encoded=True)  # taken as already encoded: as _urls.request_url, inlined (per call)
-        semaphore = self._semaphore
-        limiter = self._limiter
+        exchange = _Exchange(method, url, headers, params, data, call_timeout, limit, log_path, stream, operation_id)
         log = self._logger
         attempt = 0
         while True:
             started = time.monotonic()
             try:
-                if self._closed:  # closed during a backoff or limiter wait of a call in flight
-                    raise _ExchangeFailed(RuntimeError("closed"))
-                session = self._session
-                if session is None or self._loop is not None and self._loop is not asyncio.get_running_loop():
-                    session = self.session()  # creates it, or raises for use from another event loop
-                if semaphore is not None:
-                    await semaphore.acquire()
-                try:
-                    if limiter is not None and not limiter.try_acquire():
-                        await limiter.acquire()
-                    try:
-                        if isinstance(headers, dict):
-                            request_headers: Any = headers
-                        else:
-                            request_headers = headers()  # the token callable, per attempt
-                            if type(request_headers) is not dict:
-                                request_headers = await _maybe_await(request_headers)
-                        if self._closed:
-                            raise _ExchangeFailed(RuntimeError("closed"))
-                        # a RequestTrace only for a session with trace configs (aiohttp ignores it otherwise)
-                        trace = RequestTrace(operation_id, method, log_path, attempt) if session.trace_configs else None
-                        sent = time.monotonic()  # a result's elapsed is the exchange's, without limiter waits
-                        try:
-                            context = session.request(
-                                method, target, headers=request_headers, trace_request_ctx=trace, **kwargs
-                            )
-                            if stream:
-                                result = await _open_stream(context, limit, method, log_path, attempt, sent)
-                            else:
-                                async with context as resp:
-                                    declared = resp.content_length
-                                    if limit is None or (
-                                        declared is not None
-                                        and declared <= limit
-                                        and hdrs.CONTENT_ENCODING not in resp.headers
-                                    ):
-                                        body = await resp.read()  # within the limit as declared (aiohttp reads no more)
-                                    else:
-                                        body = await read_limited(resp, limit, method, log_path)
-                                    result = RawResult(
-                                        resp.status,
-                                        resp.reason,
-                                        resp.headers,
-                                        body,
-                                        # redirects are not followed: without a query string, the URL requested
-                                        url if params is None else str(resp.url),
-                                        time.monotonic() - sent,
-                                        attempt,
-                                    )
-                        except _CAUGHT_ERRORS as exc:
-                            raise _ExchangeFailed(exc) from None
-                        except RuntimeError as exc:  # aiohttp: "Session is closed", when aclose() won the race
-                            if not self._closed:
-                                raise
-                            raise _ExchangeFailed(exc) from None
-                        if limiter is not None and not limiter.try_observe(result.status, result.headers):
-                            await limiter.observe(result.status, result.headers)
-                    finally:
-                        if limiter is not None:
-                            limiter.release()
-                finally:
-                    if semaphore is not None:
-                        semaphore.release()
+                result = await self._attempt(exchange, attempt)
             except _ExchangeFailed as failed:
                 cause = failed.cause
                 elapsed = time.monotonic() - started
@@ -481,33 +409,134 @@ class Transport:
             return self._default_timeout  # a borrowed session's own default would otherwise apply
         return client_timeout
 
+    async def _attempt(self, exchange: _Exchange, attempt: int) -> RawResult:
+        """One attempt: the concurrency cap, then the rate limiter, then the token, then the exchange; every slot
+        taken is given back however the attempt ends (answer, error or cancellation)."""
+        if self._closed:  # closed during a backoff or limiter wait of a call in flight
+            raise _ExchangeFailed(RuntimeError("closed"))
+        session = self._session
+        if session is None or self._loop is not None and self._loop is not asyncio.get_running_loop():
+            session = self.session()  # creates it, or raises for use from another event loop
+        semaphore = self._semaphore
+        limiter = self._limiter
+        if semaphore is not None:
+            await semaphore.acquire()
+        try:
+            if limiter is not None and not limiter.try_acquire():
+                await limiter.acquire()
+            try:
+                headers = exchange.headers
+                if isinstance(headers, dict):
+                    request_headers: Any = headers
+                else:
+                    request_headers = headers()  # the token callable, per attempt
+                    if type(request_headers) is not dict:
+                        request_headers = await _maybe_await(request_headers)
+                if self._closed:
+                    raise _ExchangeFailed(RuntimeError("closed"))
+                try:
+                    result = await exchange.run(session, request_headers, attempt)
+                except _CAUGHT_ERRORS as exc:
+                    raise _ExchangeFailed(exc) from None
+                except RuntimeError as exc:  # aiohttp: "Session is closed", when aclose() won the race
+                    if not self._closed:
+                        raise
+                    raise _ExchangeFailed(exc) from None
+                if limiter is not None and not limiter.try_observe(result.status, result.headers):
+                    await limiter.observe(result.status, result.headers)
+                return result
+            finally:
+                if limiter is not None:
+                    limiter.release()
+        finally:
+            if semaphore is not None:
+                semaphore.release()
+
 
 class _ExchangeFailed(Exception):
-    """Carries the network error of one attempt to the retry decision, apart from errors of the limiter or the
+    """Carries the network error of one exchange out of ``_attempt``, apart from errors of the limiter or the
     token callable, which are the caller's and propagate unchanged."""
 
     def __init__(self, cause: BaseException) -> None:
         self.cause = cause
 
 
-async def _open_stream(
-    context: Any, limit: int | None, method: str, path: str, attempt: int, started: float
-) -> RawResult:
-    """Send (``context``: aiohttp's request context); a 2xx is returned open, its body unread (the caller closes
-    it); any other answer is read whole (an error or a redirect: then retried or raised). On any exception or
-    cancellation the response is closed."""
-    resp = await context
-    try:
-        if 200 <= resp.status < 300:
-            return RawResult(
-                resp.status, resp.reason, resp.headers, b"", str(resp.url), time.monotonic() - started, attempt, resp
-            )
-        body = await read_limited(resp, limit, method, path)
-    except BaseException:
-        resp.close()
-        raise
-    resp.release()
-    return RawResult(resp.status, resp.reason, resp.headers, body, str(resp.url), time.monotonic() - started, attempt)
+class _Exchange:
+    """One HTTP request/response exchange, repeatable: everything an attempt sends, fixed once per call."""
+
+    __slots__ = ("headers", "kwargs", "limit", "method", "operation_id", "params", "path", "stream", "text", "url")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str] | Callable[[], Any],
+        params: Sequence[tuple[str, str]] | None,
+        data: bytes | None,
+        timeout: aiohttp.ClientTimeout | None,
+        limit: int | None = None,
+        path: str = "",
+        stream: bool = False,
+        operation_id: str = "",
+    ) -> None:
+        self.method = method
+        self.text = url
+        self.url = URL(url, encoded=True)  # taken as already encoded: as _urls.request_url, inlined (per call)
+        self.headers = headers  # the dict sent, or the token callable producing it per attempt
+        self.params = params
+        self.limit = limit  # max_response_size for a body read into memory
+        self.path = path  # for messages: the request path, without query string
+        self.stream = stream
+        self.operation_id = operation_id
+        # what every attempt passes to aiohttp besides headers and trace context (no timeout: the session's)
+        self.kwargs: dict[str, Any] = {"params": params, "data": data, "allow_redirects": False}
+        if timeout is not None:
+            self.kwargs["timeout"] = timeout
+
+    async def run(self, session: aiohttp.ClientSession, request_headers: Any, attempt: int) -> RawResult:
+        """Send and read the whole body inside ``async with``: on any exception or cancellation the connection
+        is released or closed, never returned to the pool half read. A streamed 2xx is returned open."""
+        started = time.monotonic()  # the result's elapsed: the exchange alone, without limiter waits
+        # a RequestTrace only for a session with trace configs (aiohttp ignores it otherwise)
+        trace = RequestTrace(self.operation_id, self.method, self.path, attempt) if session.trace_configs else None
+        context = session.request(
+            self.method, self.url, headers=request_headers, trace_request_ctx=trace, **self.kwargs
+        )
+        if not self.stream:
+            async with context as resp:
+                limit = self.limit
+                declared = resp.content_length
+                if limit is None or (
+                    declared is not None and declared <= limit and hdrs.CONTENT_ENCODING not in resp.headers
+                ):
+                    body = await resp.read()  # within the limit as declared (aiohttp reads no more)
+                else:
+                    body = await read_limited(resp, limit, self.method, self.path)
+                # redirects are not followed: without a query string the URL is the one requested, as given
+                url = self.text if self.params is None else str(resp.url)
+                return RawResult(resp.status, resp.reason, resp.headers, body, url, time.monotonic() - started, attempt)
+        resp = await context
+        try:
+            if 200 <= resp.status < 300:
+                return RawResult(
+                    resp.status,
+                    resp.reason,
+                    resp.headers,
+                    b"",
+                    str(resp.url),
+                    time.monotonic() - started,
+                    attempt,
+                    resp,
+                )
+            # an error or a redirect: read as usual, then retried or raised
+            body = await read_limited(resp, self.limit, self.method, self.path)
+        except BaseException:
+            resp.close()
+            raise
+        resp.release()
+        return RawResult(
+            resp.status, resp.reason, resp.headers, body, str(resp.url), time.monotonic() - started, attempt
+        )
 
 
 async def read_limited(resp: aiohttp.ClientResponse, limit: int | None, method: str, path: str) -> bytes:
