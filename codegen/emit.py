@@ -2,8 +2,8 @@
 
 The engine parses and resolves the spec (references, allOf merges, unions, naming); this module decides how
 each resolved property is *written*: its annotation and its type descriptor, from which the runtime builds the
-field's tolerant decoder and strict mode validates (see ``intercom_async/_codec.py``), and for responses the
-expression that decodes the body. Keeping this in
+tolerant decoder of a field, a response body or a page item, and which strict mode validates against (see
+``intercom_async/_codec.py``). Keeping this in
 Python rather than in Jinja macros keeps the templates to layout only.
 
 Everything that reaches generated code from the spec passes through ``py_str`` (a ``repr`` of the raw
@@ -34,10 +34,7 @@ from openapi_python_client.parser.properties import (
 from openapi_python_client.parser.properties.literal_enum_property import LiteralEnumProperty
 from openapi_python_client.schema.untrusted_string import UntrustedString
 
-MODELS = "_models"
-DICT_REF = re.compile(
-    r"\b([A-Za-z_][A-Za-z0-9_]*)Dict\b"
-)  # ``<Model>Dict`` names inside an annotation  # the alias generated modules give their version's lazy ``models`` package
+DICT_REF = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)Dict\b")  # ``<Model>Dict`` names inside an annotation
 
 
 def raw(value: Any) -> Any:
@@ -156,49 +153,6 @@ def referenced_classes(prop: Any, seen: set[str] | None = None) -> dict[str, str
         elif isinstance(alt, ListProperty):
             out.update(referenced_classes(alt.inner_property))
     return out
-
-
-def is_plain(prop: Any) -> bool:
-    """True when the JSON value is used as is (no model, enum or list of them inside)."""
-    alts, _ = variants(prop)
-    return all(
-        not isinstance(a, (ModelProperty, EnumProperty))
-        and (not isinstance(a, ListProperty) or is_plain(a.inner_property))
-        for a in alts
-    )
-
-
-def decode(prop: Any, src: str) -> str:
-    """A Python expression turning the JSON value ``src`` into the property's Python value, tolerantly."""
-    if is_plain(prop):
-        return src
-    alts, _ = variants(prop)
-    if len(alts) == 1:
-        alt = alts[0]
-        if isinstance(alt, ModelProperty):
-            return f"_model({MODELS}.{class_name(alt)}, {src})"
-        if isinstance(alt, EnumProperty):
-            return f"_enum({MODELS}.{class_name(alt)}, {src})"
-        if isinstance(alt, ListProperty):
-            inner_alts, _ = variants(alt.inner_property)
-            if len(inner_alts) == 1 and isinstance(inner_alts[0], ModelProperty):
-                return f"_model_list({MODELS}.{class_name(inner_alts[0])}, {src})"
-            if len(inner_alts) == 1 and isinstance(inner_alts[0], EnumProperty):
-                return f"_enum_list({MODELS}.{class_name(inner_alts[0])}, {src})"
-            return f"_list({src}, lambda _v: {decode(alt.inner_property, '_v')})"
-    models = [a for a in alts if isinstance(a, ModelProperty)]
-    item_models = [
-        i
-        for a in alts
-        if isinstance(a, ListProperty)
-        for i in variants(a.inner_property)[0]
-        if isinstance(i, ModelProperty)
-    ]
-    enums = [a for a in alts if isinstance(a, EnumProperty)]
-    model_tuple = "(" + "".join(f"{MODELS}.{class_name(m)}, " for m in models) + ")"
-    item_tuple = "(" + "".join(f"{MODELS}.{class_name(m)}, " for m in item_models) + ")"
-    enum_tuple = "(" + "".join(f"{MODELS}.{class_name(e)}, " for e in enums) + ")"
-    return f"_union({src}, {model_tuple}, {item_tuple}, {enum_tuple})"
 
 
 def descriptor(prop: Any) -> str:
@@ -448,14 +402,12 @@ def endpoint_info(
         )
         if schemaless_json:
             # JSON documented by examples only (e.g. 2.10 createPhoneSwitch 400): decoded, kept as is
-            kind, ann, dec, desc = "json", "Any", "_v", "'any'"
+            kind, ann, desc = "json", "Any", "'any'"
         elif kind == "json":
-            ann, dec, desc = annotation(prop), decode(prop, "_v"), descriptor(prop)
+            ann, desc = annotation(prop), descriptor(prop)
         else:
-            ann, dec, desc = {"text": "str", "bytes": "bytes"}.get(kind, "None"), "_v", "'any'"
-        responses.append(
-            {"pattern": py_str(pattern), "kind": py_str(kind), "decode": dec, "descriptor": desc, "annotation": ann}
-        )
+            ann, desc = {"text": "str", "bytes": "bytes"}.get(kind, "None"), "'any'"
+        responses.append({"pattern": py_str(pattern), "kind": py_str(kind), "descriptor": desc, "annotation": ann})
         if code_range is not None and 200 <= code_range[0] <= 299:
             for part in ann.split(" | "):
                 if part not in success:

@@ -390,11 +390,11 @@ def annotate(
     if fact.item_model is not None:
         if fact.item_model not in models:
             _fail(f"{where}: item model {fact.item_model} is not generated for this version")
-        item_decode = f"_model({emit.MODELS}.{fact.item_model}, _v)"
+        item_descriptor = repr(("model", fact.item_model))
         item_annotation = fact.item_model
         item_refs = {fact.item_model: str(models[fact.item_model].class_info.module_name)}
     elif isinstance(items_prop, ListProperty):
-        item_decode = emit.decode(items_prop.inner_property, "_v")
+        item_descriptor = emit.descriptor(items_prop.inner_property)
         item_annotation = emit.annotation(items_prop.inner_property)
         item_refs = emit.referenced_classes(items_prop.inner_property)
     else:
@@ -431,7 +431,7 @@ def annotate(
     info["pagination"] = {
         "shape": repr(shape),
         "items_steps": repr(items),
-        "item": item_decode,
+        "item": item_descriptor,
         "item_model": repr(fact.item_model),
         "item_annotation": item_annotation,
         "next": next_steps,

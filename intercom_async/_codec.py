@@ -42,7 +42,7 @@ from typing import Any, ClassVar, TypeVar
 from ._errors import InvalidRequestError, StrictValidationError
 from ._types import UNSET
 
-__all__ = ["MAX_VALIDATION_DEPTH", "Model", "check_request", "dump", "lazy_fields", "validate"]
+__all__ = ["MAX_VALIDATION_DEPTH", "Model", "check_request", "dump", "lazy_fields", "validate", "value_decoder"]
 
 MAX_VALIDATION_DEPTH = 100  # nested arrays/objects at typed positions strict mode follows (recursion stays bounded)
 MAX_DUMP_DEPTH = 100_000  # deeper than any JSON decoder allows: only a reference cycle in user-built data gets here
@@ -156,7 +156,7 @@ class _DecodedField(_Field):
         if value is not UNSET:
             decode = self.decode
             if decode is None:
-                decode = self.decode = decoder(self.desc, _shape(self.owner)[2]) or _identity
+                decode = self.decode = value_decoder(self.desc, _shape(self.owner)[2])
             value = decode(value)
         obj.__dict__[self.attr] = value
         return value
@@ -178,7 +178,7 @@ class _Extra:
         declared, _required, models = _shape(self.owner)
         decode = self.decode
         if decode is None:
-            decode = self.decode = decoder(self.owner._ADDITIONAL, models) or _identity
+            decode = self.decode = value_decoder(self.owner._ADDITIONAL, models)
         if decode is _identity:
             extra = {k: v for k, v in obj._raw.items() if k not in declared}
         else:
@@ -213,6 +213,12 @@ def _needs_decoding(desc: Any) -> bool:
 
 
 # ------------------------------------------------------------------ tolerant decoders
+
+
+def value_decoder(desc: Any, models: Any) -> Callable[[Any], Any]:
+    """The function decoding a JSON value of type ``desc`` (a descriptor: a model field, a response body, a page
+    item), the identity when the value is used as is. Built once per field, response status or paging."""
+    return decoder(desc, models) or _identity
 
 
 def decoder(desc: Any, models: Any) -> Callable[[Any], Any] | None:
@@ -272,21 +278,6 @@ def _member(cls: Any, value: Any) -> Any:
     if type(value) is str or type(value) is int:
         return cls._value2member_map_.get(value)
     return None
-
-
-def _enum(cls: Any, value: Any) -> Any:
-    member = _member(cls, value)
-    return value if member is None else member
-
-
-def _enum_list(cls: Any, value: Any) -> Any:
-    if type(value) is not list:
-        return value
-    return [_enum(cls, item) for item in value]
-
-
-def _list(value: Any, item: Callable[[Any], Any]) -> Any:
-    return [item(v) for v in value] if type(value) is list else value
 
 
 def _union(value: Any, models: tuple[Any, ...], item_models: tuple[Any, ...], enums: tuple[Any, ...]) -> Any:

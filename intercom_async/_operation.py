@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._codec import validate_descriptor
+from ._codec import validate_descriptor, value_decoder
 from ._errors import InvalidResponseError
 from ._json import loads
 from ._paging import Pagination
@@ -19,8 +19,9 @@ from ._urls import path_segment
 
 _UNKNOWN: Any = object()
 
-# (status pattern: "200" | "2XX" | "default", kind: "json" | "text" | "bytes" | "none", decode, strict descriptor)
-ResponseSpec = tuple[str, str, Callable[[Any], Any], Any]
+# (status pattern: "200" | "2XX" | "default", kind: "json" | "text" | "bytes" | "none", type descriptor: how the
+# body decodes, see ``intercom_async._codec.decoder``, and what strict mode validates)
+ResponseSpec = tuple[str, str, Any]
 # (Python argument name, JSON name, "path" | "query" | "header", required)
 ParamSpec = tuple[str, str, str, bool]
 
@@ -41,6 +42,7 @@ class Operation:
 
     __slots__ = (
         "_by_status",
+        "_decoders",
         "_models",
         "accept",
         "body",
@@ -84,6 +86,7 @@ class Operation:
         self.pagination = pagination  # how the operation pages (intercom_async._pagination); None: not paginated
         self.accept = _accept_for(responses)  # the Accept header the client sends
         self._by_status: dict[int, ResponseSpec | None] = {}
+        self._decoders: dict[int, Callable[[Any], Any]] = {}  # per status, built on first parse
         self._models: Any = None
 
     def __repr__(self) -> str:
@@ -156,7 +159,7 @@ class Operation:
                 return loads(content)
             except ValueError:
                 return content.decode("utf-8", "replace")
-        _, kind, decode, descriptor = spec
+        _, kind, descriptor = spec
         if kind == "json":
             if not content:
                 raise InvalidResponseError(f"{self.method} {self.path}: empty body for a {status} documented as JSON")
@@ -170,6 +173,9 @@ class Operation:
                 ) from None
             if strict:
                 validate_descriptor(descriptor, data, self._models)
+            decode = self._decoders.get(status)
+            if decode is None:
+                decode = self._decoders[status] = value_decoder(descriptor, self._models)
             return decode(data)
         if kind == "text":
             return content.decode("utf-8", "replace")

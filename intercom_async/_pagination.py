@@ -257,13 +257,14 @@ class AsyncPager(Generic[T, I]):
         return f"{self._op.method} {self._op.path}"
 
     def _typed(self, values: list[Any]) -> list[I]:
-        decode = self._paging.item
-        cls = getattr(self._op._models, self._paging.item_model) if self._paging.item_model else None
+        models = self._op._models
+        cls = getattr(models, self._paging.item_model) if self._paging.item_model else None
         for value in values:
             if type(value) is not cls:
                 break
         else:
             return values  # the page model decoded them already (the usual case): no copy
+        decode = self._paging.item_decoder(models)
         out = []
         for value in values:
             if type(value) is cls:

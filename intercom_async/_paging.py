@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from ._codec import dump
+from ._codec import dump, value_decoder
 from ._errors import InvalidRequestError, PaginationError
 from ._types import UNSET
 
@@ -193,6 +193,7 @@ class Pagination:
     """How one operation pages; generated into ``OPERATIONS`` as ``Operation.pagination``."""
 
     __slots__ = (
+        "_decode",
         "item",
         "item_model",
         "items",
@@ -210,7 +211,7 @@ class Pagination:
         *,
         shape: str,
         items: Steps,
-        item: Callable[[Any], Any],
+        item: Any,
         item_model: str | None = None,
         next: Steps | None = None,
         page: Steps | None = None,
@@ -224,13 +225,21 @@ class Pagination:
         self.shape = shape
         self.strategy = strategy
         self.items = items  # where a page keeps its items
-        self.item = item  # decodes one raw item into its typed model
+        self.item = item  # the type descriptor of one item (see intercom_async._codec.decoder)
+        self._decode: Callable[[Any], Any] | None = None
         self.item_model = item_model  # the item class when the spec's is missing or wrong
         self.next = next  # cursor / link / scroll_param of the next page
         self.page = page  # page-number shapes: current page ...
         self.total_pages = total_pages  # ... and page count
         self.undeclared = undeclared  # paging parameters the generated method adds to the spec's
         self.note = note  # where the real API differs from the spec
+
+    def item_decoder(self, models: Any) -> Callable[[Any], Any]:
+        """Decodes one raw item into its typed model (built on first use)."""
+        decode = self._decode
+        if decode is None:
+            decode = self._decode = value_decoder(self.item, models)
+        return decode
 
     @property
     def items_path(self) -> str:

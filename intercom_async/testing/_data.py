@@ -201,7 +201,7 @@ def declared_keys(op: Operation, keys: Sequence[str]) -> frozenset[str] | None:
     spec = op.response_spec(200)
     if spec is None or spec[1] != "json":
         return None
-    descs = [spec[3]]
+    descs = [spec[2]]
     for key in keys:
         rows = [f for cls in (c for d in descs for c in _classes(d, op._models)) for f in cls._FIELDS if f[0] == key]
         if not rows:

@@ -440,7 +440,7 @@ class FakeIntercom:
             template = documented[1]
         else:  # a minimal page of the documented response model
             spec = op.response_spec(_success_status(op, self.version, False))
-            template = _data.sample(spec[3], self.models) if spec is not None and spec[1] == "json" else None
+            template = _data.sample(spec[2], self.models) if spec is not None and spec[1] == "json" else None
         if items is None:
             items = _data.template_items(op, template)
         return _data.Pager(
@@ -754,7 +754,7 @@ class FakeIntercom:
             return _json_reply(documented[0], documented[1])
         status = _success_status(op, self.version, False)
         spec = op.response_spec(status)
-        kind, desc = (spec[1], spec[3]) if spec is not None else ("none", "any")
+        kind, desc = (spec[1], spec[2]) if spec is not None else ("none", "any")
         if kind == "json":
             return _json_reply(status, _data.sample(desc, self.models))
         if kind == "text":

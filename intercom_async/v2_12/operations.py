@@ -5,14 +5,14 @@
 """Registry of the 118 operations of Intercom API 2.12: ``OPERATIONS[operation_id]``.
 
 Each entry knows its method, path template, tag, SDK name (``resource``/``name``, ``op.bind(client)``), its
-parameters and request body model, and how every documented response status is decoded;
+parameters and request body model, and the type of every documented response (its descriptor, from which
+``intercom_async._codec.decoder`` builds the tolerant decoder on first use);
 ``Operation.parse(status, content)`` is what the client runs. Paginated operations also carry
 ``pagination`` (see ``codegen/pagination.py`` and ``intercom_async._paging``).
 """
 
 from __future__ import annotations
 
-from .._codec import _enum, _enum_list, _list, _model, _model_list, _union  # noqa: F401
 from .._operation import Operation, Registry
 from .._paging import Pagination
 from . import models as _models  # noqa: F401  (lazy)
@@ -28,7 +28,7 @@ OPERATIONS = Registry(
             tag="Contacts",
             resource="contacts",
             name="archive",
-            responses=(("200", "json", lambda _v: _model(_models.ContactArchived, _v), ("model", "ContactArchived")),),
+            responses=(("200", "json", ("model", "ContactArchived")),),
             params=(("id", "id", "path", True),),
         ),
         Operation(
@@ -39,8 +39,8 @@ OPERATIONS = Registry(
             resource="contacts",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Contact, _v), ("model", "Contact")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Contact")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("CreateContactRequest",),
         ),
@@ -52,8 +52,8 @@ OPERATIONS = Registry(
             resource="contacts",
             name="delete",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ContactDeleted, _v), ("model", "ContactDeleted")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ContactDeleted")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -65,14 +65,9 @@ OPERATIONS = Registry(
             resource="companies",
             name="list_attached_contacts",
             responses=(
-                (
-                    "200",
-                    "json",
-                    lambda _v: _model(_models.CompanyAttachedContacts, _v),
-                    ("model", "CompanyAttachedContacts"),
-                ),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "CompanyAttachedContacts")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(
                 ("id", "id", "path", True),
@@ -82,7 +77,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="cursor",
                 items=(("data", "data"),),
-                item=lambda _v: _model(_models.Contact, _v),
+                item=("model", "Contact"),
                 item_model=None,
                 next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
                 page=None,
@@ -99,14 +94,9 @@ OPERATIONS = Registry(
             resource="companies",
             name="list_attached_segments",
             responses=(
-                (
-                    "200",
-                    "json",
-                    lambda _v: _model(_models.CompanyAttachedSegments, _v),
-                    ("model", "CompanyAttachedSegments"),
-                ),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "CompanyAttachedSegments")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -118,8 +108,8 @@ OPERATIONS = Registry(
             resource="contacts",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ContactList, _v), ("model", "ContactList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ContactList")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("per_page", "per_page", "query", False),
@@ -128,7 +118,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="cursor",
                 items=(("data", "data"),),
-                item=lambda _v: _model(_models.Contact, _v),
+                item=("model", "Contact"),
                 item_model=None,
                 next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
                 page=None,
@@ -145,8 +135,8 @@ OPERATIONS = Registry(
             resource="contacts",
             name="merge_lead_in_user",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Contact, _v), ("model", "Contact")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Contact")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("MergeContactsRequest",),
         ),
@@ -158,9 +148,9 @@ OPERATIONS = Registry(
             resource="companies",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Company, _v), ("model", "Company")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Company")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -172,14 +162,14 @@ OPERATIONS = Registry(
             resource="contacts",
             name="search",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ContactList, _v), ("model", "ContactList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ContactList")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("SearchRequest",),
             pagination=Pagination(
                 shape="body_cursor",
                 items=(("data", "data"),),
-                item=lambda _v: _model(_models.Contact, _v),
+                item=("model", "Contact"),
                 item_model=None,
                 next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
                 page=None,
@@ -196,8 +186,8 @@ OPERATIONS = Registry(
             resource="contacts",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Contact, _v), ("model", "Contact")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Contact")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -208,9 +198,7 @@ OPERATIONS = Registry(
             tag="Contacts",
             resource="contacts",
             name="unarchive",
-            responses=(
-                ("200", "json", lambda _v: _model(_models.ContactUnarchived, _v), ("model", "ContactUnarchived")),
-            ),
+            responses=(("200", "json", ("model", "ContactUnarchived")),),
             params=(("id", "id", "path", True),),
         ),
         Operation(
@@ -221,9 +209,9 @@ OPERATIONS = Registry(
             resource="companies",
             name="update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Company, _v), ("model", "Company")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Company")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -235,8 +223,8 @@ OPERATIONS = Registry(
             resource="contacts",
             name="update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Contact, _v), ("model", "Contact")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Contact")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("UpdateContactRequest",),
@@ -249,10 +237,10 @@ OPERATIONS = Registry(
             resource="companies",
             name="attach_contact",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Company, _v), ("model", "Company")),
-                ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Company")),
+                ("400", "json", ("model", "Error")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("AttachContactToACompanyBody",),
@@ -265,10 +253,10 @@ OPERATIONS = Registry(
             resource="conversations",
             name="attach_contact_as_admin",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Conversation, _v), ("model", "Conversation")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Conversation")),
+                ("401", "json", ("model", "Error")),
+                ("403", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("AttachContactToConversationRequest",),
@@ -281,9 +269,9 @@ OPERATIONS = Registry(
             resource="contacts",
             name="attach_subscription",
             responses=(
-                ("200", "json", lambda _v: _model(_models.SubscriptionType, _v), ("model", "SubscriptionType")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "SubscriptionType")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("contact_id", "contact_id", "path", True),),
             body=("AttachSubscriptionTypeToContactBody",),
@@ -296,9 +284,9 @@ OPERATIONS = Registry(
             resource="tags",
             name="tag_contact",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Tag, _v), ("model", "Tag")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Tag")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("contact_id", "contact_id", "path", True),),
             body=("AttachTagToContactBody",),
@@ -311,9 +299,9 @@ OPERATIONS = Registry(
             resource="tags",
             name="tag_conversation",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Tag, _v), ("model", "Tag")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Tag")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("conversation_id", "conversation_id", "path", True),),
             body=("AttachTagToConversationBody",),
@@ -326,9 +314,9 @@ OPERATIONS = Registry(
             resource="tags",
             name="tag_ticket",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Tag, _v), ("model", "Tag")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Tag")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("ticket_id", "ticket_id", "path", True),),
             body=("AttachTagToTicketBody",),
@@ -340,7 +328,7 @@ OPERATIONS = Registry(
             tag="Data Export",
             resource="data_export",
             name="cancel",
-            responses=(("200", "json", lambda _v: _model(_models.DataExport, _v), ("model", "DataExport")),),
+            responses=(("200", "json", ("model", "DataExport")),),
             params=(("job_identifier", "job_identifier", "path", True),),
         ),
         Operation(
@@ -351,8 +339,8 @@ OPERATIONS = Registry(
             resource="conversations",
             name="convert_to_ticket",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Ticket, _v), ("model", "Ticket")),
-                ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Ticket")),
+                ("400", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("ConvertConversationToTicketRequest",),
@@ -365,8 +353,8 @@ OPERATIONS = Registry(
             resource="visitors",
             name="merge_to_contact",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Contact, _v), ("model", "Contact")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Contact")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("ConvertVisitorRequest",),
         ),
@@ -378,9 +366,9 @@ OPERATIONS = Registry(
             resource="articles",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Article, _v), ("model", "Article")),
-                ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Article")),
+                ("400", "json", ("model", "Error")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("CreateArticleRequest",),
         ),
@@ -392,9 +380,9 @@ OPERATIONS = Registry(
             resource="help_centers.collections",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Collection, _v), ("model", "Collection")),
-                ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Collection")),
+                ("400", "json", ("model", "Error")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("CreateCollectionRequest",),
         ),
@@ -406,8 +394,8 @@ OPERATIONS = Registry(
             resource="ai_content",
             name="create_content_import_source",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ContentImportSource, _v), ("model", "ContentImportSource")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ContentImportSource")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("CreateContentImportSourceRequest",),
         ),
@@ -419,15 +407,10 @@ OPERATIONS = Registry(
             resource="conversations",
             name="create",
             responses=(
-                (
-                    "200",
-                    "json",
-                    lambda _v: _model(_models.CreateConversationResponse200, _v),
-                    ("model", "CreateConversationResponse200"),
-                ),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "CreateConversationResponse200")),
+                ("401", "json", ("model", "Error")),
+                ("403", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             body=("CreateConversationRequest",),
         ),
@@ -439,9 +422,9 @@ OPERATIONS = Registry(
             resource="data_attributes",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.DataAttribute, _v), ("model", "DataAttribute")),
-                ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "DataAttribute")),
+                ("400", "json", ("model", "Error")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("CreateDataAttributeRequest",),
         ),
@@ -453,8 +436,8 @@ OPERATIONS = Registry(
             resource="events",
             name="create",
             responses=(
-                ("202", "none", lambda _v: _v, "any"),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("202", "none", "any"),
+                ("401", "json", ("model", "Error")),
             ),
             body=("CreateDataEventRequest",),
         ),
@@ -465,7 +448,7 @@ OPERATIONS = Registry(
             tag="Data Export",
             resource="data_export",
             name="create",
-            responses=(("200", "json", lambda _v: _model(_models.DataExport, _v), ("model", "DataExport")),),
+            responses=(("200", "json", ("model", "DataExport")),),
             body=("CreateDataExportsRequest",),
         ),
         Operation(
@@ -476,8 +459,8 @@ OPERATIONS = Registry(
             resource="ai_content",
             name="create_external_page",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ExternalPage, _v), ("model", "ExternalPage")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ExternalPage")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("CreateExternalPageRequest",),
         ),
@@ -489,11 +472,11 @@ OPERATIONS = Registry(
             resource="messages",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Message, _v), ("model", "Message")),
-                ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("422", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Message")),
+                ("400", "json", ("model", "Error")),
+                ("401", "json", ("model", "Error")),
+                ("403", "json", ("model", "Error")),
+                ("422", "json", ("model", "Error")),
             ),
             body=("CreateMessageRequest",),
         ),
@@ -505,8 +488,8 @@ OPERATIONS = Registry(
             resource="news.items",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.NewsItem, _v), ("model", "NewsItem")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "NewsItem")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("NewsItemRequest",),
         ),
@@ -518,8 +501,8 @@ OPERATIONS = Registry(
             resource="notes",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Note, _v), ("model", "Note")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Note")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("CreateNoteBody",),
@@ -532,9 +515,9 @@ OPERATIONS = Registry(
             resource="companies",
             name="create_or_update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Company, _v), ("model", "Company")),
-                ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Company")),
+                ("400", "json", ("model", "Error")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("CreateOrUpdateCompanyRequest",),
         ),
@@ -546,10 +529,10 @@ OPERATIONS = Registry(
             resource="phone_call_redirects",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.PhoneSwitch, _v), ("model", "PhoneSwitch")),
-                ("400", "json", lambda _v: _v, "any"),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("422", "json", lambda _v: _v, "any"),
+                ("200", "json", ("model", "PhoneSwitch")),
+                ("400", "json", "any"),
+                ("401", "json", ("model", "Error")),
+                ("422", "json", "any"),
             ),
             body=("CreatePhoneSwitchRequest",),
         ),
@@ -561,10 +544,10 @@ OPERATIONS = Registry(
             resource="tags",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TagBasic, _v), ("model", "TagBasic")),
-                ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TagBasic")),
+                ("400", "json", ("model", "Error")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             body=("CreateOrUpdateTagRequest", "TagCompanyRequest", "UntagCompanyRequest", "TagMultipleUsersRequest"),
         ),
@@ -576,8 +559,8 @@ OPERATIONS = Registry(
             resource="tickets",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Ticket, _v), ("model", "Ticket")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Ticket")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("CreateTicketRequest",),
         ),
@@ -589,8 +572,8 @@ OPERATIONS = Registry(
             resource="ticket_types",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TicketType, _v), ("model", "TicketType")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TicketType")),
+                ("401", "json", ("model", "Error")),
             ),
             body=("CreateTicketTypeRequest",),
         ),
@@ -602,8 +585,8 @@ OPERATIONS = Registry(
             resource="ticket_types.attributes",
             name="create",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TicketTypeAttribute, _v), ("model", "TicketTypeAttribute")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TicketTypeAttribute")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("ticket_type_id", "ticket_type_id", "path", True),),
             body=("CreateTicketTypeAttributeRequest",),
@@ -616,8 +599,8 @@ OPERATIONS = Registry(
             resource="events",
             name="summaries",
             responses=(
-                ("200", "none", lambda _v: _v, "any"),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "none", "any"),
+                ("401", "json", ("model", "Error")),
             ),
             body=("CreateDataEventSummariesRequest",),
         ),
@@ -629,9 +612,9 @@ OPERATIONS = Registry(
             resource="articles",
             name="delete",
             responses=(
-                ("200", "json", lambda _v: _model(_models.DeletedArticleObject, _v), ("model", "DeletedArticleObject")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "DeletedArticleObject")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -643,14 +626,9 @@ OPERATIONS = Registry(
             resource="help_centers.collections",
             name="delete",
             responses=(
-                (
-                    "200",
-                    "json",
-                    lambda _v: _model(_models.DeletedCollectionObject, _v),
-                    ("model", "DeletedCollectionObject"),
-                ),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "DeletedCollectionObject")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -662,9 +640,9 @@ OPERATIONS = Registry(
             resource="companies",
             name="delete",
             responses=(
-                ("200", "json", lambda _v: _model(_models.DeletedCompanyObject, _v), ("model", "DeletedCompanyObject")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "DeletedCompanyObject")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -676,8 +654,8 @@ OPERATIONS = Registry(
             resource="ai_content",
             name="delete_content_import_source",
             responses=(
-                ("204", "none", lambda _v: _v, "any"),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("204", "none", "any"),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -689,8 +667,8 @@ OPERATIONS = Registry(
             resource="ai_content",
             name="delete_external_page",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ExternalPage, _v), ("model", "ExternalPage")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ExternalPage")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -702,9 +680,9 @@ OPERATIONS = Registry(
             resource="news.items",
             name="delete",
             responses=(
-                ("200", "json", lambda _v: _model(_models.DeletedObject, _v), ("model", "DeletedObject")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "DeletedObject")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -716,10 +694,10 @@ OPERATIONS = Registry(
             resource="tags",
             name="delete",
             responses=(
-                ("200", "none", lambda _v: _v, "any"),
-                ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "none", "any"),
+                ("400", "json", ("model", "Error")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -731,9 +709,9 @@ OPERATIONS = Registry(
             resource="companies",
             name="detach_contact",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Company, _v), ("model", "Company")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Company")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(
                 ("contact_id", "contact_id", "path", True),
@@ -748,11 +726,11 @@ OPERATIONS = Registry(
             resource="conversations",
             name="detach_contact_as_admin",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Conversation, _v), ("model", "Conversation")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("422", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Conversation")),
+                ("401", "json", ("model", "Error")),
+                ("403", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
+                ("422", "json", ("model", "Error")),
             ),
             params=(
                 ("conversation_id", "conversation_id", "path", True),
@@ -768,9 +746,9 @@ OPERATIONS = Registry(
             resource="contacts",
             name="detach_subscription",
             responses=(
-                ("200", "json", lambda _v: _model(_models.SubscriptionType, _v), ("model", "SubscriptionType")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "SubscriptionType")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(
                 ("contact_id", "contact_id", "path", True),
@@ -785,9 +763,9 @@ OPERATIONS = Registry(
             resource="tags",
             name="untag_contact",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Tag, _v), ("model", "Tag")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Tag")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(
                 ("contact_id", "contact_id", "path", True),
@@ -802,9 +780,9 @@ OPERATIONS = Registry(
             resource="tags",
             name="untag_conversation",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Tag, _v), ("model", "Tag")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Tag")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(
                 ("conversation_id", "conversation_id", "path", True),
@@ -820,9 +798,9 @@ OPERATIONS = Registry(
             resource="tags",
             name="untag_ticket",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Tag, _v), ("model", "Tag")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Tag")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(
                 ("ticket_id", "ticket_id", "path", True),
@@ -837,7 +815,7 @@ OPERATIONS = Registry(
             tag="Data Export",
             resource="data_export",
             name="download",
-            responses=(("200", "bytes", lambda _v: _v, "any"),),
+            responses=(("200", "bytes", "any"),),
             params=(("job_identifier", "job_identifier", "path", True),),
         ),
         Operation(
@@ -848,9 +826,9 @@ OPERATIONS = Registry(
             resource="tags",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TagBasic, _v), ("model", "TagBasic")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TagBasic")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -862,8 +840,8 @@ OPERATIONS = Registry(
             resource="ai_content",
             name="get_content_import_source",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ContentImportSource, _v), ("model", "ContentImportSource")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ContentImportSource")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -874,7 +852,7 @@ OPERATIONS = Registry(
             tag="Data Export",
             resource="data_export",
             name="find",
-            responses=(("200", "json", lambda _v: _model(_models.DataExport, _v), ("model", "DataExport")),),
+            responses=(("200", "json", ("model", "DataExport")),),
             params=(("job_identifier", "job_identifier", "path", True),),
         ),
         Operation(
@@ -885,8 +863,8 @@ OPERATIONS = Registry(
             resource="ai_content",
             name="get_external_page",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ExternalPage, _v), ("model", "ExternalPage")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ExternalPage")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -898,8 +876,8 @@ OPERATIONS = Registry(
             resource="tickets",
             name="get",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Ticket, _v), ("model", "Ticket")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Ticket")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -911,8 +889,8 @@ OPERATIONS = Registry(
             resource="ticket_types",
             name="get",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TicketType, _v), ("model", "TicketType")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TicketType")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -923,7 +901,7 @@ OPERATIONS = Registry(
             tag="Admins",
             resource="admins",
             name="identify",
-            responses=(("200", "json", lambda _v: _model(_models.AdminWithApp, _v), ("model", "AdminWithApp")),),
+            responses=(("200", "json", ("model", "AdminWithApp")),),
         ),
         Operation(
             operation_id="lisDataAttributes",
@@ -933,8 +911,8 @@ OPERATIONS = Registry(
             resource="data_attributes",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.DataAttributeList, _v), ("model", "DataAttributeList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "DataAttributeList")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("model", "model", "query", False),
@@ -949,8 +927,8 @@ OPERATIONS = Registry(
             resource="events",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.DataEventSummary, _v), ("model", "DataEventSummary")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "DataEventSummary")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("filter_", "filter", "query", True),
@@ -961,7 +939,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="link",
                 items=(("events", "events"),),
-                item=lambda _v: _model(_models.DataEvent, _v),
+                item=("model", "DataEvent"),
                 item_model="DataEvent",
                 next=(("pages", None), ("next", None)),
                 page=None,
@@ -978,8 +956,8 @@ OPERATIONS = Registry(
             resource="admins",
             name="list_all_activity_logs",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ActivityLogList, _v), ("model", "ActivityLogList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ActivityLogList")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("created_at_after", "created_at_after", "query", True),
@@ -990,7 +968,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="page",
                 items=(("activity_logs", "activity_logs"),),
-                item=lambda _v: _model(_models.ActivityLog, _v),
+                item=("model", "ActivityLog"),
                 item_model=None,
                 next=None,
                 page=(("pages", "pages"), ("page", "page")),
@@ -1007,8 +985,8 @@ OPERATIONS = Registry(
             resource="admins",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.AdminList, _v), ("model", "AdminList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "AdminList")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("display_avatar", "display_avatar", "query", False),),
         ),
@@ -1020,8 +998,8 @@ OPERATIONS = Registry(
             resource="help_centers.collections",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.CollectionList, _v), ("model", "CollectionList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "CollectionList")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("page", "page", "query", False),
@@ -1030,7 +1008,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="page",
                 items=(("data", "data"),),
-                item=lambda _v: _model(_models.Collection, _v),
+                item=("model", "Collection"),
                 item_model=None,
                 next=None,
                 page=(("pages", "pages"), ("page", "page")),
@@ -1047,8 +1025,8 @@ OPERATIONS = Registry(
             resource="companies",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.CompanyList, _v), ("model", "CompanyList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "CompanyList")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("page", "page", "query", False),
@@ -1058,7 +1036,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="page",
                 items=(("data", "data"),),
-                item=lambda _v: _model(_models.Company, _v),
+                item=("model", "Company"),
                 item_model=None,
                 next=None,
                 page=(("pages", "pages"), ("page", "page")),
@@ -1075,8 +1053,8 @@ OPERATIONS = Registry(
             resource="articles",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ArticleList, _v), ("model", "ArticleList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ArticleList")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("page", "page", "query", False),
@@ -1085,7 +1063,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="page",
                 items=(("data", "data"),),
-                item=lambda _v: _model(_models.ArticleListItem, _v),
+                item=("model", "ArticleListItem"),
                 item_model=None,
                 next=None,
                 page=(("pages", "pages"), ("page", "page")),
@@ -1102,14 +1080,9 @@ OPERATIONS = Registry(
             resource="contacts",
             name="list_attached_companies",
             responses=(
-                (
-                    "200",
-                    "json",
-                    lambda _v: _model(_models.ContactAttachedCompanies, _v),
-                    ("model", "ContactAttachedCompanies"),
-                ),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ContactAttachedCompanies")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(
                 ("id", "id", "path", True),
@@ -1119,7 +1092,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="link",
                 items=(("companies", "companies"),),
-                item=lambda _v: _model(_models.Company, _v),
+                item=("model", "Company"),
                 item_model=None,
                 next=(("pages", "pages"), ("next", "next_")),
                 page=None,
@@ -1136,18 +1109,13 @@ OPERATIONS = Registry(
             resource="ai_content",
             name="list_content_import_sources",
             responses=(
-                (
-                    "200",
-                    "json",
-                    lambda _v: _model(_models.ContentImportSourcesList, _v),
-                    ("model", "ContentImportSourcesList"),
-                ),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ContentImportSourcesList")),
+                ("401", "json", ("model", "Error")),
             ),
             pagination=Pagination(
                 shape="link",
                 items=(("data", "data"),),
-                item=lambda _v: _model(_models.ContentImportSource, _v),
+                item=("model", "ContentImportSource"),
                 item_model=None,
                 next=(("pages", "pages"), ("next", "next_")),
                 page=None,
@@ -1164,9 +1132,9 @@ OPERATIONS = Registry(
             resource="conversations",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.PaginatedResponse, _v), ("model", "PaginatedResponse")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "PaginatedResponse")),
+                ("401", "json", ("model", "Error")),
+                ("403", "json", ("model", "Error")),
             ),
             params=(
                 ("per_page", "per_page", "query", False),
@@ -1175,7 +1143,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="cursor",
                 items=(("conversations", None),),
-                item=lambda _v: _model(_models.Conversation, _v),
+                item=("model", "Conversation"),
                 item_model="Conversation",
                 next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
                 page=None,
@@ -1192,13 +1160,13 @@ OPERATIONS = Registry(
             resource="ai_content",
             name="list_external_pages",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ExternalPagesList, _v), ("model", "ExternalPagesList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ExternalPagesList")),
+                ("401", "json", ("model", "Error")),
             ),
             pagination=Pagination(
                 shape="link",
                 items=(("data", "data"),),
-                item=lambda _v: _model(_models.ExternalPage, _v),
+                item=("model", "ExternalPage"),
                 item_model=None,
                 next=(("pages", "pages"), ("next", "next_")),
                 page=None,
@@ -1215,8 +1183,8 @@ OPERATIONS = Registry(
             resource="help_centers",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.HelpCenterList, _v), ("model", "HelpCenterList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "HelpCenterList")),
+                ("401", "json", ("model", "Error")),
             ),
         ),
         Operation(
@@ -1227,8 +1195,8 @@ OPERATIONS = Registry(
             resource="news.feeds",
             name="list_items",
             responses=(
-                ("200", "json", lambda _v: _model(_models.PaginatedResponse, _v), ("model", "PaginatedResponse")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "PaginatedResponse")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("id", "id", "path", True),
@@ -1238,14 +1206,12 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="page",
                 items=(("data", "data"),),
-                item=lambda _v: _union(
-                    _v,
+                item=(
+                    "union",
                     (
-                        _models.NewsItem,
-                        _models.Newsfeed,
+                        ("model", "NewsItem"),
+                        ("model", "Newsfeed"),
                     ),
-                    (),
-                    (),
                 ),
                 item_model=None,
                 next=None,
@@ -1263,8 +1229,8 @@ OPERATIONS = Registry(
             resource="news.items",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.PaginatedResponse, _v), ("model", "PaginatedResponse")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "PaginatedResponse")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("page", "page", "query", False),
@@ -1273,14 +1239,12 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="page",
                 items=(("data", "data"),),
-                item=lambda _v: _union(
-                    _v,
+                item=(
+                    "union",
                     (
-                        _models.NewsItem,
-                        _models.Newsfeed,
+                        ("model", "NewsItem"),
+                        ("model", "Newsfeed"),
                     ),
-                    (),
-                    (),
                 ),
                 item_model=None,
                 next=None,
@@ -1298,8 +1262,8 @@ OPERATIONS = Registry(
             resource="news.feeds",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.PaginatedResponse, _v), ("model", "PaginatedResponse")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "PaginatedResponse")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("page", "page", "query", False),
@@ -1308,14 +1272,12 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="page",
                 items=(("data", "data"),),
-                item=lambda _v: _union(
-                    _v,
+                item=(
+                    "union",
                     (
-                        _models.NewsItem,
-                        _models.Newsfeed,
+                        ("model", "NewsItem"),
+                        ("model", "Newsfeed"),
                     ),
-                    (),
-                    (),
                 ),
                 item_model=None,
                 next=None,
@@ -1333,8 +1295,8 @@ OPERATIONS = Registry(
             resource="notes",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.NoteList, _v), ("model", "NoteList")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "NoteList")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(
                 ("id", "id", "path", True),
@@ -1344,7 +1306,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="page",
                 items=(("data", "data"),),
-                item=lambda _v: _model(_models.Note, _v),
+                item=("model", "Note"),
                 item_model=None,
                 next=None,
                 page=(("pages", "pages"), ("page", "page")),
@@ -1361,14 +1323,14 @@ OPERATIONS = Registry(
             resource="segments",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.SegmentList, _v), ("model", "SegmentList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "SegmentList")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("include_count", "include_count", "query", False),),
             pagination=Pagination(
                 shape="link",
                 items=(("segments", "segments"),),
-                item=lambda _v: _model(_models.Segment, _v),
+                item=("model", "Segment"),
                 item_model=None,
                 next=(("pages", "pages"), ("next", None)),
                 page=None,
@@ -1385,9 +1347,9 @@ OPERATIONS = Registry(
             resource="contacts",
             name="list_attached_segments",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ContactSegments, _v), ("model", "ContactSegments")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ContactSegments")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("contact_id", "contact_id", "path", True),),
         ),
@@ -1399,8 +1361,8 @@ OPERATIONS = Registry(
             resource="subscription_types",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.SubscriptionTypeList, _v), ("model", "SubscriptionTypeList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "SubscriptionTypeList")),
+                ("401", "json", ("model", "Error")),
             ),
         ),
         Operation(
@@ -1411,9 +1373,9 @@ OPERATIONS = Registry(
             resource="contacts",
             name="list_attached_subscriptions",
             responses=(
-                ("200", "json", lambda _v: _model(_models.SubscriptionTypeList, _v), ("model", "SubscriptionTypeList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "SubscriptionTypeList")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("contact_id", "contact_id", "path", True),),
         ),
@@ -1425,8 +1387,8 @@ OPERATIONS = Registry(
             resource="tags",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TagList, _v), ("model", "TagList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TagList")),
+                ("401", "json", ("model", "Error")),
             ),
         ),
         Operation(
@@ -1437,9 +1399,9 @@ OPERATIONS = Registry(
             resource="contacts",
             name="list_attached_tags",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TagList, _v), ("model", "TagList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TagList")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("contact_id", "contact_id", "path", True),),
         ),
@@ -1451,8 +1413,8 @@ OPERATIONS = Registry(
             resource="teams",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TeamList, _v), ("model", "TeamList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TeamList")),
+                ("401", "json", ("model", "Error")),
             ),
         ),
         Operation(
@@ -1463,8 +1425,8 @@ OPERATIONS = Registry(
             resource="ticket_states",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TicketStateList, _v), ("model", "TicketStateList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TicketStateList")),
+                ("401", "json", ("model", "Error")),
             ),
         ),
         Operation(
@@ -1475,8 +1437,8 @@ OPERATIONS = Registry(
             resource="ticket_types",
             name="list",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TicketTypeList, _v), ("model", "TicketTypeList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TicketTypeList")),
+                ("401", "json", ("model", "Error")),
             ),
         ),
         Operation(
@@ -1487,10 +1449,10 @@ OPERATIONS = Registry(
             resource="conversations",
             name="manage",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Conversation, _v), ("model", "Conversation")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Conversation")),
+                ("401", "json", ("model", "Error")),
+                ("403", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=(
@@ -1508,9 +1470,9 @@ OPERATIONS = Registry(
             resource="conversations",
             name="redact_conversation_part",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Conversation, _v), ("model", "Conversation")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Conversation")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             body=("RedactConversationRequestType0", "RedactConversationRequestType1"),
         ),
@@ -1522,10 +1484,10 @@ OPERATIONS = Registry(
             resource="conversations",
             name="reply",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Conversation, _v), ("model", "Conversation")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Conversation")),
+                ("401", "json", ("model", "Error")),
+                ("403", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=(
@@ -1543,10 +1505,10 @@ OPERATIONS = Registry(
             resource="tickets",
             name="reply",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TicketReply, _v), ("model", "TicketReply")),
-                ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TicketReply")),
+                ("400", "json", ("model", "Error")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=(
@@ -1564,9 +1526,9 @@ OPERATIONS = Registry(
             resource="admins",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Admin, _v), ("model", "Admin")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Admin")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -1578,9 +1540,9 @@ OPERATIONS = Registry(
             resource="articles",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Article, _v), ("model", "Article")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Article")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -1592,9 +1554,9 @@ OPERATIONS = Registry(
             resource="help_centers.collections",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Collection, _v), ("model", "Collection")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Collection")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -1606,9 +1568,9 @@ OPERATIONS = Registry(
             resource="companies",
             name="retrieve",
             responses=(
-                ("200", "json", lambda _v: _model(_models.CompanyList, _v), ("model", "CompanyList")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "CompanyList")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(
                 ("name", "name", "query", False),
@@ -1621,7 +1583,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="page",
                 items=(("data", "data"),),
-                item=lambda _v: _model(_models.Company, _v),
+                item=("model", "Company"),
                 item_model=None,
                 next=None,
                 page=(("pages", "pages"), ("page", "page")),
@@ -1638,10 +1600,10 @@ OPERATIONS = Registry(
             resource="conversations",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Conversation, _v), ("model", "Conversation")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Conversation")),
+                ("401", "json", ("model", "Error")),
+                ("403", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(
                 ("id", "id", "path", True),
@@ -1656,9 +1618,9 @@ OPERATIONS = Registry(
             resource="help_centers",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.HelpCenter, _v), ("model", "HelpCenter")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "HelpCenter")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -1670,9 +1632,9 @@ OPERATIONS = Registry(
             resource="news.items",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.NewsItem, _v), ("model", "NewsItem")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "NewsItem")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -1684,8 +1646,8 @@ OPERATIONS = Registry(
             resource="news.feeds",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Newsfeed, _v), ("model", "Newsfeed")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Newsfeed")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -1697,9 +1659,9 @@ OPERATIONS = Registry(
             resource="notes",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Note, _v), ("model", "Note")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Note")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -1711,9 +1673,9 @@ OPERATIONS = Registry(
             resource="segments",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Segment, _v), ("model", "Segment")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Segment")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -1725,9 +1687,9 @@ OPERATIONS = Registry(
             resource="teams",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Team, _v), ("model", "Team")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Team")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
         ),
@@ -1739,9 +1701,9 @@ OPERATIONS = Registry(
             resource="visitors",
             name="find",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Visitor, _v), ("model", "Visitor")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Visitor")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("user_id", "user_id", "query", True),),
         ),
@@ -1753,14 +1715,14 @@ OPERATIONS = Registry(
             resource="companies",
             name="scroll",
             responses=(
-                ("200", "json", lambda _v: _model(_models.CompanyScroll, _v), ("model", "CompanyScroll")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "CompanyScroll")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("scroll_param", "scroll_param", "query", False),),
             pagination=Pagination(
                 shape="scroll",
                 items=(("data", "data"),),
-                item=lambda _v: _model(_models.Company, _v),
+                item=("model", "Company"),
                 item_model=None,
                 next=(("scroll_param", "scroll_param"),),
                 page=None,
@@ -1777,13 +1739,8 @@ OPERATIONS = Registry(
             resource="articles",
             name="search",
             responses=(
-                (
-                    "200",
-                    "json",
-                    lambda _v: _model(_models.ArticleSearchResponse, _v),
-                    ("model", "ArticleSearchResponse"),
-                ),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ArticleSearchResponse")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("phrase", "phrase", "query", False),
@@ -1796,7 +1753,7 @@ OPERATIONS = Registry(
             pagination=Pagination(
                 shape="link",
                 items=(("data", "data"), ("articles", "articles")),
-                item=lambda _v: _model(_models.Article, _v),
+                item=("model", "Article"),
                 item_model=None,
                 next=(("pages", "pages"), ("next", "next_")),
                 page=None,
@@ -1812,14 +1769,12 @@ OPERATIONS = Registry(
             tag="Conversations",
             resource="conversations",
             name="search",
-            responses=(
-                ("200", "json", lambda _v: _model(_models.ConversationList, _v), ("model", "ConversationList")),
-            ),
+            responses=(("200", "json", ("model", "ConversationList")),),
             body=("SearchRequest",),
             pagination=Pagination(
                 shape="body_cursor",
                 items=(("conversations", "conversations"),),
-                item=lambda _v: _model(_models.ConversationListItem, _v),
+                item=("model", "ConversationListItem"),
                 item_model=None,
                 next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
                 page=None,
@@ -1835,12 +1790,12 @@ OPERATIONS = Registry(
             tag="Tickets",
             resource="tickets",
             name="search",
-            responses=(("200", "json", lambda _v: _model(_models.TicketList, _v), ("model", "TicketList")),),
+            responses=(("200", "json", ("model", "TicketList")),),
             body=("SearchRequest",),
             pagination=Pagination(
                 shape="body_cursor",
                 items=(("tickets", "tickets"),),
-                item=lambda _v: _model(_models.Ticket, _v),
+                item=("model", "Ticket"),
                 item_model=None,
                 next=(("pages", "pages"), ("next", "next_"), ("starting_after", "starting_after")),
                 page=None,
@@ -1857,9 +1812,9 @@ OPERATIONS = Registry(
             resource="admins",
             name="away",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Admin, _v), ("model", "Admin")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Admin")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("SetAwayAdminBody",),
@@ -1872,9 +1827,9 @@ OPERATIONS = Registry(
             resource="articles",
             name="update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Article, _v), ("model", "Article")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Article")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("UpdateArticleRequest",),
@@ -1887,9 +1842,9 @@ OPERATIONS = Registry(
             resource="help_centers.collections",
             name="update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Collection, _v), ("model", "Collection")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Collection")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("UpdateCollectionRequest",),
@@ -1902,8 +1857,8 @@ OPERATIONS = Registry(
             resource="ai_content",
             name="update_content_import_source",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ContentImportSource, _v), ("model", "ContentImportSource")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ContentImportSource")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("UpdateContentImportSourceRequest",),
@@ -1916,10 +1871,10 @@ OPERATIONS = Registry(
             resource="conversations",
             name="update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Conversation, _v), ("model", "Conversation")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("403", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Conversation")),
+                ("401", "json", ("model", "Error")),
+                ("403", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(
                 ("id", "id", "path", True),
@@ -1935,11 +1890,11 @@ OPERATIONS = Registry(
             resource="data_attributes",
             name="update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.DataAttribute, _v), ("model", "DataAttribute")),
-                ("400", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("422", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "DataAttribute")),
+                ("400", "json", ("model", "Error")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
+                ("422", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("UpdateDataAttributeRequest",),
@@ -1952,8 +1907,8 @@ OPERATIONS = Registry(
             resource="ai_content",
             name="update_external_page",
             responses=(
-                ("200", "json", lambda _v: _model(_models.ExternalPage, _v), ("model", "ExternalPage")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "ExternalPage")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("UpdateExternalPageRequest",),
@@ -1966,9 +1921,9 @@ OPERATIONS = Registry(
             resource="news.items",
             name="update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.NewsItem, _v), ("model", "NewsItem")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "NewsItem")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("NewsItemRequest",),
@@ -1981,10 +1936,10 @@ OPERATIONS = Registry(
             resource="tickets",
             name="update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Ticket, _v), ("model", "Ticket")),
-                ("400", "json", lambda _v: _v, "any"),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _v, "any"),
+                ("200", "json", ("model", "Ticket")),
+                ("400", "json", "any"),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", "any"),
             ),
             params=(("id", "id", "path", True),),
             body=("UpdateTicketRequest",),
@@ -1997,8 +1952,8 @@ OPERATIONS = Registry(
             resource="ticket_types",
             name="update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TicketType, _v), ("model", "TicketType")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TicketType")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(("id", "id", "path", True),),
             body=("UpdateTicketTypeRequest",),
@@ -2011,8 +1966,8 @@ OPERATIONS = Registry(
             resource="ticket_types.attributes",
             name="update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.TicketTypeAttribute, _v), ("model", "TicketTypeAttribute")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "TicketTypeAttribute")),
+                ("401", "json", ("model", "Error")),
             ),
             params=(
                 ("ticket_type_id", "ticket_type_id", "path", True),
@@ -2028,9 +1983,9 @@ OPERATIONS = Registry(
             resource="visitors",
             name="update",
             responses=(
-                ("200", "json", lambda _v: _model(_models.Visitor, _v), ("model", "Visitor")),
-                ("401", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
-                ("404", "json", lambda _v: _model(_models.Error, _v), ("model", "Error")),
+                ("200", "json", ("model", "Visitor")),
+                ("401", "json", ("model", "Error")),
+                ("404", "json", ("model", "Error")),
             ),
             body=("UpdateVisitorRequest",),
         ),

@@ -41,9 +41,9 @@ def test_response_example_parses_and_round_trips(version, op_id, status, value):
     documented = op.response_spec(status)
     assert documented is not None, f"{op_id} has no decoder for documented status {status}"
     parsed = op.parse(status, json.dumps(value).encode())
-    classes = _declared_classes(documented[3], package.models)
+    classes = _declared_classes(documented[2], package.models)
     if classes and isinstance(value, dict):
         assert isinstance(parsed, classes), f"{op_id} {status}: got {type(parsed).__name__}, declared {classes}"
-    elif isinstance(documented[3], tuple) and documented[3][0] == "list":
+    elif isinstance(documented[2], tuple) and documented[2][0] == "list":
         assert isinstance(parsed, list)
     assert dump(parsed) == value

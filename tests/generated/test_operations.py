@@ -209,7 +209,7 @@ async def test_operation_request_and_response(server, version, path, method, op)
         assert result is None
     else:
         documented = registry_op.response_spec(status)
-        descriptor = documented[3] if documented else "any"
+        descriptor = documented[2] if documented else "any"
         if isinstance(descriptor, tuple) and descriptor[0] == "model":
             assert isinstance(result, getattr(package.models, descriptor[1]))
         assert dump(result) == example

@@ -35,9 +35,9 @@ def arguments(op: Any) -> dict[str, Any]:
 def declared(op: Any, models: Any) -> type | None:
     """The model class the operation's success response is declared as (``None``: not a single model)."""
     spec = op.response_spec(200) or next((s for s in op.responses if s[0].startswith("2")), None)
-    if spec is None or not isinstance(spec[3], tuple) or spec[3][0] != "model":
+    if spec is None or not isinstance(spec[2], tuple) or spec[2][0] != "model":
         return None
-    return getattr(models, spec[3][1])
+    return getattr(models, spec[2][1])
 
 
 def pages_undeclared(op: Any, models: Any) -> bool:
