@@ -293,23 +293,22 @@ class BaseClient:
             sending, path = self._transmit(request, used, False)
             result = await sending
             status = result.status
-            if parsed and 200 <= status < 300 and self.strict != "warn":
-                # the usual call: the parsed result is all the caller gets, so no APIResponse unless parsing fails
-                try:
-                    return request.operation.parse(status, result.body, strict=self._strict)
-                except IntercomError as exc:
-                    if getattr(exc, "response", UNSET) is None:
-                        exc.response = self._response(request, result, path)  # type: ignore[attr-defined]
-                    raise
-            response = self._response(request, result, path)
-            if not 200 <= status < 300 and not _documented_redirect(request.operation, status):
-                raise error_for(response)
-            if self.strict == "warn":
-                self._observe_drift(response)
+            response: APIResponse[Any] | None = None
+            if not (parsed and 200 <= status < 300 and self.strict != "warn"):
+                # the usual call skips this: its parsed result is all the caller gets, so no APIResponse
+                response = self._response(request, result, path)
+                if not 200 <= status < 300 and not _documented_redirect(request.operation, status):
+                    raise error_for(response)
+                if self.strict == "warn":
+                    self._observe_drift(response)
             try:
+                if response is None:
+                    return request.operation.parse(status, result.body, strict=self._strict)
                 value = response.parsed
             except IntercomError as exc:
                 if getattr(exc, "response", UNSET) is None:
+                    if response is None:
+                        response = self._response(request, result, path)
                     exc.response = response  # type: ignore[attr-defined]
                 raise
             return value if parsed else response

@@ -53,11 +53,11 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import hdrs
-from yarl import URL
 
 from ._errors import APIConnectionError, APITimeoutError, ResponseTooLargeError
 from ._ratelimit_headers import HeaderReader, parse_count
 from ._types import UNSET, Unset
+from ._urls import request_url
 
 if TYPE_CHECKING:
     from ._ratelimit import RateLimiter
@@ -481,7 +481,7 @@ class _Exchange:
     ) -> None:
         self.method = method
         self.text = url
-        self.url = URL(url, encoded=True)  # taken as already encoded: as _urls.request_url, inlined (per call)
+        self.url = request_url(url)  # taken as already encoded (see intercom_async._urls)
         self.headers = headers  # the dict sent, or the token callable producing it per attempt
         self.params = params
         self.limit = limit  # max_response_size for a body read into memory
@@ -504,14 +504,10 @@ class _Exchange:
         )
         if not self.stream:
             async with context as resp:
-                limit = self.limit
-                declared = resp.content_length
-                if limit is None or (
-                    declared is not None and declared <= limit and hdrs.CONTENT_ENCODING not in resp.headers
-                ):
-                    body = await resp.read()  # within the limit as declared (aiohttp reads no more)
+                if _fits(resp, self.limit, self.method, self.path):
+                    body = await resp.read()  # the usual answer: read in one go, no further coroutine
                 else:
-                    body = await read_limited(resp, limit, self.method, self.path)
+                    body = await _read_chunks(resp, self.limit, self.method, self.path)
                 # redirects are not followed: without a query string the URL is the one requested, as given
                 url = self.text if self.params is None else str(resp.url)
                 return RawResult(resp.status, resp.reason, resp.headers, body, url, time.monotonic() - started, attempt)
@@ -544,15 +540,34 @@ async def read_limited(resp: aiohttp.ClientResponse, limit: int | None, method: 
     bytes of it: beyond, the response is closed and ``ResponseTooLargeError`` (naming ``method`` and ``path``)
     raised. A declared ``Content-Length`` above the limit (on a body sent as is) fails before any of the body
     is read; one within it is read in one go (aiohttp never reads past the declared length)."""
-    if limit is None:
+    if _fits(resp, limit, method, path):
         return await resp.read()
+    return await _read_chunks(resp, limit, method, path)
+
+
+def _fits(resp: aiohttp.ClientResponse, limit: int | None, method: str, path: str) -> bool:
+    """True when the whole body may be read in one go: no limit, or a ``Content-Length`` within it on a body
+    sent as is. A declared length above the limit closes the response and raises ``ResponseTooLargeError``;
+    an undeclared length or an encoded body is ``False``: read it with ``_read_chunks``."""
+    if limit is None:
+        return True
     declared = resp.content_length
-    encoding = resp.headers.get("Content-Encoding")
-    if declared is not None and (encoding is None or encoding.strip().lower() in ("", "identity")):
-        if declared <= limit:
-            return await resp.read()
-        resp.close()
-        raise _too_large(f"{method} {path}", resp.status, limit, 0, declared)
+    if declared is None:
+        return False
+    encoding = resp.headers.get(hdrs.CONTENT_ENCODING)
+    if encoding is not None and encoding.strip().lower() not in ("", "identity"):
+        return False
+    if declared <= limit:
+        return True
+    resp.close()
+    raise _too_large(f"{method} {path}", resp.status, limit, 0, declared)
+
+
+async def _read_chunks(resp: aiohttp.ClientResponse, limit: int | None, method: str, path: str) -> bytes:
+    """The body read chunk by chunk, counted after decompression; past ``limit`` the response is closed and
+    ``ResponseTooLargeError`` raised."""
+    assert limit is not None
+    declared = resp.content_length
     chunks: list[bytes] = []
     received = 0
     content = resp.content
