@@ -425,12 +425,13 @@ def _serve(conn: Any, cpu: int | None = None) -> None:
 
 class ServerProcess:
     """``with ServerProcess() as base_url:`` a fresh process serving the fixtures on 127.0.0.1 (pinned to
-    CPU ``cpu`` if given)."""
+    CPU ``cpu`` if given); ``serve(conn, cpu)`` another server (it sends its port on ``conn``, stops on a
+    message)."""
 
-    def __init__(self, cpu: int | None = None) -> None:
+    def __init__(self, cpu: int | None = None, *, serve: Any = None, name: str = "benchmark server") -> None:
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(child, cpu), daemon=True, name="bench-server")
+        self._proc = ctx.Process(target=serve or _serve, args=(child, cpu), daemon=True, name=name)
         self._child = child
         self.base_url = ""
 
@@ -444,7 +445,7 @@ class ServerProcess:
         except EOFError:
             self._proc.kill()
             self._proc.join(5)
-            raise RuntimeError("the benchmark server did not start (see its traceback above)") from None
+            raise RuntimeError(f"the {self._proc.name} did not start (see its traceback above)") from None
         self.base_url = f"http://127.0.0.1:{port}"
         return self.base_url
 
@@ -458,6 +459,24 @@ class ServerProcess:
             self._proc.kill()
             self._proc.join(5)
         self._conn.close()
+
+
+async def run_workers(fetch: Any, total: int, workers: int) -> tuple[float, float]:
+    """(client CPU s, wall s) for ``total`` awaits of ``fetch()`` through ``workers`` concurrent workers."""
+    import asyncio
+    import time
+
+    left = total
+
+    async def worker() -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            await fetch()
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return time.process_time() - c0, time.perf_counter() - t0
 
 
 # ------------------------------------------------------------------ small statistics / formatting helpers

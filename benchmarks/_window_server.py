@@ -10,11 +10,12 @@ busiest fixed window, the busiest sliding window of ``window`` seconds, and the 
 from __future__ import annotations
 
 import json
-import multiprocessing
 from typing import Any
 
+import _common
 
-def _serve(conn: Any) -> None:
+
+def _serve(conn: Any, cpu: int | None = None) -> None:
     import asyncio
     import time
     from collections import Counter
@@ -90,32 +91,9 @@ def _serve(conn: Any) -> None:
     asyncio.run(main())
 
 
-class WindowServer:
+def WindowServer() -> _common.ServerProcess:
     """``with WindowServer() as base_url:`` the server above in a fresh process."""
-
-    def __init__(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, self._child = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(self._child,), daemon=True, name="window-server")
-
-    def __enter__(self) -> str:
-        self._proc.start()
-        self._child.close()
-        if not self._conn.poll(30):
-            self._proc.kill()
-            raise RuntimeError("the window server did not start")
-        return f"http://127.0.0.1:{self._conn.recv()}"
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self._conn.send("stop")
-        except OSError:
-            pass
-        self._proc.join(10)
-        if self._proc.is_alive():
-            self._proc.kill()
-            self._proc.join(5)
-        self._conn.close()
+    return _common.ServerProcess(serve=_serve, name="window server")
 
 
 async def configure(session: Any, base_url: str, n: int, window: float) -> None:

@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,21 +73,6 @@ async def timed_walk(client: _clients.Client, n: int) -> dict[str, float]:
     return {"walk_per_s": n / wall, "walk_cpu_us": cpu / n * 1e6, "rss_mb": peak_rss_mb()}
 
 
-async def concurrent(fetch: Callable[[], Awaitable[Any]], total: int, workers: int) -> tuple[float, float]:
-    """(client CPU s, wall s) for ``total`` calls through ``workers`` concurrent workers."""
-    left = total
-
-    async def worker() -> None:
-        nonlocal left
-        while left > 0:
-            left -= 1
-            await fetch()
-
-    c0, t0 = time.process_time(), time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(workers)))
-    return time.process_time() - c0, time.perf_counter() - t0
-
-
 def parse_ms(parse: Callable[[bytes], Any], body: bytes, budget_s: float, max_runs: int = 400) -> float:
     """Median wall ms of one ``parse(body)``: after 5 warm-up calls, up to ``max_runs`` calls or ``budget_s``."""
     for _ in range(5):
@@ -111,8 +96,8 @@ async def child_calls(name: str, base: str, s: dict[str, Any]) -> dict[str, floa
         for _ in range(s["seq"]):
             await client.get_contact()
         out["seq_cpu_us"] = (time.process_time() - c0) / s["seq"] * 1e6
-        await concurrent(client.get_contact, 200, s["concurrency"])  # opens the pool's connections
-        cpu, wall = await concurrent(client.get_contact, s["calls"], s["concurrency"])
+        await _common.run_workers(client.get_contact, 200, s["concurrency"])  # opens the pool's connections
+        cpu, wall = await _common.run_workers(client.get_contact, s["calls"], s["concurrency"])
         out["conc_cpu_us"], out["conc_per_s"] = cpu / s["calls"] * 1e6, s["calls"] / wall
     finally:
         await client.close()

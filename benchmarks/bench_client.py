@@ -53,17 +53,8 @@ async def sequential(fetch: Fetch, n: int) -> tuple[float, float]:
 
 async def concurrent(fetch: Fetch, total: int, workers: int) -> tuple[float, float]:
     """(requests/s, cpu s per request) for ``total`` requests through ``workers`` concurrent workers."""
-    left = total
-
-    async def worker() -> None:
-        nonlocal left
-        while left > 0:
-            left -= 1
-            await fetch()
-
-    c0, t0 = time.process_time(), time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(workers)))
-    return total / (time.perf_counter() - t0), (time.process_time() - c0) / total
+    cpu, wall = await _common.run_workers(fetch, total, workers)
+    return total / wall, cpu / total
 
 
 def fmt_ms(seconds: float) -> str:
