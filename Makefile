@@ -70,8 +70,9 @@ demo: $(STAMP)            ## examples/quickstart.py: against Prism (default vers
 		$(PY) examples/quickstart.py; \
 	else \
 		$(MAKE) --no-print-directory $(NODE_STAMP) && \
-		$(PY) -m codegen normalise >/dev/null && \
-		$(PY) tests/contract/prism.py --version "$$($(PY) -c 'import intercom_async; print(intercom_async.DEFAULT_VERSION)')" -- $(PY) examples/quickstart.py; \
+		version="$$($(PY) -c 'import intercom_async; print(intercom_async.DEFAULT_VERSION)')" && \
+		$(PY) -m codegen normalise "$$version" >/dev/null && \
+		$(PY) tests/contract/prism.py --version "$$version" -- $(PY) examples/quickstart.py; \
 	fi
 
 # The benchmark's own virtualenv: orjson and the official python-intercom SDK live only here.

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .names import Name, NameTable, route
-from .normalize import HTTP_METHODS
+from .normalize import operations, resolve
 from .pins import Pin
 
 Spec = dict[str, Any]
@@ -30,17 +30,6 @@ Spec = dict[str, Any]
 
 def _ref_name(ref: str) -> str:
     return ref.rsplit("/", 1)[1]
-
-
-def _resolve(spec: Spec, node: Any, depth: int = 0) -> Any:
-    while isinstance(node, dict) and "$ref" in node and depth < 20:
-        parts = node["$ref"].lstrip("#/").split("/")
-        target: Any = spec
-        for part in parts:
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        node = target
-        depth += 1
-    return node
 
 
 def describe(schema: Any, depth: int = 0) -> str:
@@ -87,7 +76,7 @@ def _enum_values(schema: Any) -> list[Any] | None:
 
 def _properties(spec: Spec, schema: Any) -> tuple[dict[str, Any], set[str]]:
     """Properties (``allOf`` merged) and required names of an object schema."""
-    schema = _resolve(spec, schema)
+    schema = resolve(spec, schema)
     if not isinstance(schema, dict):
         return {}, set()
     props = dict(schema.get("properties") or {})
@@ -100,12 +89,7 @@ def _properties(spec: Spec, schema: Any) -> tuple[dict[str, Any], set[str]]:
 
 
 def _operations(spec: Spec) -> dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]]:
-    out = {}
-    for path, item in spec.get("paths", {}).items():
-        for method in HTTP_METHODS:
-            if method in item:
-                out[route(method, path)] = (path, item, item[method])
-    return out
+    return {route(method, path): (path, spec["paths"][path], op) for path, method, op in operations(spec)}
 
 
 def _params(item: dict[str, Any], op: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -202,7 +186,7 @@ def _model_changes(old: Spec, new: Spec, name: str) -> list[str]:
             changes.append(f"field `{field}` is {'now nullable' if _nullable(fb) else 'no longer nullable'}")
         if (field in req_a) != (field in req_b):
             changes.append(f"field `{field}` is {'now required' if field in req_b else 'no longer required'}")
-        ea, eb = _enum_values(_resolve(old, fa)), _enum_values(_resolve(new, fb))
+        ea, eb = _enum_values(resolve(old, fa)), _enum_values(resolve(new, fb))
         if (ea is not None or eb is not None) and "$ref" not in fa:
             added = [v for v in eb or () if v not in (ea or ())]
             removed = [v for v in ea or () if v not in (eb or ())]

@@ -16,21 +16,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .normalize import HTTP_METHODS
+from .normalize import operations, resolve
 
 FILE_NAME = "examples.json"
 FORMAT = 1
-
-
-def _resolve(spec: dict[str, Any], node: Any) -> Any:
-    seen = 0
-    while isinstance(node, dict) and "$ref" in node and seen < 50:
-        target: Any = spec
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target[part]
-        node = target
-        seen += 1
-    return node
 
 
 def success_example(spec: dict[str, Any], op: dict[str, Any]) -> tuple[int, Any] | None:
@@ -38,11 +27,11 @@ def success_example(spec: dict[str, Any], op: dict[str, Any]) -> tuple[int, Any]
     for status, response in sorted(op.get("responses", {}).items()):
         if not (status.isdigit() and 200 <= int(status) < 300):
             continue
-        media = _resolve(spec, response).get("content", {}).get("application/json")
+        media = resolve(spec, response).get("content", {}).get("application/json")
         if not media:
             return None
         for example in media.get("examples", {}).values():
-            example = _resolve(spec, example)
+            example = resolve(spec, example)
             if isinstance(example, dict) and "value" in example:
                 return int(status), example["value"]
         if "example" in media:
@@ -54,14 +43,10 @@ def success_example(spec: dict[str, Any], op: dict[str, Any]) -> tuple[int, Any]
 def collect(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``{operationId: {"status": int, "example": value}}`` for every operation with a documented example."""
     out: dict[str, dict[str, Any]] = {}
-    for item in spec.get("paths", {}).values():
-        for method in HTTP_METHODS:
-            op = item.get(method)
-            if not isinstance(op, dict) or "operationId" not in op:
-                continue
-            found = success_example(spec, op)
-            if found is not None:
-                out[op["operationId"]] = {"status": found[0], "example": found[1]}
+    for _path, _method, op in operations(spec):
+        found = success_example(spec, op) if "operationId" in op else None
+        if found is not None:
+            out[op["operationId"]] = {"status": found[0], "example": found[1]}
     return out
 
 
@@ -77,8 +62,6 @@ def render(version: str, spec: dict[str, Any]) -> str:
     return head + ",\n".join(lines) + "\n}}\n"
 
 
-def write(version: str, spec: dict[str, Any], package: Path) -> int:
-    """Write ``package/examples.json``; returns the number of operations with an example."""
-    text = render(version, spec)
-    (package / FILE_NAME).write_text(text, encoding="utf-8")
-    return len(json.loads(text)["responses"])
+def write(version: str, spec: dict[str, Any], package: Path) -> None:
+    """Write ``package/examples.json``."""
+    (package / FILE_NAME).write_text(render(version, spec), encoding="utf-8")

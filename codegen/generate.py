@@ -8,6 +8,7 @@ tool versions, so regenerating a clean tree changes nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import keyword
@@ -57,9 +58,9 @@ def normalised_spec(pin: Pin, *, verbose: bool = False, quiet: bool = False) -> 
     text = json.dumps(spec, indent=1, ensure_ascii=False) + "\n"
     if not pin.normalised_file.exists() or pin.normalised_file.read_text(encoding="utf-8") != text:
         pin.normalised_file.write_text(text, encoding="utf-8")
-    stamp = pin.normalised_file.with_suffix(".key")
-    if not stamp.exists() or stamp.read_text(encoding="utf-8") != _normalised_key(pin):
-        stamp.write_text(_normalised_key(pin), encoding="utf-8")
+    stamp, key = pin.normalised_file.with_suffix(".key"), _normalised_key(pin)
+    if not stamp.exists() or stamp.read_text(encoding="utf-8") != key:
+        stamp.write_text(key, encoding="utf-8")
     if quiet:
         return spec
     print(f"[{pin.name}] normalisation:")
@@ -122,6 +123,7 @@ def _pascal(parts: tuple[str, ...]) -> str:
     return "".join(w[:1].upper() + w[1:] for part in parts for w in part.split("_"))
 
 
+@functools.cache
 def naming_table() -> names.NameTable:
     """Intercom's naming table from the pinned fern override files (fetched and sha256-checked)."""
     return names.NameTable(names.load_table(load_spec(fetch(n)) for n in load_naming_pins()))

@@ -20,11 +20,24 @@ Report = Callable[[str, str], None]
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
-def _operations(spec: dict) -> Iterator[tuple[str, str, dict]]:
+def operations(spec: dict) -> Iterator[tuple[str, str, dict]]:
+    """``(path, method, operation)`` for every operation, in path order (shared by the other codegen modules)."""
     for path, item in spec.get("paths", {}).items():
         for method in HTTP_METHODS:
             if method in item:
                 yield path, method, item[method]
+
+
+def resolve(spec: dict, node: Any) -> Any:
+    """``node`` with local ``$ref`` followed (``{}`` for a dangling one)."""
+    for _ in range(50):
+        if not (isinstance(node, dict) and "$ref" in node):
+            break
+        target: Any = spec
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        node = target
+    return node
 
 
 def _walk(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
@@ -62,12 +75,22 @@ def drop_version_header_parameter(spec: dict, report: Report) -> None:
     The client sends the header itself, from the version the user selected; exposing it per call would let
     a call claim one version while being parsed with another version's models.
     """
-    for path, method, op in _operations(spec):
+    for path, method, op in operations(spec):
         params = op.get("parameters", [])
         kept = [p for p in params if not (p.get("in") == "header" and p.get("name", "").lower() == "intercom-version")]
         if len(kept) != len(params):
             op["parameters"] = kept
             report("drop_version_header_parameter", f"{method.upper()} {path}")
+
+
+def _binary_success(op: dict, media: str) -> list[str]:
+    """Give each 2xx response of ``op`` that documents no content a binary body of ``media``; the statuses."""
+    changed = []
+    for status, response in op.get("responses", {}).items():
+        if status.startswith("2") and "$ref" not in response and not response.get("content"):
+            response["content"] = {media: {"schema": {"type": "string", "format": "binary"}}}
+            changed.append(status)
+    return changed
 
 
 def accept_header_parameter(spec: dict, report: Report) -> None:
@@ -80,16 +103,14 @@ def accept_header_parameter(spec: dict, report: Report) -> None:
     response gets ``content: {<value>: {schema: {type: string, format: binary}}}``, so the client sends
     that ``Accept`` itself and returns the bytes.
     """
-    for path, method, op in _operations(spec):
+    for path, method, op in operations(spec):
         params = op.get("parameters", [])
         for param in params:
             if param.get("in") == "header" and param.get("name", "").lower() == "accept":
                 values = param.get("schema", {}).get("enum") or [param.get("schema", {}).get("example")]
                 media = values[0] if values and values[0] else "application/octet-stream"
                 op["parameters"] = [p for p in params if p is not param]
-                for status, response in op.get("responses", {}).items():
-                    if status.startswith("2") and "$ref" not in response and not response.get("content"):
-                        response["content"] = {media: {"schema": {"type": "string", "format": "binary"}}}
+                _binary_success(op, media)
                 report("accept_header_parameter", f"{method.upper()} {path}: Accept {media}")
                 break
 
@@ -107,14 +128,12 @@ def accept_required_in_description(spec: dict, report: Report) -> None:
     ``content: {<media type>: {schema: {type: string, format: binary}}}``: the client sends the header and
     returns the bytes (or streams them: ``with_streaming_response``).
     """
-    for path, method, op in _operations(spec):
+    for path, method, op in operations(spec):
         found = _ACCEPT_IN_DESCRIPTION.search(op.get("description") or "")
         if not found:
             continue
-        for status, response in op.get("responses", {}).items():
-            if status.startswith("2") and "$ref" not in response and not response.get("content"):
-                response["content"] = {found.group(1): {"schema": {"type": "string", "format": "binary"}}}
-                report("accept_required_in_description", f"{method.upper()} {path} {status}: {found.group(1)}")
+        for status in _binary_success(op, found.group(1)):
+            report("accept_required_in_description", f"{method.upper()} {path} {status}: {found.group(1)}")
 
 
 def nullable_enum_without_null(spec: dict, report: Report) -> None:
@@ -138,7 +157,7 @@ def path_parameter_declared_in_query(spec: dict, report: Report) -> None:
     The path needs the value (the generator otherwise drops the endpoint for incorrect path templating), so
     a non-path parameter whose name appears as ``{name}`` in the path becomes a required path parameter.
     """
-    for path, method, op in _operations(spec):
+    for path, method, op in operations(spec):
         names = set(re.findall(r"{([^}]+)}", path))
         for param in op.get("parameters", []):
             if param.get("name") in names and param.get("in") != "path":
@@ -157,7 +176,7 @@ def synthesize_operation_ids(spec: dict, report: Report) -> None:
     the HTTP method followed by the path's literal segments, then ``By<Param>`` for each path parameter,
     in camelCase: ``GET /export/reporting_data/{job_identifier}`` -> ``getExportReportingDataByJobIdentifier``.
     """
-    for path, method, op in _operations(spec):
+    for path, method, op in operations(spec):
         if op.get("operationId"):
             continue
         words = [method]

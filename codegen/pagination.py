@@ -30,6 +30,7 @@ from typing import Any, NoReturn
 from openapi_python_client.parser.properties import ListProperty, ModelProperty
 
 from . import emit
+from .normalize import operations
 
 CURSOR, BODY_CURSOR, PAGE, BODY_PAGE, SCROLL, LINK = "cursor", "body_cursor", "page", "body_page", "scroll", "link"
 SHAPES = (CURSOR, BODY_CURSOR, PAGE, BODY_PAGE, SCROLL, LINK)
@@ -54,7 +55,6 @@ class Paging:
     meta:       dotted JSON path of the object holding ``page``/``total_pages``/``next`` (``""``: top level)
     undeclared: paging query parameters the API accepts but the spec does not declare (added to the method)
     api:        where the real API differs from the spec ("" when the spec is right)
-    source:     "inferred" (from the spec alone) or "table" (corrected by ``TABLE``)
     """
 
     shape: str
@@ -63,7 +63,6 @@ class Paging:
     meta: str = "pages"
     undeclared: tuple[str, ...] = ()
     api: str = ""
-    source: str = "inferred"
 
 
 @dataclass(frozen=True)
@@ -276,44 +275,39 @@ def facts(version: str, spec: dict[str, Any]) -> dict[str, Paging]:
     evidence = paging_evidence(spec)
     out: dict[str, Paging] = {}
     problems = []
-    for path, item in spec.get("paths", {}).items():
-        for method, op in item.items():
-            if not isinstance(op, dict) or "operationId" not in op:
+    for path, method, op in operations(spec):
+        if "operationId" not in op:
+            continue
+        op_id = op["operationId"]
+        fix = TABLE.get(op_id)
+        inferred, seen = infer(spec, path, op, fix.undeclared if fix else ())
+        if fix is None:
+            if not inferred.shape:
+                if op_id in evidence and op_id not in NOT_PAGINATED:
+                    problems.append(f"  {op_id} ({method.upper()} {path}): {evidence[op_id]}, but {seen}")
                 continue
-            op_id = op["operationId"]
-            fix = TABLE.get(op_id)
-            inferred, seen = infer(spec, path, op, fix.undeclared if fix else ())
-            if fix is None:
-                if not inferred.shape:
-                    if op_id in evidence and op_id not in NOT_PAGINATED:
-                        problems.append(f"  {op_id} ({method.upper()} {path}): {evidence[op_id]}, but {seen}")
-                    continue
-                if not inferred.items:
-                    problems.append(
-                        f"  {op_id} ({method.upper()} {path}): {inferred.shape} paging, no item list in {seen}"
-                    )
-                    continue
-                out[op_id] = inferred
+            if not inferred.items:
+                problems.append(f"  {op_id} ({method.upper()} {path}): {inferred.shape} paging, no item list in {seen}")
                 continue
-            shape = fix.shape or inferred.shape
-            if shape not in SHAPES:
-                problems.append(f"  {op_id}: the table names no shape and none is inferred ({seen})")
-                continue
-            base = inferred
-            paging = replace(
-                base,
-                shape=shape,
-                items=fix.items or base.items,
-                item_model=fix.item_model,
-                meta=base.meta if fix.meta is None else fix.meta,
-                undeclared=fix.undeclared,
-                api=fix.reason,
-                source="table",
-            )
-            if not paging.items:
-                problems.append(f"  {op_id}: no item list inferred and none in the table ({seen})")
-                continue
-            out[op_id] = paging
+            out[op_id] = inferred
+            continue
+        shape = fix.shape or inferred.shape
+        if shape not in SHAPES:
+            problems.append(f"  {op_id}: the table names no shape and none is inferred ({seen})")
+            continue
+        paging = replace(
+            inferred,
+            shape=shape,
+            items=fix.items or inferred.items,
+            item_model=fix.item_model,
+            meta=inferred.meta if fix.meta is None else fix.meta,
+            undeclared=fix.undeclared,
+            api=fix.reason,
+        )
+        if not paging.items:
+            problems.append(f"  {op_id}: no item list inferred and none in the table ({seen})")
+            continue
+        out[op_id] = paging
     if problems:
         _fail(
             f"[{version}] {len(problems)} operation(s) look paginated but match no known paging shape; add the "
@@ -439,8 +433,6 @@ def annotate(
         "total_pages": steps("total_pages") if paged else "None",
         "undeclared": repr(tuple(added)),
         "note": emit.py_str(fact.api),
-        "source": fact.source,
-        "shape_raw": shape,
     }
 
 
@@ -451,19 +443,18 @@ def paging_evidence(spec: dict[str, Any]) -> dict[str, str]:
     """``{operationId: why}`` for every operation whose 2xx JSON response declares, or whose examples show,
     a top-level ``pages``, ``total_pages`` or ``scroll_param``."""
     out: dict[str, str] = {}
-    for path, item in spec.get("paths", {}).items():
-        for method, op in item.items():
-            if not isinstance(op, dict) or "operationId" not in op:
+    for path, method, op in operations(spec):
+        if "operationId" not in op:
+            continue
+        for status, response in (op.get("responses") or {}).items():
+            if not str(status).startswith("2"):
                 continue
-            for status, response in (op.get("responses") or {}).items():
-                if not str(status).startswith("2"):
-                    continue
-                media = ((response or {}).get("content") or {}).get("application/json") or {}
-                keys = set(_props(spec, media.get("schema")))
-                for example in (media.get("examples") or {}).values():
-                    if isinstance(example, dict) and isinstance(example.get("value"), dict):
-                        keys.update(example["value"])
-                found = sorted(k for k in PAGING_KEYS if k in keys)
-                if found:
-                    out[op["operationId"]] = f"{method.upper()} {path} answers {', '.join(found)}"
+            media = ((response or {}).get("content") or {}).get("application/json") or {}
+            keys = set(_props(spec, media.get("schema")))
+            for example in (media.get("examples") or {}).values():
+                if isinstance(example, dict) and isinstance(example.get("value"), dict):
+                    keys.update(example["value"])
+            found = sorted(k for k in PAGING_KEYS if k in keys)
+            if found:
+                out[op["operationId"]] = f"{method.upper()} {path} answers {', '.join(found)}"
     return out
