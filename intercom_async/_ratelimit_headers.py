@@ -66,6 +66,16 @@ def parse_unix_time(value: str | None) -> float | None:
     return number
 
 
+def _until(when: float | None, now: float) -> float | None:
+    return None if when is None or when - now > MAX_DELAY else when - now
+
+
+def parse_reset_delay(value: str | None, now: float) -> float | None:
+    """Seconds from ``now`` (Unix seconds) until the Unix time ``value`` (``X-RateLimit-Reset``; negative if
+    past), at most ``MAX_DELAY``; ``None`` when absent or unusable."""
+    return _until(parse_unix_time(value), now)
+
+
 def parse_retry_after(value: str | None, now: float) -> float | None:
     """``Retry-After`` as seconds from ``now`` (Unix seconds): a decimal number of seconds or an HTTP date, at
     most ``MAX_DELAY`` ahead. A date in the past gives a negative delay; unusable values give ``None``."""
@@ -100,10 +110,7 @@ class HeaderReader:
         self._warned: set[str] = set()
         self._last: dict[str, tuple[str, float | None]] = {}
 
-    def _number(self, headers: Mapping[str, str], name: str, parse: Callable[[str], float | None]) -> float | None:
-        value = headers.get(name)
-        if value is None:
-            return None
+    def _number(self, name: str, value: str, parse: Callable[[str], float | None]) -> float | None:
         last = self._last.get(name)
         if last is not None and last[0] == value:
             return last[1]
@@ -117,20 +124,21 @@ class HeaderReader:
             return None
         if len(value) <= 7 and value.isdigit() and value.isascii():  # the usual case: a plain count < MAX_COUNT
             return int(value)
-        result = self._number(headers, name, parse_count)
-        if result is None and name in headers:
+        result = self._number(name, value, parse_count)
+        if result is None:
             self._warn(name, f"not a number of requests between 0 and {MAX_COUNT}")
             return None
-        return None if result is None else int(result)
+        return int(result)
 
     def reset_delay(self, headers: Mapping[str, str], name: str, now: float) -> float | None:
         """Seconds from ``now`` (Unix seconds) until the Unix time in header ``name`` (negative if past)."""
-        when = self._number(headers, name, parse_unix_time)
-        if when is None or when - now > MAX_DELAY:
-            if name in headers:
-                self._warn(name, f"not a Unix time in seconds within {MAX_DELAY:.0f} s from now")
+        value = headers.get(name)
+        if value is None:
             return None
-        return when - now
+        delay = _until(self._number(name, value, parse_unix_time), now)
+        if delay is None:
+            self._warn(name, f"not a Unix time in seconds within {MAX_DELAY:.0f} s from now")
+        return delay
 
     def retry_after(self, headers: Mapping[str, str], now: float) -> float | None:
         value = headers.get("Retry-After")

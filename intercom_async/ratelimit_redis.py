@@ -54,7 +54,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from ._ratelimit import InProcessRateLimiter, RateLimiter
-from ._ratelimit_headers import MAX_DELAY, parse_count, parse_retry_after, parse_unix_time
+from ._ratelimit_headers import parse_count, parse_reset_delay, parse_retry_after
 
 __all__ = ["RedisRateLimiter", "RedisLimiterStats"]
 
@@ -299,11 +299,11 @@ class RedisRateLimiter(RateLimiter):
         if status == 429:
             delay = parse_retry_after(headers.get("Retry-After"), wall)
             if delay is None:
-                delay = self._reset_delay(headers, wall)
+                delay = parse_reset_delay(headers.get("X-RateLimit-Reset"), wall)
         else:
             remaining = parse_count(headers.get("X-RateLimit-Remaining"))
             if remaining is not None and remaining <= self.reserve:
-                delay = self._reset_delay(headers, wall)
+                delay = parse_reset_delay(headers.get("X-RateLimit-Reset"), wall)  # the fallback logs bad ones
         if delay is None or delay <= 0 or self._down:
             return
         delay = min(delay + self.reset_margin, self.max_wait)
@@ -330,13 +330,6 @@ class RedisRateLimiter(RateLimiter):
         await self.aclose()
 
     # ------------------------------------------------------------------ internals
-
-    @staticmethod
-    def _reset_delay(headers: Mapping[str, str], wall: float) -> float | None:
-        reset = parse_unix_time(headers.get("X-RateLimit-Reset"))
-        if reset is None or reset - wall > MAX_DELAY:
-            return None  # absent, or not a plausible window end (the fallback logs it)
-        return reset - wall
 
     def _redis_usable(self) -> bool:
         if not self._down:

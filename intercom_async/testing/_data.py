@@ -28,7 +28,9 @@ from urllib.parse import urlencode
 
 from .._codec import dump
 from .._errors import InvalidRequestError
+from .._json import loads
 from .._operation import Operation
+from .._paging import pluck
 from .._versions import VERSIONS
 
 __all__ = ["Pager", "PagingError", "error_body", "examples", "sample", "sample_body"]
@@ -44,8 +46,7 @@ def examples(version: str) -> Mapping[str, tuple[int, Any]]:
     info = VERSIONS.get(version)
     if info is None:
         raise InvalidRequestError(f"unknown Intercom API version {version!r}; this SDK has {list(VERSIONS)}")
-    text = resources.files(info.module).joinpath("examples.json").read_text(encoding="utf-8")
-    data = json.loads(text)
+    data = loads(resources.files(info.module).joinpath("examples.json").read_bytes())
     return types.MappingProxyType(
         {key: (int(entry["status"]), entry["example"]) for key, entry in data["responses"].items()}
     )
@@ -135,14 +136,6 @@ def _set(target: dict[str, Any], keys: Sequence[str], value: Any) -> None:
             child = target[key] = {}
         target = child
     target[keys[-1]] = value
-
-
-def _get(source: Any, keys: Sequence[str]) -> Any:
-    for key in keys:
-        if not isinstance(source, dict):
-            return None
-        source = source.get(key)
-    return source
 
 
 def _int(value: Any, name: str, minimum: int) -> int:
@@ -257,7 +250,7 @@ class Pager:
         return min(_int(value, "per_page", 1), self.max_per_page)
 
     def _envelope(self, chunk: list[Any]) -> dict[str, Any]:
-        out = copy.deepcopy(self.template)
+        out: dict[str, Any] = dump(self.template)  # a deep copy of the JSON template
         _set(out, _keys(self.paging.items), chunk)
         if "total_count" in out:
             out["total_count"] = len(self.items)
@@ -353,5 +346,5 @@ def template_items(op: Operation, template: Any) -> list[Any]:
     """The items of a documented page (``[]`` when it has none where the operation keeps them)."""
     if op.pagination is None:
         return []
-    found = _get(template, _keys(op.pagination.items))
+    found = pluck(template, op.pagination.items)
     return list(found) if isinstance(found, list) else []

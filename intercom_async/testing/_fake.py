@@ -749,8 +749,8 @@ class FakeIntercom:
         return _content(o["body"], status, o["content_type"], o["headers"])
 
     def _default(self, op: Operation) -> _Reply:
-        documented = _data.example(self.version, op.operation_id) if self.use_examples else None
-        if documented is not None:
+        documented = _data.examples(self.version).get(op.operation_id) if self.use_examples else None
+        if documented is not None:  # the shared example: _json_reply's dump() copies it
             return _json_reply(documented[0], documented[1])
         status = _success_status(op, self.version, False)
         spec = op.response_spec(status)
