@@ -117,9 +117,7 @@ class Operation:
             return self.path
         path = self.path
         for key, value in params.items():
-            if type(value) is not str or not value.isalnum() or not value.isascii():  # else: used as is (_urls)
-                value = path_segment(value, name=key, where=self.name + "()")
-            path = path.replace("{" + key + "}", value)
+            path = path.replace("{" + key + "}", path_segment(value, name=key, where=self.name))
         return path
 
     def response_spec(self, status: int) -> ResponseSpec | None:
