@@ -117,7 +117,9 @@ class Operation:
             return self.path
         path = self.path
         for key, value in params.items():
-            path = path.replace("{" + key + "}", path_segment(value, name=key, where=self.name))
+            if type(value) is not str or not value.isascii() or not value.isalnum():  # a plain id needs no encoding
+                value = path_segment(value, name=key, where=self.name)
+            path = path.replace("{" + key + "}", value)
         return path
 
     def response_spec(self, status: int) -> ResponseSpec | None:

@@ -27,8 +27,6 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 def path_segment(value: Any, *, name: str, where: str) -> str:
     """The encoded path segment for one path parameter value of the method named ``where`` (for messages)."""
-    if type(value) is str and value.isascii() and value.isalnum():
-        return value  # the usual id: nothing to encode, and never a dot segment
     if value is None:
         raise InvalidRequestError(f"{where}(): path parameter {name!r} is required, got None")
     text = str(getattr(value, "value", value))
