@@ -174,6 +174,17 @@ class BaseClient:
         self.base_url = normalise_base_url(base_url)
         self.strict = strict
         self._strict = strict is True  # raise on drift; "warn" only observes
+        # What every request carries. With a plain-string token that includes the Authorization header: the
+        # transport sends them all (as its session's default headers), and a call adds only its own headers.
+        static_headers = {
+            "Intercom-Version": self.VERSION,
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            **checked_headers,
+        }
+        self._token_is_fixed = isinstance(token, str)
+        if isinstance(token, str):
+            static_headers["Authorization"] = f"Bearer {token}"
         self._policy = retry_policy or RetryPolicy(max_retries)
         self._transport = Transport(
             session=session,
@@ -184,21 +195,12 @@ class BaseClient:
             logger=logger,
             max_response_size=max_response_size,
             trace_configs=trace_configs,
+            headers=static_headers,
         )
         self._logger = logger if logger is not None else logging.getLogger("intercom_async")
         # only to scrub them from error texts; never shown
         self._recent_tokens: deque[str] = deque(maxlen=RECENT_TOKENS)
         self.drift: Counter[Drift] = Counter()  # strict="warn": how often each kind of drift was seen
-        self._static_headers = {
-            "Intercom-Version": self.VERSION,
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-            **checked_headers,
-        }
-        # With a plain-string token the headers never change: build them once, copy per attempt.
-        self._fixed_headers = (
-            {**self._static_headers, "Authorization": f"Bearer {token}"} if isinstance(token, str) else None
-        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -224,8 +226,8 @@ class BaseClient:
     # ------------------------------------------------------------------ requests
 
     async def _auth_headers(self) -> dict[str, str]:
-        if self._fixed_headers is not None:
-            return self._fixed_headers.copy()
+        """The Authorization header for the next attempt, from the token callable (a string token's header is
+        one of the transport's fixed headers)."""
         source = self._token
         if isinstance(source, str):
             token = source
@@ -239,7 +241,7 @@ class BaseClient:
                 if token in recent:
                     recent.remove(token)
                 recent.append(token)
-        return {**self._static_headers, "Authorization": f"Bearer {token}"}
+        return {"Authorization": f"Bearer {token}"}
 
     async def request(
         self,
@@ -355,10 +357,9 @@ class BaseClient:
         this call's errors); a string token's headers are one dict, built once per client."""
         op = request.operation
         path, params, data, extra_headers = request.prepare(strict=self._strict)
-        headers: dict[str, str] | Callable[[], Awaitable[dict[str, str]]]
-        fixed = self._fixed_headers
-        if fixed is not None:  # a string token: no callable, no await per attempt
-            headers = {**fixed, **extra_headers} if extra_headers else fixed
+        headers: Mapping[str, str] | Callable[[], Awaitable[dict[str, str]]]
+        if self._token_is_fixed:  # a string token: the transport adds it; no callable, no await per attempt
+            headers = extra_headers
         else:
 
             async def headers() -> dict[str, str]:

@@ -230,6 +230,7 @@ class Transport:
         logger: logging.Logger | None = None,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
         trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         if max_concurrency is not None and max_concurrency < 1:
             raise ValueError(f"max_concurrency must be >= 1 (or None), got {max_concurrency}")
@@ -240,6 +241,11 @@ class Transport:
         self._trace_configs = list(trace_configs) if trace_configs is not None else None
         self._session = session
         self._owns_session = session is None
+        # Headers every request carries (the client's version, Accept, User-Agent and a string token's
+        # Authorization): the default headers of the session created here, added to each request on a borrowed
+        # session. A call's own headers are sent besides, and replace one of these with the same name.
+        self._headers = dict(headers or {})
+        self._merged_headers = self._headers if session is not None and self._headers else None
         self._timeout = timeout
         self._connect_timeout = connect_timeout
         # Sent with every request on a borrowed session, whose own defaults (aiohttp: 5 minutes) would
@@ -278,6 +284,7 @@ class Transport:
                 timeout=self._default_timeout,
                 auto_decompress=True,
                 trace_configs=self._trace_configs,
+                headers=self._headers,
             )
             if "_retry_connection" in getattr(aiohttp.ClientSession, "ATTRS", ()):
                 # aiohttp >= 3.10 silently resends an idempotent request once when a kept-alive connection
@@ -318,7 +325,7 @@ class Transport:
         method: str,
         url: str,
         *,
-        headers: dict[str, str] | Callable[[], Any],
+        headers: Mapping[str, str] | Callable[[], Any],
         params: Sequence[tuple[str, str]] | None,
         data: bytes | None,
         policy: RetryPolicy,
@@ -330,9 +337,10 @@ class Transport:
         operation_id: str = "",
     ) -> RawResult:
         """One logical request: attempts until one may be returned, waiting between them (see the module
-        docstring for what is retried). ``headers`` is the dict sent with every attempt (never changed here),
-        or a callable producing it before every attempt (token rotation). ``max_response_size`` overrides the
-        transport's limit for this call; ``stream=True`` leaves a 2xx body unread (``RawResult.stream``)."""
+        docstring for what is retried). ``headers`` are the call's own, sent with every attempt besides the
+        transport's (a dict never changed here, or a callable producing it before every attempt: token rotation).
+        ``max_response_size`` overrides the transport's limit for this call; ``stream=True`` leaves a 2xx body
+        unread (``RawResult.stream``)."""
         if self._closed:
             raise RuntimeError("this Intercom client is closed; create a new one")
         limit = self.max_response_size if max_response_size is UNSET else check_max_response_size(max_response_size)
@@ -425,13 +433,14 @@ class Transport:
             if limiter is not None and not limiter.try_acquire():
                 await limiter.acquire()
             try:
-                headers = exchange.headers
-                if isinstance(headers, dict):
-                    request_headers: Any = headers
-                else:
-                    request_headers = headers()  # the token callable, per attempt
+                request_headers: Any = exchange.headers
+                if callable(request_headers):
+                    request_headers = request_headers()  # the token callable, per attempt
                     if type(request_headers) is not dict:
                         request_headers = await _maybe_await(request_headers)
+                merged = self._merged_headers
+                if merged is not None:  # a borrowed session: its defaults are the user's, not these
+                    request_headers = {**merged, **request_headers}
                 if self._closed:
                     raise _ExchangeFailed(RuntimeError("closed"))
                 try:
@@ -470,7 +479,7 @@ class _Exchange:
         self,
         method: str,
         url: str,
-        headers: dict[str, str] | Callable[[], Any],
+        headers: Mapping[str, str] | Callable[[], Any],
         params: Sequence[tuple[str, str]] | None,
         data: bytes | None,
         timeout: aiohttp.ClientTimeout | None,

@@ -9,10 +9,12 @@ when the body is built from keyword arguments only. A refused call sends nothing
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -43,6 +45,7 @@ class Server:
                 "method": request.method,
                 "path": request.raw_path,
                 "headers": dict(request.headers),
+                "header_names": [name.lower() for name in request.headers],
                 "json": json.loads(raw) if raw else None,
             }
         )
@@ -83,6 +86,33 @@ async def test_request_get_goes_through_the_client_path(server: Server) -> None:
     assert seen["headers"]["Intercom-Version"] == "2.12"
     assert seen["headers"]["Accept"] == "application/json"
     assert seen["json"] is None
+
+
+@pytest.mark.parametrize("borrowed", [False, True], ids=["own session", "borrowed session"])
+async def test_every_request_carries_the_client_headers_once(server: Server, borrowed: bool) -> None:
+    """The version, Accept, User-Agent, ``default_headers`` and a string token's Authorization go with every
+    request: as the default headers of the client's own session, merged into each request on a borrowed one
+    (whose own defaults stay). A call's header with the same name replaces one of them, never doubles it."""
+    async with contextlib.AsyncExitStack() as stack:
+        session = None
+        if borrowed:
+            session = await stack.enter_async_context(aiohttp.ClientSession(headers={"X-Theirs": "1"}))
+        client = client_for(server, session=session, default_headers={"X-Team": "sync"})
+        await stack.enter_async_context(client)
+        await client.request("GET", "/contacts/c1")
+        await client.request(
+            "GET", "/contacts/c1", request_options={"extra_headers": {"Accept": "text/plain", "X-Trace": "t1"}}
+        )
+    plain, extra = server.seen
+    for seen in (plain, extra):
+        assert seen["headers"]["Authorization"] == f"Bearer {TOKEN}"
+        assert seen["headers"]["Intercom-Version"] == "2.12"
+        assert seen["headers"]["User-Agent"].startswith("intercom-async/")
+        assert seen["headers"]["X-Team"] == "sync"
+        assert ("X-Theirs" in seen["headers"]) is borrowed
+        assert len(seen["header_names"]) == len(set(seen["header_names"])), seen["header_names"]
+    assert plain["headers"]["Accept"] == "application/json" and "X-Trace" not in plain["headers"]
+    assert (extra["headers"]["Accept"], extra["headers"]["X-Trace"]) == ("text/plain", "t1")
 
 
 async def test_request_post_sends_the_body_unchecked_with_options(server: Server) -> None:
