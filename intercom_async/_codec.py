@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
 import reprlib
 import sys
 import threading
@@ -228,15 +229,13 @@ def decoder(desc: Any, models: Any) -> Callable[[Any], Any] | None:
         return None
     kind, arg = desc
     if kind == "model":
-        cls = getattr(models, arg)
-        return lambda value: _model(cls, value)
+        return functools.partial(_model, getattr(models, arg))  # a partial: no Python frame of its own
     if kind == "enum":
         members = getattr(models, arg)._value2member_map_
         return lambda value: members.get(value, value) if type(value) is str or type(value) is int else value
     if kind == "list" or kind == "list?":
         if isinstance(arg, tuple) and arg[0] == "model":
-            item_cls = getattr(models, arg[1])
-            return lambda value: _model_list(item_cls, value)
+            return functools.partial(_model_list, getattr(models, arg[1]))
         item = decoder(arg, models)
         assert item is not None
         return lambda value: [item(v) for v in value] if type(value) is list else value
