@@ -354,7 +354,8 @@ class BaseClient:
     def _transmit(self, request: Request, used: list[str], stream: bool) -> tuple[Awaitable[RawResult], str]:
         """Prepare ``request`` (no I/O) and return the transport's send of it, to await, and the request path (for
         messages). With a token callable, the token of every attempt is appended to ``used`` (to scrub it from
-        this call's errors); a string token's headers are one dict, built once per client."""
+        this call's errors). The headers every request carries (a string token's included) are the transport's:
+        a call passes only its own."""
         op = request.operation
         path, params, data, extra_headers = request.prepare(strict=self._strict)
         headers: Mapping[str, str] | Callable[[], Awaitable[dict[str, str]]]
