@@ -34,6 +34,11 @@ IMPORTS = {
     "sdk": "import intercom_async",
     "official": "import intercom",
 }
+# Drill-down variants (``bench_instructions.py --clients``; not in ``bench.py``'s table): what one choice costs.
+VARIANTS = {
+    "raw_orjson_session_headers": "raw aiohttp + orjson, session default headers",
+    "sdk_unpaced": "intercom_async, rate_limiter=False",
+}
 PER_PAGE = 150
 TOKEN = "tok"
 
@@ -60,19 +65,23 @@ class Client:
 class Raw(Client):
     """Hand-written aiohttp: the code a user would write without an SDK."""
 
-    def __init__(self, loads: Callable[[bytes], Any]) -> None:
+    def __init__(self, loads: Callable[[bytes], Any], session_headers: bool = False) -> None:
         self.loads = loads
+        self.session_headers = session_headers  # the headers as the session's defaults, none per request
 
     async def open(self, base: str, contact_id: str) -> None:
         import aiohttp
 
-        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
-        self.headers = {
+        headers = {
             "Authorization": f"Bearer {TOKEN}",
             "Intercom-Version": "2.12",
             "Accept": "application/json",
             "User-Agent": "raw-aiohttp-bench",
         }
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=100), headers=headers if self.session_headers else None
+        )
+        self.headers: dict[str, str] | None = None if self.session_headers else headers
         self.contact_url = f"{base}/contacts/{contact_id}"
         self.list_url = f"{base}/contacts"
 
@@ -111,11 +120,15 @@ class Raw(Client):
 class Sdk(Client):
     """intercom_async with its default settings (retries, rate-limit pacing, tolerant models)."""
 
+    def __init__(self, paced: bool = True) -> None:
+        self.paced = paced  # False: rate_limiter=False (the sdk_unpaced variant)
+
     async def open(self, base: str, contact_id: str) -> None:
         import intercom_async
 
         self.ops = intercom_async.VERSIONS["2.12"].load().OPERATIONS
-        self.client = intercom_async.Intercom(TOKEN, version="2.12", base_url=base)
+        options: dict[str, Any] = {} if self.paced else {"rate_limiter": False}
+        self.client = intercom_async.Intercom(TOKEN, version="2.12", base_url=base, **options)
         show = self.method("ShowContact")
         path_params = [p[0] for p in self.ops["ShowContact"].params if p[2] == "path"]
         if len(path_params) != 1 or path_params[0] not in inspect.signature(show).parameters:
@@ -191,15 +204,21 @@ def make(name: str) -> Client:
         import orjson  # type: ignore[import-not-found,unused-ignore]  # bench env only
 
         return Raw(orjson.loads)
+    if name == "raw_orjson_session_headers":
+        import orjson  # type: ignore[import-not-found,unused-ignore]  # bench env only
+
+        return Raw(orjson.loads, session_headers=True)
     if name == "sdk":
         return Sdk()
+    if name == "sdk_unpaced":
+        return Sdk(paced=False)
     if name == "official":
         return Official()
-    raise ValueError(f"unknown client {name!r}; one of {NAMES}")
+    raise ValueError(f"unknown client {name!r}; one of {NAMES + tuple(VARIANTS)}")
 
 
 def check_contact(name: str, result: Any, contact_id: str) -> None:
     """The first call returned the contact, typed where the client types it."""
     got = result["id"] if isinstance(result, dict) else result.id
-    if got != contact_id or (name in ("sdk", "official")) == isinstance(result, dict):
+    if got != contact_id or (name in ("sdk", "sdk_unpaced", "official")) == isinstance(result, dict):
         raise RuntimeError(f"{name}: unexpected contact {type(result).__name__} {got!r}")

@@ -7,7 +7,7 @@ project tunes. The number of instructions the client process executes does not: 
 runs its warm-up and then ``N`` sequential ``GET /contacts/{id}`` under ``valgrind --tool=cachegrind`` against
 the benchmark server (its own, untraced process), for two values of ``N``; the difference divided by the
 difference in calls is the cost of one call, start-up and warm-up cancelled out. Repeated runs agree within
-about 1%. ``--branches`` also counts mispredicted branches (the interpreter's dispatch mispredicts more on
+about 0.5%. ``--branches`` also counts mispredicted branches (the interpreter's dispatch mispredicts more on
 code it runs less often, which is part of why a layer costs more time than its instructions suggest).
 
 Instructions are not time: kernel work (the same for every client: one socket write and read per call) is not
@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SMALL, LARGE = 200, 600
+SMALL, LARGE = 300, 1500
 
 
 async def child(name: str, base: str, calls: int) -> None:
@@ -64,7 +64,11 @@ def counted(name: str, base: str, calls: int, branches: bool, env: dict[str, str
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", default="raw_orjson,sdk", help="comma-separated subset of _clients.NAMES")
+    parser.add_argument(
+        "--clients",
+        default="raw_orjson,sdk",
+        help="comma-separated: any of _clients.NAMES and _clients.VARIANTS (raw_orjson_session_headers, sdk_unpaced)",
+    )
     parser.add_argument("--branches", action="store_true", help="also count mispredicted branches (slower)")
     parser.add_argument("--child", nargs=3, metavar=("CLIENT", "BASE", "CALLS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -79,9 +83,10 @@ def main() -> int:
     import _common
 
     names = [n.strip() for n in args.clients.split(",") if n.strip()]
-    unknown = set(names) - set(_clients.NAMES)
+    known = (*_clients.NAMES, *_clients.VARIANTS)
+    unknown = set(names) - set(known)
     if unknown:
-        parser.error(f"unknown clients {sorted(unknown)}; choose from {', '.join(_clients.NAMES)}")
+        parser.error(f"unknown clients {sorted(unknown)}; choose from {', '.join(known)}")
     env = {**os.environ, "PYTHONPATH": str(_common.ROOT)}
     rows: list[list[str]] = []
     per_call: dict[str, dict[str, float]] = {}
@@ -92,7 +97,7 @@ def main() -> int:
             per_call[name] = {key: (large[key] - small[key]) / (LARGE - SMALL) for key in large}
     baseline = per_call.get("raw_orjson")
     for name, figures in per_call.items():
-        row = [_clients.LABELS[name], f"{figures['instructions'] / 1000:,.1f}k"]
+        row = [{**_clients.LABELS, **_clients.VARIANTS}[name], f"{figures['instructions'] / 1000:,.1f}k"]
         row.append(f"{figures['instructions'] / baseline['instructions']:.3f}x" if baseline else "")
         if args.branches:
             row.append(f"{figures.get('mispredicts', 0) / 1000:,.2f}k")
