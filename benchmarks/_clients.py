@@ -38,6 +38,8 @@ IMPORTS = {
 VARIANTS = {
     "raw_orjson_session_headers": "raw aiohttp + orjson, session default headers",
     "sdk_unpaced": "intercom_async, rate_limiter=False",
+    "sdk_floor_unpaced": "the SDK's per-call work in one coroutine",
+    "sdk_floor": "the SDK's per-call work in one coroutine, default pacing",
 }
 PER_PAGE = 150
 TOKEN = "tok"
@@ -161,6 +163,50 @@ class Sdk(Client):
         return self.parse(200, body)
 
 
+class Floor(Sdk):
+    """A lower bound, not a way to call the API: the SDK's per-call work for ``GET /contacts/{id}`` written as one
+    coroutine on the client's own session (build the ``Request``, ``prepare`` it, send, the size check, the typed
+    parse; with ``paced``, the default limiter's synchronous fast paths too). No retry loop, no layers, none of
+    the checks a real call makes (typed errors, token rotation, streaming, a closed client)."""
+
+    def __init__(self, paced: bool) -> None:
+        super().__init__()
+        self.floor_paced = paced
+
+    async def open(self, base: str, contact_id: str) -> None:
+        await super().open(base, contact_id)
+        from intercom_async._request import Request
+        from intercom_async._transport import _fits
+        from intercom_async._urls import request_url
+
+        op = self.ops["ShowContact"]
+        client, transport = self.client, self.client._transport
+        limiter = transport.rate_limiter if self.floor_paced else None
+        limit = transport.max_response_size
+        path_param = next(p[1] for p in op.params if p[2] == "path")
+
+        async def get_contact() -> Any:
+            path, params, data, headers = Request(op, path={path_param: contact_id}).prepare()
+            url = request_url(client.base_url + path)
+            if limiter is not None and not limiter.try_acquire():
+                await limiter.acquire()
+            try:
+                async with transport.session().request(
+                    op.method, url, headers=headers, params=params, data=data, allow_redirects=False
+                ) as resp:
+                    if not _fits(resp, limit, op.method, path):
+                        raise RuntimeError("the floor client reads small bodies only")
+                    body = await resp.read()
+                if limiter is not None:
+                    limiter.try_observe(resp.status, resp.headers)
+            finally:
+                if limiter is not None:
+                    limiter.release()
+            return op.parse(resp.status, body)
+
+        self.get_contact = get_contact  # type: ignore[method-assign]
+
+
 class Official(Client):
     """python-intercom (Fern-generated; httpx + pydantic), with the httpx client it would create itself."""
 
@@ -212,6 +258,8 @@ def make(name: str) -> Client:
         return Sdk()
     if name == "sdk_unpaced":
         return Sdk(paced=False)
+    if name in ("sdk_floor", "sdk_floor_unpaced"):
+        return Floor(paced=name == "sdk_floor")
     if name == "official":
         return Official()
     raise ValueError(f"unknown client {name!r}; one of {NAMES + tuple(VARIANTS)}")
@@ -220,5 +268,5 @@ def make(name: str) -> Client:
 def check_contact(name: str, result: Any, contact_id: str) -> None:
     """The first call returned the contact, typed where the client types it."""
     got = result["id"] if isinstance(result, dict) else result.id
-    if got != contact_id or (name in ("sdk", "sdk_unpaced", "official")) == isinstance(result, dict):
+    if got != contact_id or (name.startswith("sdk") or name == "official") == isinstance(result, dict):
         raise RuntimeError(f"{name}: unexpected contact {type(result).__name__} {got!r}")

@@ -17,7 +17,7 @@ and prints a Markdown report:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -241,43 +241,33 @@ def report(old_pin: Pin, old: Spec, new_pin: Pin, new: Spec, table: NameTable) -
         f"| added / removed / changed | {len(added)} / {len(removed)} / {len(changed)} | "
         f"{len(models_added)} / {len(models_removed)} / {len(models_changed)} |",
         "",
-        "## Operations added",
-        "",
     ]
-    if added:
-        rows = [(f"`{k[0]} {new_ops[k][0]}`", _sdk(new_names, new_ops[k][2])) for k in added]
-        out += [*_table(rows, ("route", "SDK method")), ""]
-    else:
-        out += ["None.", ""]
-    out += ["## Operations removed", ""]
-    if removed:
-        rows = [(f"`{k[0]} {old_ops[k][0]}`", _sdk(old_names, old_ops[k][2])) for k in removed]
-        out += [*_table(rows, ("route", "SDK method")), ""]
-    else:
-        out += ["None.", ""]
+    added_rows = [(f"`{k[0]} {new_ops[k][0]}`", _sdk(new_names, new_ops[k][2])) for k in added]
+    removed_rows = [(f"`{k[0]} {old_ops[k][0]}`", _sdk(old_names, old_ops[k][2])) for k in removed]
+    out += _section("Operations added", [*_table(added_rows, ("route", "SDK method"))] if added else [])
+    out += _section("Operations removed", [*_table(removed_rows, ("route", "SDK method"))] if removed else [])
     if renamed:
-        out += ["## SDK methods renamed", "", *_table(renamed, ("route", old_pin.name, new_pin.name)), ""]
-    out += ["## Operations changed", ""]
-    if changed:
-        for key, diffs in changed:
-            out.append(f"- `{key[0]} {new_ops[key][0]}` ({_sdk(new_names, new_ops[key][2])})")
-            out += [f"  - {d}" for d in diffs]
-        out.append("")
-    else:
-        out += ["None.", ""]
-    out += ["## Models added", ""]
-    out += [", ".join(f"`{m}`" for m in models_added) if models_added else "None.", ""]
-    out += ["## Models removed", ""]
-    out += [", ".join(f"`{m}`" for m in models_removed) if models_removed else "None.", ""]
-    out += ["## Models changed", ""]
-    if models_changed:
-        for name, diffs in models_changed:
-            out.append(f"- `{name}`")
-            out += [f"  - {d}" for d in diffs]
-        out.append("")
-    else:
-        out += ["None.", ""]
+        out += _section("SDK methods renamed", [*_table(renamed, ("route", old_pin.name, new_pin.name))])
+    out += _section(
+        "Operations changed",
+        _nested(
+            (f"`{key[0]} {new_ops[key][0]}` ({_sdk(new_names, new_ops[key][2])})", diffs) for key, diffs in changed
+        ),
+    )
+    out += _section("Models added", [", ".join(f"`{m}`" for m in models_added)] if models_added else [])
+    out += _section("Models removed", [", ".join(f"`{m}`" for m in models_removed)] if models_removed else [])
+    out += _section("Models changed", _nested((f"`{name}`", diffs) for name, diffs in models_changed))
     return "\n".join(out).rstrip() + "\n"
+
+
+def _section(title: str, lines: Sequence[str]) -> list[str]:
+    """A report section: its lines, or "None." when it has none."""
+    return [f"## {title}", "", *(lines or ["None."]), ""]
+
+
+def _nested(entries: Iterable[tuple[str, Sequence[str]]]) -> list[str]:
+    """``- entry`` lines, each followed by its ``  - detail`` lines."""
+    return [line for head, details in entries for line in (f"- {head}", *(f"  - {d}" for d in details))]
 
 
 def _numbered(name: str) -> tuple[int, ...] | None:

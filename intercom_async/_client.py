@@ -183,7 +183,7 @@ class BaseClient:
             **checked_headers,
         }
         self._token_is_fixed = isinstance(token, str)
-        if isinstance(token, str):
+        if self._token_is_fixed:
             static_headers["Authorization"] = f"Bearer {token}"
         self._policy = retry_policy or RetryPolicy(max_retries)
         self._transport = Transport(
@@ -229,18 +229,16 @@ class BaseClient:
         """The Authorization header for the next attempt, from the token callable (a string token's header is
         one of the transport's fixed headers)."""
         source = self._token
-        if isinstance(source, str):
-            token = source
-        else:
-            produced = source()
-            token = produced if isinstance(produced, str) else await produced
-            if not isinstance(token, str) or not token:
-                raise TypeError("the token callable must return a non-empty str")
-            recent = self._recent_tokens
-            if not recent or recent[-1] != token:
-                if token in recent:
-                    recent.remove(token)
-                recent.append(token)
+        assert not isinstance(source, str)  # a string token's header is the transport's: never asked for here
+        produced = source()
+        token = produced if isinstance(produced, str) else await produced
+        if not isinstance(token, str) or not token:
+            raise TypeError("the token callable must return a non-empty str")
+        recent = self._recent_tokens
+        if not recent or recent[-1] != token:
+            if token in recent:
+                recent.remove(token)
+            recent.append(token)
         return {"Authorization": f"Bearer {token}"}
 
     async def request(

@@ -440,7 +440,7 @@ class Transport:
                         request_headers = await _maybe_await(request_headers)
                 merged = self._merged_headers
                 if merged is not None:  # a borrowed session: its defaults are the user's, not these
-                    request_headers = {**merged, **request_headers}
+                    request_headers = {**merged, **request_headers} if request_headers else merged
                 if self._closed:
                     raise _ExchangeFailed(RuntimeError("closed"))
                 try:

@@ -25,6 +25,7 @@ from intercom_async import (
     ServerError,
     UnprocessableEntityError,
 )
+from tests.support import loopback
 
 TOKEN = "secret-token-do-not-leak"
 ADMIN = {"type": "admin", "id": "991267464", "name": "Ciaran", "email": "admin@example.com"}
@@ -41,15 +42,9 @@ async def local():
         payload = body if isinstance(body, bytes) else json.dumps(body).encode()
         return web.Response(status=status, body=payload, headers={"Content-Type": "application/json", **headers})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    state["url"] = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-    yield state
-    await runner.cleanup()
+    async with loopback.serve(handle) as url:
+        state["url"] = url
+        yield state
 
 
 _MODULES = {name: info.module.rpartition(".")[2] for name, info in intercom_async.VERSIONS.items()}

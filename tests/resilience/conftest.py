@@ -19,9 +19,12 @@ import gc
 import heapq
 import json
 import logging
+import subprocess
+import sys
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -436,3 +439,17 @@ def _collect_garbage() -> Any:
     """Collect after each test so an unclosed session/connector warns (an error here) in the test that leaked."""
     yield
     gc.collect()
+
+
+def run_rss_client(scenario: str, url: str, *extra: str, timeout: float = 120) -> dict[str, Any]:
+    """Run ``tests/resilience/rss_client.py`` (one SDK call in a fresh process) and return its JSON report."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.resilience.rss_client", scenario, url, *extra],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return report

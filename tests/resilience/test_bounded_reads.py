@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import zlib
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +19,8 @@ from aiohttp import web
 import intercom_async
 from intercom_async import InvalidResponseError, ResponseTooLargeError
 
-from .conftest import ADMIN, Action, FaultServer, ok
+from .conftest import ADMIN, Action, FaultServer, ok, run_rss_client
 
-ROOT = Path(__file__).resolve().parents[2]
 MIB = 1024 * 1024
 SERVER_MAX = 512 * MIB  # every server loop here stops by itself after this many bytes
 
@@ -161,19 +157,6 @@ async def test_error_bodies_are_limited_too(server: FaultServer, make_client: An
     assert info.value.status_code == 502
 
 
-def _run_rss_client(scenario: str, url: str, *extra: str) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.resilience.rss_client", scenario, url, *extra],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return report
-
-
 @pytest.mark.parametrize("kind", ["endless", "gzip_bomb"])
 async def test_peak_memory_stays_bounded(server: FaultServer, kind: str) -> None:
     """A fresh process with the default limit (32 MiB) against 512 MiB of endless body, or a gzip bomb that
@@ -184,7 +167,7 @@ async def test_peak_memory_stays_bounded(server: FaultServer, kind: str) -> None
     else:
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         server.script("GET", "/me", ok(), serve_bytes(gzip_bomb(1024 * MIB), headers))
-    report = await asyncio.to_thread(_run_rss_client, "capped", server.url)
+    report = await asyncio.to_thread(run_rss_client, "capped", server.url)
     assert report["outcome"] == "ResponseTooLargeError"
     assert report["limit"] == 32 * MIB and report["received"] > 32 * MIB
     growth_mib = (report["peak_kib"] - report["baseline_kib"]) / 1024

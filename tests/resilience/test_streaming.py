@@ -12,8 +12,6 @@ import asyncio
 import gzip
 import hashlib
 import json
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -24,9 +22,8 @@ from aiohttp import web
 import intercom_async
 from intercom_async import APIConnectionError, NotFoundError, ResponseTooLargeError, StreamedResponse
 
-from .conftest import TOKEN, Action, FaultServer, ok, status
+from .conftest import TOKEN, Action, FaultServer, ok, run_rss_client, status
 
-ROOT = Path(__file__).resolve().parents[2]
 MIB = 1024 * 1024
 
 
@@ -249,19 +246,7 @@ async def test_a_200_mb_export_is_written_with_bounded_memory(server: FaultServe
     server.script("GET", "/download/content/data/job-200mb", export)
     out = tmp_path / "export.csv.gz"
 
-    def run() -> dict[str, Any]:
-        proc = subprocess.run(
-            [sys.executable, "-m", "tests.resilience.rss_client", "stream", server.url, str(out)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-        return report
-
-    report = await asyncio.to_thread(run)
+    report = await asyncio.to_thread(run_rss_client, "stream", server.url, str(out), timeout=300)
     assert report["outcome"] == "written" and report["written"] == export.size
     growth_mib = (report["peak_kib"] - report["baseline_kib"]) / 1024
     print(f"200 MB export: {export.size / MIB:.0f} MiB written, peak RSS growth {growth_mib:.1f} MiB")
