@@ -1,7 +1,8 @@
 """``python -m intercom_async.mcp``: the MCP server's command line (flags, or the environment variables named).
 
 The token is read only from ``INTERCOM_TOKEN`` (no flag: a command line is visible to other users of the
-machine); it is never printed or logged. ``--print-tools`` writes the ``tools/list`` answer as JSON to stdout
+machine); it is never printed or logged. Over HTTP, ``INTERCOM_MCP_HTTP_TOKEN`` (when set) is the bearer token
+every MCP request must carry; listening on a non-loopback ``--host`` without it is refused. ``--print-tools`` writes the ``tools/list`` answer as JSON to stdout
 and exits (no token needed): the size an agent's context pays for this configuration.
 """
 
@@ -123,9 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=args.log_level.upper(), stream=sys.stderr, format="intercom-mcp %(levelname)s %(message)s"
     )
     try:
-        asyncio.run(serve(config, transport=args.transport, host=args.host, port=args.port))
+        http_token = os.environ.get("INTERCOM_MCP_HTTP_TOKEN") or None
+        asyncio.run(serve(config, transport=args.transport, host=args.host, port=args.port, http_token=http_token))
     except KeyboardInterrupt:
         pass
+    except ValueError as exc:  # a refused configuration: one line, no traceback
+        sys.stderr.write(f"intercom-mcp: {exc}\n")
+        return 2
     return 0
 
 

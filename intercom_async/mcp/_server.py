@@ -19,6 +19,7 @@ Logs go to stderr (one line per call: tool, outcome, milliseconds) and never hol
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from dataclasses import dataclass
@@ -259,19 +260,57 @@ def _client(config: Config) -> tuple[Any, Any]:
     return client, limiter
 
 
-async def serve(config: Config, *, transport: str = "stdio", host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve ``config``'s tools over ``transport`` (``"stdio"`` or ``"http"``, Streamable HTTP at ``/mcp``)."""
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def require_bearer(app: Any, secret: str) -> Any:
+    """An ASGI app answering 401 to an HTTP request without ``Authorization: Bearer <secret>`` (constant-time
+    comparison), else ``app``: anyone who can reach the port would otherwise use the Intercom token's access."""
+    expected = ("Bearer " + secret).encode()
+
+    async def guarded(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            given = dict(scope.get("headers") or ()).get(b"authorization", b"")
+            if not hmac.compare_digest(given, expected):
+                await send(
+                    {"type": "http.response.start", "status": 401, "headers": [(b"content-type", b"text/plain")]}
+                )
+                await send({"type": "http.response.body", "body": b"unauthorized"})
+                return
+        await app(scope, receive, send)
+
+    return guarded
+
+
+async def serve(
+    config: Config,
+    *,
+    transport: str = "stdio",
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    http_token: str | None = None,
+) -> None:
+    """Serve ``config``'s tools over ``transport`` (``"stdio"`` or ``"http"``, Streamable HTTP at ``/mcp``).
+    Over HTTP, ``http_token`` (when given) is required of every request as a bearer token; listening beyond
+    loopback without one is refused."""
+    if transport == "http" and host not in LOOPBACK and not http_token:
+        raise ValueError(
+            f"refusing to serve on {host} without INTERCOM_MCP_HTTP_TOKEN: anyone reaching the port could use "
+            "the Intercom token"
+        )
     catalog = catalog_for(config)
     client, limiter = _client(config)
     try:
-        await _serve(config, catalog, client, transport, host, port)
+        await _serve(config, catalog, client, transport, host, port, http_token)
     finally:
         await client.aclose()
         if limiter is not None:
             await limiter.aclose()
 
 
-async def _serve(config: Config, catalog: Catalog, client: Any, transport: str, host: str, port: int) -> None:
+async def _serve(
+    config: Config, catalog: Catalog, client: Any, transport: str, host: str, port: int, http_token: str | None
+) -> None:
     caller = Caller(catalog, client, max_bytes=config.max_bytes)
     server = build_server(catalog, caller, compact=config.compact)
     count = len(COMPACT_TOOLS) if config.compact else len(catalog.offered())
@@ -293,4 +332,6 @@ async def _serve(config: Config, catalog: Catalog, client: Any, transport: str, 
     import uvicorn
 
     app = server.streamable_http_app(host=host)
+    if http_token:
+        app = require_bearer(app, http_token)
     await uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).serve()

@@ -178,3 +178,10 @@ async def test_intercom_errors_become_one_short_typed_line_without_the_token():
         with pytest.raises(ToolError, match=r"^RateLimitError: HTTP 429 \| rate_limit_exceeded"):
             await caller.call(catalog.tools["contacts_find"], {"contact_id": "1"})
         assert len(fake.requests_for("contacts.find")) == 1 + 3  # the client's 2 retries applied to the tool call
+
+
+async def test_http_beyond_loopback_needs_a_bearer_token_of_its_own():
+    from intercom_async.mcp import Config, serve
+
+    with pytest.raises(ValueError, match="refusing to serve on 0.0.0.0 without INTERCOM_MCP_HTTP_TOKEN"):
+        await serve(Config(), transport="http", host="0.0.0.0", port=1)

@@ -19,10 +19,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import anyio
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 
 from intercom_async import VERSIONS
 from intercom_async.mcp import kind_of
@@ -30,6 +32,7 @@ from intercom_async.testing import FakeIntercom
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "tok_mcp_subprocess_5f3c9a7e1b2d4c6e"
+HTTP_TOKEN = "mcp-http-secret-9d8c7b6a"  # what MCP clients of the HTTP transport must send (not Intercom's token)
 TIMEOUT = 60  # seconds for a whole test: a hung server fails the test instead of the CI job
 
 
@@ -176,7 +179,7 @@ async def test_streamable_http_compact_mode_with_a_destructive_write_allowed():
                 [sys.executable, "-m", "intercom_async.mcp", "--transport", "http", "--port", str(port)]
                 + ["--compact", "--allow", "contacts.delete", "--allow-destructive"],
                 cwd=ROOT,
-                env={**os.environ, **_env(fake.base_url)},
+                env={**os.environ, **_env(fake.base_url), "INTERCOM_MCP_HTTP_TOKEN": HTTP_TOKEN},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=errlog,
@@ -185,7 +188,15 @@ async def test_streamable_http_compact_mode_with_a_destructive_write_allowed():
                 async with deadline():
                     await _wait_for_port(port, proc)
                     url = f"http://127.0.0.1:{port}/mcp"
-                    async with streamable_http_client(url) as (read, write), ClientSession(read, write) as session:
+                    async with aiohttp.ClientSession() as raw:  # without the server's bearer token: 401
+                        async with raw.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}) as resp:
+                            assert resp.status == 401
+                    http = create_mcp_http_client(headers={"Authorization": f"Bearer {HTTP_TOKEN}"})
+                    async with (
+                        http,
+                        streamable_http_client(url, http_client=http) as (read, write),
+                        ClientSession(read, write) as session,
+                    ):
                         await session.initialize()
                         tools = traffic.add(await session.list_tools()).tools
                         assert [t.name for t in tools] == ["intercom_list_groups", "intercom_describe", "intercom_call"]
