@@ -87,7 +87,13 @@ def parser() -> argparse.ArgumentParser:
         help="share one rate-limit budget between processes through Redis (RedisRateLimiter)",
     )
     p.add_argument("--redis-limit", type=int, default=1666, help="requests per 10 s for the app (default 1666)")
-    p.add_argument("--log-level", default=env("INTERCOM_MCP_LOG_LEVEL", "INFO"), help="stderr log level")
+    p.add_argument(
+        "--log-level",
+        default=env("INTERCOM_MCP_LOG_LEVEL", "INFO").upper(),
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="stderr log level (default INFO)",
+    )
     p.add_argument("--print-tools", action="store_true", help="print the tools/list answer as JSON and exit")
     return p
 
@@ -120,9 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not os.environ.get("INTERCOM_TOKEN"):
         sys.stderr.write("intercom-mcp: set INTERCOM_TOKEN to an Intercom access token\n")
         return 2
-    logging.basicConfig(
-        level=args.log_level.upper(), stream=sys.stderr, format="intercom-mcp %(levelname)s %(message)s"
-    )
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="intercom-mcp %(levelname)s %(message)s")
+    logging.getLogger("intercom_async").setLevel(args.log_level.upper())  # the MCP SDK's own loggers stay quiet
     try:
         http_token = os.environ.get("INTERCOM_MCP_HTTP_TOKEN") or None
         asyncio.run(serve(config, transport=args.transport, host=args.host, port=args.port, http_token=http_token))

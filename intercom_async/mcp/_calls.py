@@ -69,20 +69,26 @@ def describe_error(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
     return redact(line, secrets)
 
 
-def _encode_cursor(position: Any, offset: int) -> str:
-    raw = orjson.dumps([position, offset])
+def _encode_cursor(position: Any, offset: int, page_size: int) -> str:
+    """The model's cursor: the API's position, the items of that page already returned, and the page size the
+    walk started with (a page number means something only with the same ``per_page``)."""
+    raw = orjson.dumps([position, offset, page_size])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[Any, int]:
+def _decode_cursor(cursor: str) -> tuple[Any, int, int]:
+    bad = "invalid cursor: pass next_cursor from the previous result unchanged"
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        position, offset = orjson.loads(raw)
+        position, offset, page_size = orjson.loads(raw)
     except (ValueError, TypeError, binascii.Error):
-        raise ToolError("invalid cursor: pass next_cursor from the previous result unchanged") from None
-    if not isinstance(offset, int) or offset < 0 or not isinstance(position, (str, int, type(None))):
-        raise ToolError("invalid cursor: pass next_cursor from the previous result unchanged")
-    return position, offset
+        raise ToolError(bad) from None
+    if not isinstance(position, (str, int, type(None))) or isinstance(position, bool):
+        raise ToolError(bad)
+    for number in (offset, page_size):
+        if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= 10_000:
+            raise ToolError(bad)
+    return position, offset, page_size
 
 
 def _shrink(value: Any, text: int, items: int, depth: int) -> Any:
@@ -132,10 +138,13 @@ class Caller:
             raise ToolError(refusal)
         args = dict(arguments or {})
         self._check(tool, args)
-        request = self._request(tool, args)
+        cursor = _decode_cursor(args["cursor"]) if tool.paged and args.get("cursor") else None
+        limit = int(args.get("limit", DEFAULT_LIMIT))
+        page_size = cursor[2] if cursor else limit
+        request = self._request(tool, args, page_size)
         try:
             if tool.paged:
-                return await self._page(tool, request, args)
+                return await self._page(request, limit, page_size, cursor)
             response = await self.client._send(request)
             return self._answer(tool, response.content, response.headers.get("Content-Type", ""))
         except IntercomError as exc:
@@ -160,7 +169,7 @@ class Caller:
             message = error.message if len(error.message) <= 200 else error.message[:199] + "…"
             raise ToolError(f"invalid arguments for {tool.name}: {where}: {message}")
 
-    def _request(self, tool: ToolSpec, args: dict[str, Any]) -> Request:
+    def _request(self, tool: ToolSpec, args: dict[str, Any], page_size: int) -> Request:
         path: dict[str, Any] = {}
         query: dict[str, Any] = {}
         headers: dict[str, Any] = {}
@@ -169,14 +178,13 @@ class Caller:
                 {"path": path, "query": query, "header": headers}[where][json_name] = args[name]
         body = args.get("body", UNSET)
         if tool.paged:
-            limit = int(args.get("limit", DEFAULT_LIMIT))
             names = {p[1] for p in tool.op.params}
             shape = tool.op.pagination.shape if tool.op.pagination else ""
             if "per_page" in names:
-                query["per_page"] = limit
+                query["per_page"] = page_size
             elif shape == "body_cursor":
                 data = dict(body) if isinstance(body, dict) else {}
-                data["pagination"] = {**(data.get("pagination") or {}), "per_page": limit}
+                data["pagination"] = {**(data.get("pagination") or {}), "per_page": page_size}
                 body = data
         return Request(tool.op, path=path, query=query, headers=headers or None, body=body)
 
@@ -200,9 +208,8 @@ class Caller:
         note = f"trimmed from {len(content)} bytes: long strings and lists cut; fetch nested objects by id"
         return '{"trimmed":' + orjson.dumps(note).decode() + ',"value":' + data.decode() + "}"
 
-    async def _page(self, tool: ToolSpec, request: Request, args: dict[str, Any]) -> str:
-        limit = int(args.get("limit", DEFAULT_LIMIT))
-        position, offset = _decode_cursor(args["cursor"]) if args.get("cursor") else (None, 0)
+    async def _page(self, request: Request, limit: int, page_size: int, cursor: tuple[Any, int, int] | None) -> str:
+        position, offset = (cursor[0], cursor[1]) if cursor else (None, 0)
         pager: AsyncPager[Any, Any] = AsyncPager(self.client, request)
         if position is not None:
             pager = pager.resume(position)
@@ -235,9 +242,9 @@ class Caller:
             used += len(data) + 1
         end = offset + len(kept)
         if end < len(items):
-            next_cursor: str | None = _encode_cursor(page.cursor, end)
+            next_cursor: str | None = _encode_cursor(page.cursor, end, page_size)
         elif page.next_cursor is not None:
-            next_cursor = _encode_cursor(page.next_cursor, 0)
+            next_cursor = _encode_cursor(page.next_cursor, 0, page_size)
         else:
             next_cursor = None
         out: dict[str, Any] = {"items": kept, "next_cursor": next_cursor, **extra}

@@ -86,7 +86,7 @@ def _tool(spec: ToolSpec) -> types.Tool:
 
 
 def _compact_tools(catalog: Catalog) -> list[types.Tool]:
-    version = catalog.version
+    version, policy = catalog.version, catalog.policy
     name = {"type": "string", "description": "operation: tool name (conversations_reply) or SDK name"}
     return [
         types.Tool(
@@ -129,7 +129,11 @@ def _compact_tools(catalog: Catalog) -> list[types.Tool]:
                 "required": ["operation"],
                 "additionalProperties": False,
             },
-            annotations=types.ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False),
+            annotations=types.ToolAnnotations(  # as safe as the policy makes it
+                read_only_hint=not policy.allow,
+                destructive_hint=bool(policy.allow) and policy.allow_destructive,
+                idempotent_hint=not policy.allow,
+            ),
         ),
     ]
 

@@ -136,6 +136,21 @@ async def test_an_api_page_larger_than_the_limit_is_read_on_in_place():
         assert seen == [str(i) for i in range(7)]  # 3 + 2 from the first API page, then 2 from the second
 
 
+async def test_a_page_numbered_walk_keeps_its_page_size_when_the_limit_changes():
+    async with FakeIntercom("2.16", token=TOKEN) as fake:
+        fake.items("articles.list", [{"type": "article", "id": str(i), "title": f"a{i}"} for i in range(7)])
+        catalog = Catalog(fake.operations)
+        caller = Caller(catalog, fake.client())
+        page = json.loads(await caller.call(catalog.tools["articles_list"], {"limit": 2}))
+        seen = [item["id"] for item in page["items"]]
+        while page["next_cursor"]:
+            args = {"limit": 5, "cursor": page["next_cursor"]}  # a larger limit: page 2 must still mean items 2-3
+            page = json.loads(await caller.call(catalog.tools["articles_list"], args))
+            seen += [item["id"] for item in page["items"]]
+        assert seen == [str(i) for i in range(7)]
+        assert {r.query.get("per_page") for r in fake.requests_for("articles.list")} == {"2"}
+
+
 async def test_a_large_answer_is_cut_to_the_cap_and_says_so():
     async with FakeIntercom("2.16", token=TOKEN) as fake:
         fake.respond("contacts.find", {"type": "contact", "id": "1", "notes": "x" * 50_000, "tags": list(range(500))})
