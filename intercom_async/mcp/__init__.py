@@ -22,7 +22,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from ._calls import DEFAULT_MAX_BYTES, Caller, ToolError, describe_error
 from ._catalog import MAX_LIMIT, Catalog, Policy, ToolSpec, kind_of, tool_name
-from ._server import COMPACT_TOOLS, Config, build_server, catalog_for, list_tools, serve
+from ._server import COMPACT_TOOLS, Config, build_server, catalog_for, client_for, list_tools, serve
 
 __all__ = [
     "COMPACT_TOOLS",
@@ -36,6 +36,7 @@ __all__ = [
     "ToolSpec",
     "build_server",
     "catalog_for",
+    "client_for",
     "describe_error",
     "kind_of",
     "list_tools",

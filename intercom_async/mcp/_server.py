@@ -32,7 +32,7 @@ from .._versions import DEFAULT_VERSION, VERSIONS, Intercom
 from ._calls import DEFAULT_MAX_BYTES, Caller, ToolError
 from ._catalog import Catalog, Policy, ToolSpec
 
-__all__ = ["COMPACT_TOOLS", "Config", "build_server", "catalog_for", "list_tools", "serve"]
+__all__ = ["COMPACT_TOOLS", "Config", "build_server", "catalog_for", "client_for", "list_tools", "serve"]
 
 logger = logging.getLogger("intercom_async.mcp")
 
@@ -243,7 +243,7 @@ def build_server(catalog: Catalog, caller: Caller, *, compact: bool = False) -> 
     )
 
 
-def _client(config: Config) -> tuple[Any, Any]:
+def client_for(config: Config) -> tuple[Any, Any]:
     """The client and the ``RedisRateLimiter`` it uses (``None``: the client's default pacing)."""
     limiter: Any = None
     if config.redis_url:
@@ -303,7 +303,7 @@ async def serve(
             "the Intercom token"
         )
     catalog = catalog_for(config)
-    client, limiter = _client(config)
+    client, limiter = client_for(config)
     try:
         await _serve(config, catalog, client, transport, host, port, http_token)
     finally:

@@ -15,6 +15,7 @@ import pytest
 from intercom_async import VERSIONS
 from intercom_async.mcp import COMPACT_TOOLS, Caller, Catalog, Policy, ToolError, kind_of, list_tools
 from intercom_async.testing import FakeIntercom
+from tests.resilience.redis_server import redis_server  # noqa: F401  (fixture)
 
 TOKEN = "tok_mcp_catalog_0123456789abcdef"
 
@@ -200,3 +201,20 @@ async def test_http_beyond_loopback_needs_a_bearer_token_of_its_own():
 
     with pytest.raises(ValueError, match="refusing to serve on 0.0.0.0 without INTERCOM_MCP_HTTP_TOKEN"):
         await serve(Config(), transport="http", host="0.0.0.0", port=1)
+
+
+async def test_redis_url_paces_every_tool_call_through_the_shared_budget(redis_server, monkeypatch):  # noqa: F811
+    from intercom_async.mcp import Config, client_for
+
+    monkeypatch.setenv("INTERCOM_TOKEN", TOKEN)
+    async with FakeIntercom("2.16", token=TOKEN) as fake:
+        client, limiter = client_for(Config(base_url=fake.base_url, redis_url=redis_server.url, redis_limit=50))
+        try:
+            catalog = Catalog(fake.operations)
+            caller = Caller(catalog, client)
+            await caller.call(catalog.tools["admins_list"], {})
+            await caller.call(catalog.tools["contacts_find"], {"contact_id": "1"})
+            assert limiter.stats.shared == 2 and fake.count() == 2
+        finally:
+            await client.aclose()
+            await limiter.aclose()
