@@ -75,8 +75,7 @@ def _tool(spec: ToolSpec) -> types.Tool:
         title=spec.title,
         description=spec.description,
         input_schema=spec.input_schema,
-        annotations=types.ToolAnnotations(
-            title=notes["title"],
+        annotations=types.ToolAnnotations(  # no title here: the tool's own title says it once
             read_only_hint=notes["readOnlyHint"],
             destructive_hint=notes["destructiveHint"],
             idempotent_hint=notes["idempotentHint"],
