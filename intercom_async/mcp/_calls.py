@@ -182,9 +182,10 @@ class Caller:
             shape = tool.op.pagination.shape if tool.op.pagination else ""
             if "per_page" in names:
                 query["per_page"] = page_size
-            elif shape == "body_cursor":
+            elif shape == "body_cursor" and (body is UNSET or isinstance(body, dict)):  # else the SDK refuses it
                 data = dict(body) if isinstance(body, dict) else {}
-                data["pagination"] = {**(data.get("pagination") or {}), "per_page": page_size}
+                paging = data.get("pagination")
+                data["pagination"] = {**(paging if isinstance(paging, dict) else {}), "per_page": page_size}
                 body = data
         return Request(tool.op, path=path, query=query, headers=headers or None, body=body)
 
@@ -225,7 +226,11 @@ class Caller:
         if hasattr(raw, "to_dict"):
             raw = raw.to_dict()
         if isinstance(raw, dict):
-            extra = {k: v for k, v in raw.items() if isinstance(v, (int, float, str, bool)) and k != "type"}
+            extra = {  # the page's counters (total_count, ...), not its items or paging objects
+                k: v
+                for k, v in raw.items()
+                if isinstance(v, (int, float, bool)) or (isinstance(v, str) and len(v) <= 200 and k != "type")
+            }
         budget = self.max_bytes - len(orjson.dumps(extra)) - 300
         kept: list[Any] = []
         used = 0

@@ -152,6 +152,23 @@ async def test_a_page_numbered_walk_keeps_its_page_size_when_the_limit_changes()
         assert {r.query.get("per_page") for r in fake.requests_for("articles.list")} == {"2"}
 
 
+async def test_a_search_pages_through_its_body_cursor():
+    async with FakeIntercom("2.16", token=TOKEN) as fake:
+        fake.items("contacts.search", [{"type": "contact", "id": str(i)} for i in range(5)])
+        catalog = Catalog(fake.operations)
+        caller = Caller(catalog, fake.client())
+        body = {"query": {"field": "email", "operator": "~", "value": "example.com"}}
+        page = json.loads(await caller.call(catalog.tools["contacts_search"], {"body": body, "limit": 2}))
+        seen = [item["id"] for item in page["items"]]
+        while page["next_cursor"]:
+            args = {"body": body, "limit": 2, "cursor": page["next_cursor"]}
+            page = json.loads(await caller.call(catalog.tools["contacts_search"], args))
+            seen += [item["id"] for item in page["items"]]
+        assert seen == [str(i) for i in range(5)]
+        sent = [r.json for r in fake.requests_for("contacts.search")]
+        assert all(b["query"] == body["query"] and b["pagination"]["per_page"] == 2 for b in sent)
+
+
 async def test_a_large_answer_is_cut_to_the_cap_and_says_so():
     async with FakeIntercom("2.16", token=TOKEN) as fake:
         fake.respond("contacts.find", {"type": "contact", "id": "1", "notes": "x" * 50_000, "tags": list(range(500))})
