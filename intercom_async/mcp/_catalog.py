@@ -173,10 +173,9 @@ class Catalog:
 
     def find(self, name: str) -> ToolSpec | None:
         """A tool by tool name, SDK name (``conversations.reply``) or operationId."""
-        tool = self.tools.get(name) or self.by_operation.get(name)
-        if tool is None and isinstance(name, str):
-            tool = self.tools.get(name.replace(".", "_"))
-        return tool
+        if not isinstance(name, str):
+            return None
+        return self.tools.get(name) or self.by_operation.get(name) or self.tools.get(name.replace(".", "_"))
 
     def refusal(self, tool: ToolSpec) -> str | None:
         return self.policy.refusal(tool.op, tool.kind)
