@@ -25,7 +25,7 @@ from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.properties import EnumProperty, ModelProperty
 
-from . import api_diff, docs, emit, examples, names, pagination
+from . import api_diff, docs, emit, examples, names, pagination, tools
 from .fetch import fetch
 from .normalize import HTTP_METHODS, normalise
 from .pins import ROOT, Pin, load_naming_pins
@@ -272,6 +272,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
     write("client.py", "client.py.jinja", resources=resources)
     (out / "py.typed").write_text("", encoding="utf-8")
     examples.write(pin.name, spec, out)  # examples.json: read only by intercom_async.testing (codegen/examples.py)
+    tools.write(pin.name, spec, out)  # tools.json: read only by intercom_async.mcp (codegen/tools.py)
     return {
         "operations": len(operations),
         "models": len(data.models),

@@ -168,6 +168,8 @@ def test_installed_wheel_type_checks_a_user_script_under_mypy_strict(tmp_path: P
 
     modules = {info.module.rpartition(".")[2] for info in intercom_async.VERSIONS.values()}
     assert {f"intercom_async/{m}/examples.json" for m in modules} | {"intercom_async/testing/plugin.py"} <= names
+    # the MCP server (the `mcp` extra) and each version's tool schemas
+    assert {f"intercom_async/{m}/tools.json" for m in modules} | {"intercom_async/mcp/__main__.py"} <= names
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     assert "intercom_async = intercom_async.testing.plugin" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
