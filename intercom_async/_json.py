@@ -13,8 +13,9 @@ becomes ``-1.1805916207174113e+21``) and refuses one beyond a float's range. Suc
 digits, so a body without a run of 19 digits is returned as orjson decoded it. The check cannot be free (it
 reads bytes orjson has already read), so it reads a quarter of them: every fourth byte (``content[::4]``,
 translated to digit / not digit), where a run of 19 digits always shows as four digits in a row; the original
-bytes are read only around such places (mostly hex ids such as ``"6762f0d51bb69f9f2193bb7f"``). On
-Intercom-shaped bodies this adds about a fifth to orjson's decoding time (a full scan: about two fifths).
+bytes are read only around such places (mostly hex ids such as ``"6762f0d51bb69f9f2193bb7f"``). It still
+adds about a quarter to orjson's time on Intercom-shaped bodies (``benchmarks/bench_parse.py``: the 51 KB
+conversation's ``Operation.parse`` 105 -> 130 us; a full scan would add about two fifths).
 
 A body that has such a run is decoded again by the standard library, which keeps integers exact (up to
 Python's 4,300-digit limit; longer is refused), after orjson has accepted it (or, when orjson refused it,
