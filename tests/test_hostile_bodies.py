@@ -169,3 +169,17 @@ def test_bodies_without_long_runs_are_orjsons_own_decoding():
         }
     ).encode()
     assert loads(text) == orjson.loads(text)
+
+
+async def test_the_fakes_deeply_nested_cursor_is_a_400():
+    """``FakeIntercom`` decodes the ``starting_after`` cursors it is sent with the same bounded decoder (2,500
+    levels: deeper than the standard library's decoder goes, short enough for a URL)."""
+    import base64
+
+    from intercom_async.testing import FakeIntercom
+
+    cursor = base64.urlsafe_b64encode(b"[" * 2500 + b"]" * 2500).decode().rstrip("=")
+    async with FakeIntercom("2.16") as fake:
+        client = fake.client(max_retries=0)
+        with pytest.raises(intercom_async.BadRequestError, match="not a valid cursor"):
+            await client.contacts.list(starting_after=cursor)
