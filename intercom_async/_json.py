@@ -20,8 +20,9 @@ conversation's ``Operation.parse`` 105 -> 130 us; a full scan would add about tw
 A body that has such a run is decoded again by the standard library, which keeps integers exact (up to
 Python's 4,300-digit limit; longer is refused), after orjson has accepted it (or, when orjson refused it,
 accepted it with its long digit runs masked), so the same bodies are accepted as before and only the numbers
-change; the recursion limit is raised by orjson's 1,024 levels while it decodes (under a lock), so a body
-orjson accepts is not too deep for it.
+change. The recursion limit is raised by orjson's 1,024 levels while it decodes (under a lock), so a body
+orjson accepts is not too deep for it; should it still be (a Python whose C stack sets the limit), the body is
+refused with ``JSONDecodeError``, never a ``RecursionError`` or a float.
 """
 
 from __future__ import annotations
