@@ -34,12 +34,12 @@ quoted by strict validation).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterable
 from typing import Any
 
+from ._json import loads
 from ._ratelimit_headers import parse_count, parse_retry_after, parse_unix_time
 from ._response import APIResponse
 
@@ -171,7 +171,7 @@ class APIError(IntercomError):
         self.response = response
         self.status_code = response.status_code
         try:
-            self.body = json.loads(response.content) if response.content else None
+            self.body = loads(response.content) if response.content else None  # bounded, as for a 2xx body
         except ValueError:
             self.body = None
         self.errors = _error_details(self.body)
@@ -373,7 +373,7 @@ def _token_error_class(response: APIResponse[Any]) -> type[TokenError] | None:
     """The ``TokenError`` class for a 401 whose first error code is a ``token_*`` code (the listed ones get
     their own class, any other ``token_*`` code the base class), else ``None``."""
     try:
-        details = _error_details(json.loads(response.content)) if response.content else []
+        details = _error_details(loads(response.content)) if response.content else []
     except ValueError:
         return None
     code = details[0].code if details else None

@@ -112,7 +112,7 @@ class Operation:
 
     def format_path(self, params: Mapping[str, Any] | None) -> str:
         """The path with each ``{name}`` replaced by its value, encoded to fill exactly that one segment
-        (see ``intercom_async._urls``: dot segments encoded, empty values refused)."""
+        (see ``intercom_async._urls``: dot segments and empty values refused)."""
         if not params:
             return self.path
         path = self.path

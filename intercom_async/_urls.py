@@ -3,10 +3,11 @@
 Two rules, both about RFC 3986 dot segments, which URL layers (yarl, proxies, servers) collapse:
 
 * A path parameter fills exactly its own segment. It is percent-encoded with nothing left safe (``/``,
-  ``?``, ``#`` and ``%`` included); a value that is a dot segment (``.`` or ``..``) is sent as ``%2E`` /
-  ``%2E%2E``; an empty value is refused. The URL is then handed to aiohttp as already encoded, so nothing
-  downstream decodes ``%2E`` back into a dot and removes a segment (``DELETE /tickets/../tags/5`` would
-  otherwise become ``DELETE /tags/5``).
+  ``?``, ``#`` and ``%`` included), and the URL is handed to aiohttp as already encoded. An empty value, and a
+  value that is a dot segment (``.``, ``..``, or one of them percent-encoded up to eight times over: ``%2E``,
+  ``%2e%2E``, ``%252E``), is refused with ``InvalidRequestError`` before anything is sent: RFC 3986 makes
+  ``%2E`` equivalent to ``.``, so a normalising proxy or server would collapse even the encoded form
+  (``DELETE /tickets/%2E%2E/tags/5`` reaching ``DELETE /tags/5``), and no Intercom id is a dot segment.
 * A next-page link is resolved against the base URL and normalised (dot segments removed, as a server
   would) before it is compared with the base URL's origin and path prefix, so ``/proxy/../outside`` is seen
   for what it is. Only the normalised URL is ever requested.
@@ -15,13 +16,14 @@ Two rules, both about RFC 3986 dot segments, which URL layers (yarl, proxies, se
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from yarl import URL
 
 from ._errors import InvalidRequestError
 
-_DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+_DOT_SEGMENTS = frozenset({".", ".."})
+_DECODE_LAYERS = 8  # percent-decoding passes tried on a path parameter (a server or proxy decodes one or two)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -32,8 +34,24 @@ def path_segment(value: Any, *, name: str, where: str) -> str:
     text = str(getattr(value, "value", value))
     if text == "":
         raise InvalidRequestError(f"{where}(): path parameter {name!r} must not be empty")
-    encoded = quote(text, safe="")
-    return _DOT_SEGMENTS.get(encoded, encoded)
+    if _is_dot_segment(text):
+        raise InvalidRequestError(
+            f"{where}(): path parameter {name!r} must not be a dot segment ('.' or '..', also percent-encoded), "
+            f"got {text!r}: proxies and servers collapse it, retargeting the request"
+        )
+    return quote(text, safe="")
+
+
+def _is_dot_segment(text: str) -> bool:
+    """``text`` is ``.`` or ``..``, as is or under up to ``_DECODE_LAYERS`` layers of percent-encoding."""
+    for _ in range(_DECODE_LAYERS):
+        if "%" not in text:
+            break
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text in _DOT_SEGMENTS
 
 
 def normalise_base_url(base_url: str) -> str:

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._errors import IntercomError
+from ._json import loads
 from ._signatures import Secrets, SignatureError, check, digest_hex, keys
 from ._versions import DEFAULT_VERSION
 from .webhooks import _models
@@ -177,8 +178,8 @@ def parse_request(body: bytes | str | Mapping[str, Any], version: str = DEFAULT_
     """A ``CanvasRequest`` from the raw body (or a decoded object); ``CanvasKitError`` if not a JSON object."""
     if isinstance(body, (bytes, bytearray, memoryview, str)):
         try:
-            data = json.loads(bytes(body) if not isinstance(body, str) else body)
-        except (ValueError, UnicodeDecodeError):
+            data = loads(bytes(body) if not isinstance(body, str) else body)  # bounded: nesting, UTF-8
+        except ValueError:
             raise CanvasKitError("the Canvas Kit request body is not valid JSON") from None
     else:
         data = dict(body) if isinstance(body, Mapping) else body

@@ -31,6 +31,7 @@ import aiohttp
 
 from ._client import REGIONS, USER_AGENT
 from ._errors import APIConnectionError, APITimeoutError, InvalidRequestError, InvalidResponseError, error_for, redact
+from ._json import loads
 from ._response import APIResponse
 from ._urls import normalise_base_url
 
@@ -180,7 +181,7 @@ async def exchange_code(
         error.args = tuple(redact(a, hidden) if isinstance(a, str) else a for a in error.args)
         raise error
     try:
-        data = json.loads(content)
+        data = loads(content)
     except ValueError:
         data = None
     token = None

@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -40,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, runtime_chec
 
 from ._codec import dump
 from ._errors import IntercomError, InvalidRequestError
+from ._json import loads
 from ._signatures import (
     MalformedSignatureError,
     MissingSignatureError,
@@ -382,8 +382,8 @@ def parse(body: bytes | str | Mapping[str, Any], version: str = DEFAULT_VERSION)
     _models(version)
     if isinstance(body, (bytes, bytearray, memoryview, str)):
         try:
-            data = json.loads(bytes(body) if not isinstance(body, str) else body)
-        except (ValueError, UnicodeDecodeError):
+            data = loads(bytes(body) if not isinstance(body, str) else body)  # bounded: nesting, UTF-8
+        except ValueError:
             raise WebhookPayloadError("the webhook body is not valid JSON") from None
     else:
         data = body

@@ -2,8 +2,9 @@
 
 Registry-driven: every operation with a path parameter, of every version, is called through its public
 method with each path parameter in turn set to a dot segment (``..``, ``.``) while the others hold ``5``.
-A real aiohttp server on 127.0.0.1 records the raw request line; it must show the operation's own route
-with the dot segment percent-encoded in that parameter's segment, never a collapsed path.
+The call must raise ``InvalidRequestError`` naming the parameter, and a real aiohttp server on 127.0.0.1
+must have seen no request: an encoded dot segment (``%2E%2E``) would still be collapsed by a normalising
+proxy (issue 18). Values that only contain dots or escapes are sent, each in its own segment.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def test_every_path_operation_is_covered():
 
 @pytest.mark.asyncio(loop_scope="module")
 @pytest.mark.parametrize(("version", "operation_id", "param", "hostile"), CASES)
-async def test_dot_segment_stays_in_its_own_segment(server, version, operation_id, param, hostile):
+async def test_dot_segment_is_refused_before_sending(server, version, operation_id, param, hostile):
     recorder, clients = server
     client = clients[version]
     op = intercom_async.VERSIONS[version].load().OPERATIONS[operation_id]
@@ -100,17 +101,15 @@ async def test_dot_segment_stays_in_its_own_segment(server, version, operation_i
     names = re.findall(r"{([^}]+)}", op.path)
     values = {n: (hostile if n == param else "5") for n in names}
     recorder.paths.clear()
-    await method(**_arguments(method, values, op))
-    encoded = {"..": "%2E%2E", ".": "%2E"}[hostile]
-    expected = op.path
-    for name in names:
-        expected = expected.replace("{" + name + "}", encoded if name == param else "5")
-    assert recorder.paths == [expected]
+    with pytest.raises(InvalidRequestError, match=f"path parameter {param!r} must not be a dot segment"):
+        await method(**_arguments(method, values, op))
+    assert recorder.paths == []
 
 
 @pytest.mark.asyncio(loop_scope="module")
-async def test_the_reported_attacks_reach_their_own_route(server):
-    """The two DELETEs of the report: detaching with ``ticket_id=".."`` must not delete tag 5."""
+async def test_the_reported_attacks_are_refused(server):
+    """The DELETEs of the reports: detaching with ``ticket_id=".."`` (or its encoded forms) must not reach
+    ``DELETE /tags/5``, not even as ``/tickets/%2E%2E/tags/5``, which a normalising proxy collapses."""
     recorder, clients = server
     ops = intercom_async.VERSIONS["2.12"].load().OPERATIONS
     targets = {op.path: op for op in ops.values() if op.method == "DELETE"}
@@ -119,8 +118,34 @@ async def test_the_reported_attacks_reach_their_own_route(server):
         op = targets[path]
         method = op.bind(clients["2.12"])
         first = re.findall(r"{([^}]+)}", path)[0]
-        await method(**_arguments(method, {first: "..", "id": "5"}, op))
-    assert recorder.paths == ["/tickets/%2E%2E/tags/5", "/contacts/%2E%2E/companies/5"]
+        for hostile in ("..", "%2E%2E", "%2e.", ".%2E", "%252E%252e", "%25%32%45", "%2E"):
+            with pytest.raises(InvalidRequestError, match="dot segment"):
+                await method(**_arguments(method, {first: hostile, "id": "5"}, op))
+    assert recorder.paths == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        ("...", "..."),
+        ("a..b", "a..b"),
+        ("1.5", "1.5"),
+        ("%2E%2E%2E", "%252E%252E%252E"),
+        ("%", "%25"),
+        ("%zz", "%25zz"),
+        ("../5", "..%2F5"),
+        (12, "12"),
+    ],
+)
+async def test_values_that_are_not_dot_segments_are_sent_in_their_segment(server, value, sent):
+    recorder, clients = server
+    recorder.paths.clear()
+    ops = intercom_async.VERSIONS["2.12"].load().OPERATIONS
+    op = next(o for o in ops.values() if o.path == "/contacts/{id}" and o.method == "GET")
+    method = op.bind(clients["2.12"])
+    await method(**_arguments(method, {"id": value}))
+    assert recorder.paths == [f"/contacts/{sent}"]
 
 
 @pytest.mark.asyncio(loop_scope="module")

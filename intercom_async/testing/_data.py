@@ -163,7 +163,7 @@ def cursor_for(items: Sequence[Any], offset: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        offset = json.loads(raw)[0]
+        offset = loads(raw)[0]  # bounded: a cursor nested 100,000 levels deep is a 400, not a RecursionError
     except (ValueError, TypeError, IndexError, KeyError, binascii.Error):
         raise PagingError(400, "parameter_invalid", "starting_after is not a valid cursor") from None
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:

@@ -36,7 +36,7 @@ from .._codec import dump, validate_descriptor
 from .._codec import validate as validate_model
 from .._errors import InvalidRequestError, StrictValidationError
 from .._operation import Operation, Registry
-from .._versions import DEFAULT_VERSION, VERSIONS
+from .._versions import DEFAULT_VERSION, VERSIONS, ClientFactory, VersionT
 from ..webhooks import SIGNATURE_HEADER, sign
 from . import _data
 
@@ -216,11 +216,13 @@ def _route_regex(template: str) -> tuple[re.Pattern[str], list[str]]:
     return re.compile("^" + "".join(parts) + "/?$"), names
 
 
-class FakeIntercom:
+class FakeIntercom(ClientFactory[VersionT]):
     """A fake Intercom API for ``version`` on 127.0.0.1 (see the module docstring for what it answers).
 
     Use it as an async context manager (or ``await fake.start()`` / ``await fake.close()``); ``fake.client()``
-    gives a client pointed at it, closed with the fake. The pytest plugin's ``intercom_fake`` fixture is one.
+    gives a client pointed at it, closed with the fake, typed per version as ``Intercom(version=...)`` is
+    (``FakeIntercom("2.12").client()`` is an ``intercom_async.v2_12.Intercom``; annotate a fake of any
+    version as ``FakeIntercom[str]``). The pytest plugin's ``intercom_fake`` fixture is one.
 
     Args:
         version: API version to serve (default ``intercom_async.DEFAULT_VERSION``).
@@ -236,7 +238,7 @@ class FakeIntercom:
 
     def __init__(
         self,
-        version: str | None = None,
+        version: VersionT | None = None,
         *,
         token: str | None = None,
         accept_any_token: bool = False,
@@ -249,13 +251,13 @@ class FakeIntercom:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        version = DEFAULT_VERSION if version is None else version
-        info = VERSIONS.get(version)
+        name: str = DEFAULT_VERSION if version is None else version
+        info = VERSIONS.get(name)
         if info is None:
-            raise InvalidRequestError(f"unknown Intercom API version {version!r}; this SDK has {list(VERSIONS)}")
+            raise InvalidRequestError(f"unknown Intercom API version {name!r}; this SDK has {list(VERSIONS)}")
         if rate_limit < 1 or not rate_window > 0:
             raise InvalidRequestError("rate_limit must be >= 1 and rate_window > 0")
-        self.version = version
+        self.version = name
         package = info.load()
         self.operations: Registry = package.OPERATIONS
         self.models: Any = package.models
@@ -320,14 +322,14 @@ class FakeIntercom:
             runner, self._runner = self._runner, None
             await runner.cleanup()
 
-    async def __aenter__(self) -> FakeIntercom:
+    async def __aenter__(self) -> FakeIntercom[VersionT]:
         await self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def client(self, **options: Any) -> Any:
+    def _client(self, **options: Any) -> BaseClient:  # ``fake.client(...)``, typed per version by ClientFactory
         """An ``intercom_async.Intercom`` client of this version pointed at the fake (closed by ``close()``);
         ``options`` are the client's own (``max_retries``, ``retry_policy``, ``strict``, ...)."""
         from .._versions import Intercom

@@ -13,6 +13,11 @@ pytest-asyncio's strict mode, declare your own fixture with ``@pytest_asyncio.fi
 * ``intercom_client``: ``intercom_fake.client()``, a client of that version pointed at the fake (the fake's
   token, default retry policy), closed after the test.
 
+The version is chosen at run time, so the fixtures are typed ``FakeIntercom[str]`` and ``Intercom`` (the
+version-dispatching client); annotate the test's parameter with the version's own types for a type checker
+to see its resources and models: ``intercom_client: intercom_async.v2_16.Intercom``,
+``intercom_fake: FakeIntercom[Literal["2.16"]]``.
+
 This module imports the fake server and the version packages only when a fixture runs. Loading the plugin
 still imports the package ``intercom_async`` (its client core and aiohttp, about 160 ms on a 2-CPU machine),
 not the server or any version package.
@@ -21,11 +26,12 @@ not the server or any version package.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from .._versions import Intercom
     from ._fake import FakeIntercom
 
 MARKER = "intercom_version"
@@ -49,17 +55,17 @@ def intercom_version(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def intercom_fake(request: pytest.FixtureRequest, intercom_version: str) -> AsyncIterator[FakeIntercom]:
+async def intercom_fake(request: pytest.FixtureRequest, intercom_version: str) -> AsyncIterator[FakeIntercom[str]]:
     """A fake Intercom on 127.0.0.1 for this test (``intercom_async.testing.FakeIntercom``)."""
     from ._fake import FakeIntercom
 
-    version = getattr(request, "param", None) or intercom_version
+    version: str = getattr(request, "param", None) or intercom_version
     async with FakeIntercom(version) as fake:
         yield fake
 
 
 @pytest.fixture
-async def intercom_client(intercom_fake: FakeIntercom) -> AsyncIterator[Any]:
+async def intercom_client(intercom_fake: FakeIntercom[str]) -> AsyncIterator[Intercom]:
     """A client of the fake's version pointed at ``intercom_fake``, closed after the test."""
     client = intercom_fake.client()
     try:
