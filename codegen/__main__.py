@@ -45,7 +45,8 @@ def main(argv: list[str]) -> int:
             old, new = pins
             print(report(old, normalised_json(old), new, normalised_json(new), naming_table()), end="")
         elif command == "generate":
-            from .generate import GenerationError, generate, generate_versions_module
+            from .errors import GenerationError
+            from .generate import generate, generate_versions_module
             from .pins import default_version
 
             try:
