@@ -35,6 +35,7 @@ Level = Literal["breaking", "additive", "documentation"]
 BREAKING: Level = "breaking"
 ADDITIVE: Level = "additive"
 DOCUMENTATION: Level = "documentation"
+LEVELS: tuple[Level, ...] = (BREAKING, ADDITIVE, DOCUMENTATION)
 
 
 class Change(NamedTuple):
