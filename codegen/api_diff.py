@@ -354,6 +354,34 @@ def changes(old: Spec, new: Spec, table: NameTable) -> list[Change]:
     return out
 
 
+def documentation_changes(old: Spec, new: Spec) -> list[Change]:
+    """Operations and models whose summary or descriptions changed (not part of the report: between two versions
+    they are noise; between two pins of one version they tell a documentation-only change from no change)."""
+    out = []
+    old_ops, new_ops = _operations(old), _operations(new)
+    for key in sorted(set(old_ops) & set(new_ops)):
+        a, b = old_ops[key][2], new_ops[key][2]
+        texts = [f"{k} changed" for k in ("summary", "description") if a.get(k) != b.get(k)]
+        out += [Change(f"`{key[0]} {new_ops[key][0]}`", text, DOCUMENTATION) for text in texts]
+    old_schemas, new_schemas = old["components"]["schemas"], new["components"]["schemas"]
+    for name in sorted(set(old_schemas) & set(new_schemas)):
+        a, b = old_schemas[name], new_schemas[name]
+        if not (isinstance(a, dict) and isinstance(b, dict)):
+            continue
+        (props_a, _), (props_b, _) = _properties(old, a), _properties(new, b)
+        fields = [
+            f
+            for f in sorted(set(props_a) & set(props_b))
+            if isinstance(props_a[f], dict)
+            and isinstance(props_b[f], dict)
+            and props_a[f].get("description") != props_b[f].get("description")
+        ]
+        if a.get("description") != b.get("description"):
+            out.append(Change(f"`{name}`", "description changed", DOCUMENTATION))
+        out += [Change(f"`{name}`", f"field `{f}`: description changed", DOCUMENTATION) for f in fields]
+    return out
+
+
 def report(old_pin: Pin, old: Spec, new_pin: Pin, new: Spec, table: NameTable) -> str:
     """The Markdown report of what changes from ``old_pin`` to ``new_pin``."""
     c = _compare(old, new, table)

@@ -190,10 +190,14 @@ def changelog_sections(updates: Sequence[VersionUpdate], sdk: SdkCheck | None) -
             out["Changed"].append(f"**Breaking**{label}: {where}, {pin}: {_listed(breaking)}.")
         if removed:
             out["Removed"].append(f"**Breaking**{label}: {where}, {pin}: {_listed(removed)}.")
-        if documentation:
-            out["Deprecated"].append(f"{where}, {pin}: {_listed(documentation)}.")
+        deprecated = [c for c in documentation if "deprecated" in c.text]
+        described = [c for c in documentation if c not in deprecated]
+        if deprecated:
+            out["Deprecated"].append(f"{where}, {pin}: {_listed(deprecated)}.")
+        if described:
+            out["Changed"].append(f"{where}, {pin}: documentation: {_listed(described, 4)}.")
         if not u.changes:
-            out["Changed"].append(f"{where}, {pin}: documentation only (descriptions, examples); no API change.")
+            out["Changed"].append(f"{where}, {pin}: examples or formatting only; no API or documentation change.")
     if sdk and sdk.breakages:
         out["Changed"].append(
             f"**Breaking**: the SDK's public Python API ({sdk.outcome}): {'; '.join(sdk.breakages[:8])}."

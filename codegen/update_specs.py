@@ -70,7 +70,19 @@ def module_name(version: str) -> str:
     return "v" + version.replace(".", "_")
 
 
+_NORMALISED: dict[str, dict[str, Any]] = {}  # by sha256: a pinned file is read once per process (read only)
+
+
 def _normalised(data: bytes, what: str) -> dict[str, Any]:
+    key = sha256_of(data)
+    if key not in _NORMALISED:
+        if len(_NORMALISED) >= 8:
+            _NORMALISED.pop(next(iter(_NORMALISED)))
+        _NORMALISED[key] = _normalise(data, what)
+    return _NORMALISED[key]
+
+
+def _normalise(data: bytes, what: str) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         spec = yaml.load(data, Loader=loader)
@@ -93,7 +105,10 @@ def _pinned_bytes(pin: Pin, upstream: Upstream) -> bytes:
 
 def _diff(old: bytes, new: bytes, old_pin: Pin, new_pin: Pin, table: NameTable) -> tuple[list[api_diff.Change], str]:
     a, b = _normalised(old, f"{old_pin.name} ({old_pin.path})"), _normalised(new, f"{new_pin.name} ({new_pin.path})")
-    return api_diff.changes(a, b, table), api_diff.report(old_pin, a, new_pin, b, table)
+    changes = api_diff.changes(a, b, table)
+    if old_pin.module == new_pin.module:  # a re-pin: descriptions tell a documentation change from none
+        changes += api_diff.documentation_changes(a, b)
+    return changes, api_diff.report(old_pin, a, new_pin, b, table)
 
 
 def check(upstream: Upstream, pins: Sequence[Pin], table: NameTable) -> tuple[list[VersionUpdate], dict[str, bytes]]:
@@ -203,6 +218,8 @@ def render_report(
         )
         level: str = u.level or "-"
         if u.status == "re-pin" and not u.changes:
+            level = "documentation only (examples or formatting)"
+        elif u.level == api_diff.DOCUMENTATION:
             level = "documentation only"
         if u.status == "new":
             level = "additive (new version)"

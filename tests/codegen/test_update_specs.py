@@ -191,8 +191,20 @@ def test_documentation_only_change_is_a_patch(stand: Stand, spec_210: dict[str, 
     spec["paths"]["/admins"]["get"]["description"] = "A new description."
     stand.change(spec)
     assert stand.run(table) == update_specs.EXIT_UPDATES
-    assert "**Proposed version: 1.0.1**" in stand.report.read_text()
-    assert "documentation only (descriptions, examples); no API change" in stand.ws.changelog.read_text()
+    report = stand.report.read_text()
+    assert "**Proposed version: 1.0.1**" in report and "| 0 | 0 | 1 | documentation only |" in report
+    assert "- `GET /admins`: description changed" in report
+    changelog = stand.ws.changelog.read_text()
+    assert "### Changed\n- API 2.10 (`intercom_async.v2_10`), re-pinned" in changelog
+    assert "documentation: `GET /admins`: description changed." in changelog
+
+
+def test_a_reformatted_file_without_any_change_is_a_patch(stand: Stand, spec_210: dict[str, Any], table: Any) -> None:
+    stand.change(copy.deepcopy(spec_210))  # same content, other bytes (JSON)
+    assert stand.run(table) == update_specs.EXIT_UPDATES
+    report = stand.report.read_text()
+    assert "**Proposed version: 1.0.1**" in report and "documentation only (examples or formatting) |" in report
+    assert "examples or formatting only; no API or documentation change" in stand.ws.changelog.read_text()
 
 
 def test_new_version_folder_is_added_as_a_new_package(stand: Stand, spec_210: dict[str, Any], table: Any) -> None:
