@@ -1,7 +1,7 @@
 """``make release-check``: what a release would upload, built and tried the way a user meets it.
 
-1. ``python -m build``: the sdist and the wheel into a temporary folder (``--no-isolation``: with the dev
-   environment's hatchling, for machines without a package index);
+1. ``python -m build``: the sdist and the wheel into a temporary folder, in build isolation as a release is
+   built (``--no-isolation``: with this environment's hatchling instead, for machines without a package index);
 2. ``twine check --strict`` on both;
 3. a clean virtualenv with the wheel installed (``pip install``: its runtime dependencies come from the index)
    runs ``tools/wheel_smoke.py``: every API version package imported, the quick-start against ``FakeIntercom``;

@@ -254,6 +254,27 @@ def test_unreadable_upstream_is_one_line_and_exit_3(tmp_path: Path, kind: str) -
     assert done.stderr.startswith("update-specs: upstream unreadable: ") and "Traceback" not in done.stderr
 
 
+def test_the_github_code_path_reads_a_shallow_partial_clone(stand: Stand, spec_210: dict[str, Any], table: Any) -> None:
+    # the same fetch (depth 1, blobs on demand) as against GitHub, from the stand-in served over file://
+    git(stand.repo, "config", "uploadpack.allowFilter", "true")
+    spec = copy.deepcopy(spec_210)
+    spec["components"]["schemas"]["admin"]["properties"]["nickname"] = {"type": "string"}
+    new_commit = stand.change(spec)
+    with Upstream.github("main", url=f"file://{stand.repo}") as upstream:
+        assert upstream.commit == new_commit
+        assert upstream.version_folders() == ["0", "2.10"]
+        assert (
+            update_specs.run(
+                upstream, apply=True, generate=False, workspace=stand.ws, report_file=stand.report, table=table
+            )
+            == update_specs.EXIT_UPDATES
+        )
+        folder = Path(upstream.repo)
+    assert not folder.exists()  # the temporary clone is removed
+    assert _pin(stand, "2.10").commit == new_commit
+    assert "field `nickname` added" in stand.report.read_text()
+
+
 def test_a_github_upstream_that_cannot_be_reached_is_an_upstream_error(tmp_path: Path) -> None:
     # the GitHub code path against an address with nothing listening (no network is used)
     with pytest.raises(UpstreamError, match=r"could not read http://127\.0\.0\.1:9/none at main"):
