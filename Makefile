@@ -37,7 +37,7 @@ update-specs: $(STAMP)    ## re-pin changed/new specs from upstream (UPSTREAM=cl
 	@rc=0; $(PY) -m codegen update-specs $(UPDATE_SOURCE) --apply $(UPDATE_ARGS) || rc=$$?; \
 	test $$rc -eq 0 -o $$rc -eq 10
 
-# Not part of `make test` (about a minute and a half: a build, a fresh venv, an install).
+# Not part of `make test` (40 to 75 s: a build, a fresh venv, an install, a smoke test).
 release-check: $(STAMP)   ## build sdist+wheel, twine check, install into a clean venv, import every version, quick-start on the fake, sizes
 	$(PY) tools/release_check.py $(RELEASE_ARGS)
 

@@ -238,6 +238,42 @@ def test_dry_run_reports_without_writing(stand: Stand, spec_210: dict[str, Any],
     assert "| 2.10 | re-pin" in stand.report.read_text()
 
 
+def test_a_pinned_file_gone_upstream_keeps_its_pin(
+    stand: Stand, table: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(stand.repo, "rm", "--quiet", "-r", "descriptions/2.10")
+    git(stand.repo, "commit", "--quiet", "-m", "2.10 retired")
+    assert stand.run(table) == update_specs.EXIT_UP_TO_DATE
+    out = capsys.readouterr().out
+    assert "2.10: missing: descriptions/2.10/api.intercom.io.yaml is gone upstream; the pin is kept" in out
+    assert _pin(stand, "2.10").sha256 == sha256_of(stand.original)
+
+
+def test_repin_edits_the_real_pins_file_in_place() -> None:
+    text = (ROOT / "openapi" / "versions.toml").read_text(encoding="utf-8")
+    repin = classify.VersionUpdate("2.16", "v2_16", "re-pin", "descriptions/2.16/api.intercom.io.yaml")
+    repin.new_commit, repin.new_sha256 = "a" * 40, "b" * 64
+    new = classify.VersionUpdate("2.18", "v2_18", "new", "descriptions/2.18/api.intercom.io.yaml")
+    new.new_commit, new.new_sha256 = "c" * 40, "d" * 64
+    edited = update_specs.repin(text, [repin, new])
+    changed = [(a, b) for a, b in zip(text.splitlines(), edited.splitlines(), strict=False) if a != b]
+    assert changed[:2] == [
+        ('commit = "8889625a7b931d8649e18726e7f872ff073520fc"', f'commit = "{"a" * 40}"'),
+        ('sha256 = "212b09336bf561992d998e6650d4eaacb44aa0a0f02504e398cf10f1cfb9d238"', f'sha256 = "{"b" * 64}"'),
+    ]
+    data = tomllib.loads(edited)
+    assert [v["name"] for v in data["version"]] == ["2.10", "2.12", "Unstable", "2.14", "2.16", "Preview", "2.18"]
+    assert data["version"][-1] == {
+        "name": "2.18",
+        "module": "v2_18",
+        "commit": "c" * 40,
+        "path": "descriptions/2.18/api.intercom.io.yaml",
+        "sha256": "d" * 64,
+    }
+    assert data["naming"] == tomllib.loads(text)["naming"] and data["default"] == "2.16"
+    assert edited.count("#") == text.count("#")  # every comment kept
+
+
 @pytest.mark.parametrize("kind", ["missing", "not a repository", "unknown ref"])
 def test_unreadable_upstream_is_one_line_and_exit_3(tmp_path: Path, kind: str) -> None:
     args = ["--upstream", str(tmp_path / "missing")]
