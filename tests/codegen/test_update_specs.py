@@ -22,9 +22,9 @@ import tomllib
 
 from codegen import classify, update_specs
 from codegen.api_diff import Change
-from codegen.fetch import sha256_of
+from codegen.fetch import FetchError, fetch, sha256_of
 from codegen.generate import load_spec, naming_table
-from codegen.pins import load_pins
+from codegen.pins import Pin, load_pins
 from codegen.upstream import Upstream, UpstreamError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -247,6 +247,32 @@ def test_a_pinned_file_gone_upstream_keeps_its_pin(
     out = capsys.readouterr().out
     assert "2.10: missing: descriptions/2.10/api.intercom.io.yaml is gone upstream; the pin is kept" in out
     assert _pin(stand, "2.10").sha256 == sha256_of(stand.original)
+
+
+def test_fetch_passes_over_a_stale_shared_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # after a re-pin, ../shared/openapi/<version>/ still holds the old file: fetch goes to the pinned URL
+    monkeypatch.setattr("codegen.pins.CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr("codegen.pins.SHARED_DIR", tmp_path / "shared")
+    (tmp_path / "shared" / "9.99").mkdir(parents=True)
+    (tmp_path / "shared" / "9.99" / "api.intercom.io.yaml").write_bytes(b"old")
+    pin = Pin("9.99", "v9_99", "c" * 40, "descriptions/9.99/api.intercom.io.yaml", sha256_of(b"new"), "http://x/9.99")
+    asked: list[str] = []
+
+    def download(url: str) -> bytes:
+        asked.append(url)
+        return b"new"
+
+    assert fetch(pin, download=download).read_bytes() == b"new" and asked == ["http://x/9.99"]
+    pin.cache_file.unlink()
+
+    def offline(url: str) -> bytes:
+        raise OSError("no network")
+
+    with pytest.raises(
+        FetchError,
+        match=r"could not download Intercom API 9\.99 .*shared/9\.99/api\.intercom\.io\.yaml holds another version",
+    ):
+        fetch(pin, download=offline)
 
 
 def test_repin_edits_the_real_pins_file_in_place() -> None:
