@@ -38,3 +38,15 @@ def test_description_and_classifiers() -> None:
     classifiers = set(PROJECT["classifiers"])
     assert {"Typing :: Typed", "Framework :: AsyncIO", "Programming Language :: Python :: 3.10"} <= classifiers
     assert (ROOT / "intercom_async" / "py.typed").exists()
+
+
+def test_the_readme_states_the_size_budget_release_check_enforces() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("release_check", ROOT / "tools" / "release_check.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    limits = module.budget()
+    assert set(limits) == {"wheel", "installed", "compiled"} and all(v > 0 for v in limits.values())
+    assert limits["wheel"] < limits["installed"] < limits["compiled"]
