@@ -115,15 +115,15 @@ def check(upstream: Upstream, pins: Sequence[Pin], table: NameTable) -> tuple[li
     """What changed upstream for every pin, and the new versions; with the new files' bytes by version name."""
     updates: list[VersionUpdate] = []
     files: dict[str, bytes] = {}
+    present = upstream.files()
     folders = upstream.version_folders()
     for pin in pins:
         update = VersionUpdate(pin.name, pin.module, "unchanged", pin.path, old_commit=pin.commit)
         updates.append(update)
-        try:
-            data = upstream.read(pin.path)
-        except UpstreamError:
+        if pin.path not in present:
             update.status, update.note = "missing", f"{pin.path} is gone upstream; the pin is kept"
             continue
+        data = upstream.read(pin.path)
         described = info_version(data)
         if described is not None and described != pin.name:
             update.status = "frozen"

@@ -96,9 +96,12 @@ class Upstream:
             return False
         return True
 
+    def files(self) -> set[str]:
+        """Every file path under ``descriptions/`` at this commit."""
+        return set(_git(self.repo, "ls-tree", "-r", "--name-only", self.commit, f"{DESCRIPTIONS}/").decode().split())
+
     def version_folders(self) -> list[str]:
         """The ``descriptions/<folder>`` names that hold an ``api.intercom.io.yaml`` at this commit."""
-        listing = _git(self.repo, "ls-tree", "--name-only", self.commit, f"{DESCRIPTIONS}/").decode().split()
-        folders = [Path(entry).name for entry in listing]
-        present = _git(self.repo, "ls-tree", "--name-only", "-r", self.commit, f"{DESCRIPTIONS}/").decode().split()
-        return sorted(f for f in folders if f"{DESCRIPTIONS}/{f}/{SPEC_FILE}" in present)
+        return sorted(
+            path.split("/")[1] for path in self.files() if path.count("/") == 2 and path.endswith("/" + SPEC_FILE)
+        )
