@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 .PHONY: help install fetch normalise generate api-diff check-generated test test-fast lint docs ci bench demo clean update-specs release-check
 
 help:
-	@echo "make demo | test | lint | docs | ci | generate | check-generated | bench | clean"
+	@echo "make demo | test | lint | docs | ci | generate | check-generated | update-specs | release-check | bench | clean"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
