@@ -5,10 +5,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help install fetch normalise generate api-diff check-generated test test-fast lint docs ci bench demo clean
+.PHONY: help install fetch normalise generate api-diff check-generated test test-fast lint docs ci bench demo clean update-specs release-check
 
 help:
-	@echo "make demo | test | lint | docs | ci | generate | check-generated | bench | clean"
+	@echo "make demo | test | lint | docs | ci | generate | check-generated | update-specs | release-check | bench | clean"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ generate: $(STAMP)        ## regenerate the version packages and docs/reference,
 api-diff: $(STAMP)        ## Markdown report of what changes from FROM to TO: make api-diff FROM=2.12 TO=2.16
 	@test -n "$(FROM)" -a -n "$(TO)" || (echo "usage: make api-diff FROM=<version> TO=<version>" >&2 && exit 2)
 	@$(PY) -m codegen api-diff $(FROM) $(TO)
+
+# Exit 10 of update-specs means "updates found and applied" (0: up to date); both are a success for make.
+UPDATE_SOURCE = $(if $(UPSTREAM),--upstream $(UPSTREAM) $(if $(REF),--ref $(REF)),--github $(or $(REF),main))
+update-specs: $(STAMP)    ## re-pin changed/new specs from upstream (UPSTREAM=clone [REF=..] or GitHub REF=main), regenerate, classify, draft CHANGELOG
+	@rc=0; $(PY) -m codegen update-specs $(UPDATE_SOURCE) --apply $(UPDATE_ARGS) || rc=$$?; \
+	test $$rc -eq 0 -o $$rc -eq 10
+
+# Not part of `make test` (40 to 75 s: a build, a fresh venv, an install, a smoke test).
+release-check: $(STAMP)   ## build sdist+wheel, twine check, install into a clean venv, import every version, quick-start on the fake, sizes
+	$(PY) tools/release_check.py $(RELEASE_ARGS)
 
 check-generated: generate ## fail if regenerating changes the committed packages or generated docs
 	@git diff --exit-code --stat -- intercom_async docs || (echo "generated code or docs are stale or non-deterministic" && exit 1)
@@ -53,12 +63,13 @@ test: $(STAMP) $(NODE_STAMP)
 # Strict mypy on the hand-written code: every module of intercom_async/ but the generated _versions.py (the
 # core and the toolkit), the testing kit (intercom_async/testing/), the MCP server (intercom_async/mcp/), codegen/ and examples/. Generated files carry a `# ruff: noqa` header; the version packages are
 # type-checked as users see them, installed from the wheel (tests/test_installed_wheel.py).
-MYPY_FILES := $(filter-out intercom_async/_versions.py,$(wildcard intercom_async/*.py)) intercom_async/testing intercom_async/mcp codegen examples
+MYPY_FILES := $(filter-out intercom_async/_versions.py,$(wildcard intercom_async/*.py)) intercom_async/testing intercom_async/mcp codegen examples tools
 
-lint: $(STAMP)            ## ruff + strict mypy on the hand-written code (core, toolkit, codegen)
+lint: $(STAMP)            ## ruff + strict mypy on the hand-written code (core, toolkit, codegen, tools); actionlint on the workflows
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check intercom_async codegen tests benchmarks examples
+	$(VENV)/bin/ruff format --check intercom_async codegen tests benchmarks examples tools
 	$(VENV)/bin/mypy --strict --follow-imports=silent $(MYPY_FILES)
+	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 docs: $(STAMP)            ## the documentation site into site/ (mkdocs-material, --strict: a broken link fails)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet

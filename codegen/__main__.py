@@ -6,6 +6,9 @@ Commands:
   generate   fetch, normalise, generate intercom_async/<module>/ (fail on any generator warning), the
              generated docs and the API change reports of consecutive versions (docs/api-changes/)
   api-diff FROM TO   print the Markdown report of what changes from version FROM to version TO
+  update-specs [--upstream PATH | --github REF] [--apply] [--no-generate] [--report FILE]
+             compare the pins with upstream intercom/Intercom-OpenAPI; classify; with --apply re-pin,
+             regenerate, draft the CHANGELOG entry (codegen/update_specs.py; exit codes there)
 With no VERSION, every pinned version (openapi/versions.toml).
 """
 
@@ -22,6 +25,10 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 0 if argv else 2
     command, names = argv[0], argv[1:]
+    if command == "update-specs":
+        from .update_specs import main as update_specs
+
+        return update_specs(names)
     pins = select(load_pins(), names)
     try:
         if command == "fetch":
@@ -45,7 +52,8 @@ def main(argv: list[str]) -> int:
             old, new = pins
             print(report(old, normalised_json(old), new, normalised_json(new), naming_table()), end="")
         elif command == "generate":
-            from .generate import GenerationError, generate, generate_versions_module
+            from .errors import GenerationError
+            from .generate import generate, generate_versions_module
             from .pins import default_version
 
             try:

@@ -1,8 +1,10 @@
 """Fetch pinned spec files into the git-ignored cache, always verifying their sha256.
 
-Sources, in order: the cache itself (if it already holds the right bytes), ``../shared/openapi/<version>/``
-when that folder exists (or another file there with the pinned sha256), else the pinned upstream raw URL. A file whose sha256 differs from the pin is never
-used: fetching stops with a message naming the version, the source, and both digests.
+Sources, in order: the cache itself (if it already holds the right bytes; ``make update-specs --apply`` puts
+re-pinned files there), ``../shared/openapi/<version>/`` when that folder exists (or another file there with the
+pinned sha256), else the pinned upstream raw URL; a shared copy with other bytes (a version re-pinned since it was
+laid) is passed over for the URL. A file whose sha256 differs from the pin is never used: fetching stops with a
+message naming the version, the source, and both digests.
 """
 
 from __future__ import annotations
@@ -70,16 +72,22 @@ def fetch(pin: Pinned, *, shared_file: Path | None = None, download: Callable[[s
     cache = pin.cache_file
     if cache.exists() and sha256_of(cache.read_bytes()) == pin.sha256:
         return cache
-    shared = shared_file if shared_file is not None else pin.shared_file
-    if not shared.exists() and shared_file is None:
-        shared = _shared_by_digest(pin) or shared
-    if shared.exists():
-        data = _verify(pin, shared.read_bytes(), str(shared))
+    stale = None  # the default shared copy when it holds other bytes (a version re-pinned since it was laid)
+    if shared_file is not None:
+        source = shared_file if shared_file.exists() else None
+    else:
+        default = pin.shared_file
+        if default.exists() and sha256_of(default.read_bytes()) != pin.sha256:
+            stale = default
+        source = default if default.exists() and stale is None else _shared_by_digest(pin)
+    if source is not None:
+        data = _verify(pin, source.read_bytes(), str(source))
     else:
         try:
             raw = download(pin.url)
         except OSError as exc:
-            raise FetchError(f"could not download Intercom API {pin.name} from {pin.url}: {exc}") from exc
+            note = f" ({stale} holds another version of the file)" if stale else ""
+            raise FetchError(f"could not download Intercom API {pin.name} from {pin.url}: {exc}{note}") from exc
         data = _verify(pin, raw, pin.url)
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".part")

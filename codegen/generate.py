@@ -26,6 +26,7 @@ from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.properties import EnumProperty, ModelProperty
 
 from . import api_diff, docs, emit, examples, names, pagination, tools
+from .errors import GenerationError
 from .fetch import fetch
 from .normalize import HTTP_METHODS, normalise
 from .pins import ROOT, Pin, load_naming_pins
@@ -33,10 +34,6 @@ from .pins import ROOT, Pin, load_naming_pins
 TEMPLATES = Path(__file__).parent / "templates"
 CONFIG_FILE = Path(__file__).parent / "config.yaml"
 PACKAGE_DIR = ROOT / "intercom_async"
-
-
-class GenerationError(RuntimeError):
-    """The engine reported warnings or errors: generating anyway would drop operations or responses."""
 
 
 def load_spec(path: Path) -> dict[str, Any]:

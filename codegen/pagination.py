@@ -30,6 +30,7 @@ from typing import Any, NoReturn
 from openapi_python_client.parser.properties import ListProperty, ModelProperty
 
 from . import emit
+from .errors import GenerationError
 from .normalize import operations
 
 CURSOR, BODY_CURSOR, PAGE, BODY_PAGE, SCROLL, LINK = "cursor", "body_cursor", "page", "body_page", "scroll", "link"
@@ -320,8 +321,6 @@ def facts(version: str, spec: dict[str, Any]) -> dict[str, Paging]:
 
 
 def _fail(message: str) -> NoReturn:
-    from .generate import GenerationError
-
     raise GenerationError(message)
 
 

@@ -51,7 +51,7 @@ from ._transport import RequestTrace, RetryPolicy
 from ._types import UNSET, RequestOptions, Unset
 from ._versions import DEFAULT_VERSION, VERSIONS, Intercom
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
 
 _VERSION_MODULES = {info.module.rpartition(".")[2] for info in VERSIONS.values()}
 

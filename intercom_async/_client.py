@@ -47,7 +47,7 @@ REGIONS: dict[str, str] = {
     "eu": "https://api.eu.intercom.io",
     "au": "https://api.au.intercom.io",
 }
-USER_AGENT = "intercom-async/0.1.0"
+USER_AGENT = "intercom-async/1.0.0"
 RECENT_TOKENS = 8  # tokens of a token callable remembered to scrub them from error texts
 MAX_DRIFT_KINDS = 1000  # distinct (operation, path, problem) entries kept in client.drift
 
