@@ -29,9 +29,10 @@ def imports() -> None:
         )
 
 
-async def quick_start(version: str) -> None:
-    """The README's quick start (identify, create, list every page, a typed 404) against the fake."""
-    async with FakeIntercom(version) as fake:
+async def quick_start() -> None:
+    """The README's quick start (identify, create, list every page, a typed 404) against the default version's fake."""
+    version = intercom_async.DEFAULT_VERSION
+    async with FakeIntercom() as fake:
         fake.items("ListContacts", [{"type": "contact", "id": str(i), "email": f"c{i}@example.com"} for i in range(7)])
         fake.fail("ShowContact", status=404)
         async with fake.client() as client:
@@ -55,7 +56,7 @@ async def quick_start(version: str) -> None:
 def main() -> int:
     print(f"intercom_async {intercom_async.__version__} from the wheel, Python {sys.version.split()[0]}")
     imports()
-    asyncio.run(quick_start(intercom_async.DEFAULT_VERSION))
+    asyncio.run(quick_start())
     return 0
 
 
