@@ -96,16 +96,21 @@ def signature(info: Mapping[str, Any]) -> str:
     """The method's signature as the resource template writes it (``async def`` unless it pages)."""
     lines = [f"{'def' if info.get('pagination') else 'async def'} {info['name']}("]
     lines += [f"    {p['name']}: {p['annotation']}," for p in info["params"] if p["location"] == "path"]
+    if info.get("positional_only"):
+        lines.append("    /,")
     lines.append("    *,")
     rest = [p for p in info["params"] if p["location"] != "path"]
     lines += [f"    {p['name']}: {p['annotation']}," for p in rest if p["required"]]
     lines += [f"    {p['name']}: {p['annotation']} | Unset = UNSET," for p in rest if not p["required"]]
     body = info.get("body")
     if body:
-        lines.append(f"    body: {body['annotation']} | Unset = UNSET,")
+        lines.append(f"    request_body: {body['annotation']} | Unset = UNSET,")
     lines.append("    request_options: RequestOptions | None = None,")
     if body and body.get("fields_dict"):
         lines.append(f"    **fields: Unpack[{body['fields_dict']}],")
+    elif body and body.get("branches"):  # one overload per branch of the union
+        shapes = " | ".join(f"Unpack[{b['fields_dict']}]" for b in body["branches"])
+        lines.append(f"    **fields: {shapes},")
     paging = info.get("pagination")
     returns = f"AsyncPager[{info['returns']}, {paging['item_annotation']}]" if paging else info["returns"]
     lines.append(f") -> {returns}: ...")
@@ -140,17 +145,29 @@ def _method_section(info: Mapping[str, Any]) -> list[str]:
         if body.get("fields_dict"):
             model = body["models"][0]
             out += [
-                f"Body ({required}): `body=` a `{model}` or a `{body['fields_dict']}` dict, or its fields as "
+                f"Body ({required}): `request_body=` a `{model}` or a `{model}Dict` dict, or its fields as "
                 "keyword arguments:",
                 "",
             ]
             for field in body["fields"]:
                 flag = ", required" if field["required"] else ""
                 doc = _one_line(field.get("doc") or "")
-                out.append(f"- `{field['key']}` ({_code(field['annotation'])}{flag}){': ' + doc if doc else ''}")
+                sent = f", sent as `{field['key']}`" if field.get("name", field["key"]) != field["key"] else ""
+                name = field.get("name", field["key"])
+                out.append(f"- `{name}` ({_code(field['annotation'])}{flag}{sent}){': ' + doc if doc else ''}")
+            out.append("")
+        elif body.get("branches"):
+            out += [
+                f"Body ({required}): `request_body=` {_code(body['annotation'])}, or the fields of one shape as "
+                "keyword arguments (the fields given select the shape; required fields marked *):",
+                "",
+            ]
+            for branch in body["branches"]:
+                names = ", ".join(f"`{f['name']}`" + ("*" if f["required"] else "") for f in branch["fields"])
+                out.append(f"- `{branch['model']}`: {names}")
             out.append("")
         else:
-            out += [f"Body ({required}): `body=` {_code(body['annotation'])}.", ""]
+            out += [f"Body ({required}): `request_body=` {_code(body['annotation'])}.", ""]
     paging = info.get("pagination")
     if paging:
         shape = _literal(paging["shape"])
@@ -194,7 +211,7 @@ def reference_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
         "",
         "Every method also exists on the group's `with_raw_response` (returning `APIResponse[<result>]`) and "
         "takes `request_options=` (timeout, retries, extra query, headers or body). Path parameters are "
-        "positional (keywords work too); a request body is either `body=` (the model or a dict) or its fields "
+        "positional (keywords work too); a request body is either `request_body=` (the model or a dict) or its fields "
         "as keyword arguments. Paginated methods are plain `def`s returning an `AsyncPager`. See the "
         "[guide](../index.md) and the [recipes](../recipes/pagination.md).",
         "",

@@ -149,6 +149,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
         for endpoint in collection.endpoints
     ]
     dict_models = emit.request_closure([e.bodies[0].prop for e, *_ in endpoints if e.bodies], models)
+    branch_models, keyword_models = emit.fields_models([e.bodies[0].prop for e, *_ in endpoints if e.bodies], models)
 
     entries: list[tuple[str, str]] = []
     for model in data.models:
@@ -162,9 +163,18 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
                 if ref in dict_models and ref != name:
                     imports[f"{ref}Dict"] = str(models[ref].class_info.module_name)
             entries.append((f"{name}Dict", module))
+        branch = name in branch_models
+        fixed = emit.literals(model, spec) if branch else {}
+        fields_rows = None
+        if dict_rows is not None and (branch or name in keyword_models):
+            fields_rows = emit.fields_rows(model, dict_models, fixed, branch=branch)
+            entries.append((f"{name}Fields", module))
         write(
             f"models/{module}.py",
             "model.py.jinja",
+            literals=fixed,
+            fields_rows=fields_rows,
+            fields_branch=branch,
             name=name,
             doc=emit.doc(model.description or name, 4),
             rows=[{**r, "doc": emit.doc(r["doc"], 12)} for r in emit.field_rows(model)],

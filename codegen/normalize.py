@@ -169,6 +169,35 @@ def path_parameter_declared_in_query(spec: dict, report: Report) -> None:
                 param["required"] = True
 
 
+_IDENTIFIER_NAME = re.compile(r"^(?:id|.+_id)$")
+
+
+def integer_id_path_parameters(spec: dict[str, Any], report: Report) -> None:
+    """Path parameters naming an identifier (``id``, ``*_id``) that the spec types as ``integer``.
+
+    2.16 types 38 of them so (``conversation_id``, ``contact_id``, ``article_id``...), while the objects the
+    API returns carry their ids as strings (``Conversation.id: str``; a contact id is hex, ``"6762f0d51bb69f9f2193bb7f"``),
+    so an id read from a model could not be passed back under a type checker, and a contact id could not be
+    typed at all. The schema becomes ``anyOf: [string, integer]``: the SDK accepts ``str | int`` (both fill the
+    path segment the same way) and the contract tests' Prism accepts either.
+    """
+    for path, method, op in operations(spec):
+        params = [*(spec["paths"][path].get("parameters") or []), *(op.get("parameters") or [])]
+        for param in params:
+            param = resolve(spec, param)
+            if not isinstance(param, dict) or param.get("in") != "path":
+                continue
+            schema = param.get("schema")
+            target = resolve(spec, schema)
+            if not isinstance(target, dict) or target.get("type") != "integer":
+                continue
+            if not _IDENTIFIER_NAME.match(str(param.get("name", ""))):
+                continue
+            kept = {k: v for k, v in target.items() if k in ("description", "example")}
+            param["schema"] = {"anyOf": [{"type": "string"}, {"type": "integer"}], **kept}
+            report("integer_id_path_parameters", f"{method.upper()} {path}: {param['name']}")
+
+
 def synthesize_operation_ids(spec: dict, report: Report) -> None:
     """Four Unstable operations (the reporting-data export API) have no ``operationId``.
 
@@ -587,6 +616,7 @@ RULES: list[Callable[[dict, Report], None]] = [
     accept_required_in_description,
     nullable_enum_without_null,
     path_parameter_declared_in_query,
+    integer_id_path_parameters,
     synthesize_operation_ids,
     define_dangling_component_refs,
     nullable_beside_ref,

@@ -64,6 +64,8 @@ class Model:
     # (json name, attribute, required, nullable, type descriptor), generated per model
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = ()
     _ADDITIONAL: ClassVar[Any] = None  # descriptor of undeclared keys' values; None: not declared by the spec
+    # request models that are a branch of a union body: fields whose value the spec fixes (``{"type": ("admin",)}``)
+    _LITERALS: ClassVar[Mapping[str, tuple[Any, ...]]] = MappingProxyType({})
     _raw: Mapping[str, Any] = _NO_JSON  # the JSON object parsed from (instance attribute), never modified
     additional_properties: dict[str, Any]
 
@@ -498,10 +500,10 @@ def _check(desc: Any, value: Any, path: str, models: Any, depth: int) -> None:
     if kind == "union":
         alts = list(arg)
         if isinstance(value, dict):
-            # the variant the tolerant decoder picks goes first, and its error is the one reported
+            # the variant the given fields point to goes first (``branch``), and its error is the one reported
             models_alts = [a for a in alts if isinstance(a, tuple) and a[0] == "model"]
             if models_alts:
-                picked = pick(tuple(getattr(models, a[1]) for a in models_alts), value).__name__
+                picked = branch(tuple(getattr(models, a[1]) for a in models_alts), value)[0].__name__
                 alts.sort(key=lambda a: not (isinstance(a, tuple) and a[0] == "model" and a[1] == picked))
         first: StrictValidationError | None = None
         for alt in alts:
@@ -543,26 +545,43 @@ def _check_model(cls: Any, value: Any, path: str, models: Any, depth: int) -> No
 
 
 def check_request(
-    classes: tuple[Any, ...], data: Any, where: str, *, required: bool = False, strict: bool = False
+    classes: tuple[Any, ...],
+    data: Any,
+    where: str,
+    *,
+    required: bool = False,
+    strict: bool = False,
+    keywords: Iterable[str] = (),
 ) -> None:
     """Catch a misspelt field of a dict body before it reaches the server, nested objects included.
 
     A key the request model(s) do not declare raises ``InvalidRequestError`` when it is a near miss of a
     declared one (``emial`` for ``email``), or always with ``strict``; any other undeclared key is sent as
     given, since the spec lags the API (its own examples send fields it does not declare). With ``required``
-    (a body built from keyword arguments), a missing required top-level field raises too. A model that
-    accepts undeclared keys (free-form objects such as ``custom_attributes``) is not checked below that point.
+    (a body built from keyword arguments), a missing required top-level field raises too, suggesting the given
+    key it was probably meant as (``tag_id`` for ``id``); for a union body the fields given select the branch
+    (``branch``) and the error names it. ``keywords`` are the keys passed as keyword arguments: ``body=`` where
+    the body has no field of that name is refused (the whole body is ``request_body=``). A model that accepts
+    undeclared keys (free-form objects such as ``custom_attributes``) is not checked below that point.
     """
     if type(data) is not dict or not classes:
         return
-    if len(classes) == 1:
-        _check_keys(classes[0], data, "body", where, strict)
+    if "body" in keywords and not any("body" in _shape(cls)[0] for cls in classes):
+        raise InvalidRequestError(
+            f"{where}: the body has no field 'body'; the whole request body is passed as request_body=... "
+            "(or pass its fields as keyword arguments)"
+        )
+    if len(classes) == 1 or required:
+        cls = classes[0] if len(classes) == 1 else branch(classes, data)[0]
+        _check_keys(cls, data, "body", where, strict)
         if required:
-            missing = [name for name in _shape(classes[0])[1] if name not in data]
-            if missing:
+            _check_required(classes, cls, data, where)
+        for key in keywords:  # a keyword argument holding an object or array where the field is a scalar
+            field = _shape(cls)[0].get(key)
+            if field is not None and field[4] in _SCALARS and type(data.get(key)) in (dict, list):
+                hint = " (the whole request body is request_body=)" if key == "body" else ""
                 raise InvalidRequestError(
-                    f"{where}: missing required field(s) {', '.join(map(repr, sorted(missing)))} "
-                    f"of {classes[0].__name__}"
+                    f"{where}: {key}= is a {field[4]} field of {cls.__name__}, got {_type_name(data[key])}{hint}"
                 )
         return
     declared: set[str] = set()
@@ -574,6 +593,78 @@ def check_request(
     for key in data:
         if key not in declared:
             _unknown(where, "body", key, names, declared, strict)
+
+
+def branch(classes: tuple[Any, ...], data: Mapping[str, Any]) -> tuple[Any, bool]:
+    """The branch of a union body that ``data`` (a JSON object) is meant as, and whether any branch admits its
+    fixed values. The fixed fields decide first (``type="admin"`` rules out the contact replies), then the
+    branch whose required fields are all given, then the most given fields it fixes, then the most it
+    declares, then the fewest required fields missing; ties go to the first in spec order. Values no branch
+    admits are not refused by themselves (the spec lags the API: its own examples send a contact's
+    ``quick_reply``): the other rules choose among all the branches then."""
+    admitted = [cls for cls in classes if all(data[k] in v for k, v in cls._LITERALS.items() if k in data)]
+    best, best_score = None, None
+    for cls in admitted or classes:
+        declared, required, _models = _shape(cls)
+        fixed = sum(1 for k in data if k in cls._LITERALS)
+        score = (required <= data.keys(), fixed, sum(1 for k in data if k in declared), -len(required - data.keys()))
+        if best_score is None or score > best_score:
+            best, best_score = cls, score
+    return best, bool(admitted)
+
+
+def _shapes(classes: tuple[Any, ...]) -> str:
+    """``AdminReply (type='admin', message_type='comment'|'note', admin_id), ...``: each branch, its required fields
+    and the values it fixes."""
+    out = []
+    for cls in classes:
+        declared, required, _models = _shape(cls)
+        parts = []
+        for key in declared:
+            values = cls._LITERALS.get(key)
+            if values:
+                parts.append(f"{key}=" + "|".join(repr(v) for v in values))
+            elif key in required:
+                parts.append(key)
+        out.append(f"{cls.__name__} ({', '.join(parts)})")
+    return "; ".join(out)
+
+
+def _no_branch(classes: tuple[Any, ...], data: Mapping[str, Any]) -> str:
+    given = [k for k in data if any(k in cls._LITERALS for cls in classes)]
+    alone = [k for k in given if not any(data[k] in cls._LITERALS.get(k, (data[k],)) for cls in classes)]
+    shown = ", ".join(f"{k}={_quote(data[k])}" for k in alone or given)
+    return f"no shape of the body takes {shown}" + ("" if alone else " together")
+
+
+def _check_required(classes: tuple[Any, ...], cls: Any, data: Mapping[str, Any], where: str) -> None:
+    declared, required, _models = _shape(cls)
+    missing = [name for name in declared if name in required and name not in data]  # declaration order
+    if not missing:
+        return
+    unknown = [str(k) for k in data if k not in declared]
+    hints = []
+    for name in missing:
+        for key in unknown:
+            if (
+                key.endswith("_" + name)
+                or name.endswith("_" + key)
+                or difflib.SequenceMatcher(None, key, name).ratio() >= 0.6
+            ):
+                hints.append(f"{key!r} is not a field of {cls.__name__}: did you mean {name!r}?")
+                break
+    fields = ", ".join(map(repr, missing))
+    if len(classes) == 1:
+        text = f"{where}: missing required field(s) {fields} of {cls.__name__}"
+    else:
+        chosen = [f"{k}={_quote(data[k])}" for k in data if k in cls._LITERALS]
+        why = f" ({', '.join(chosen)})" if chosen else ""
+        unfit = "" if branch(classes, data)[1] else f" ({_no_branch(classes, data)})"
+        text = (
+            f"{where}: the fields given{why} point to {cls.__name__}, which lacks required field(s) {fields}; "
+            f"the body is one of: {_shapes(classes)}{unfit}"
+        )
+    raise InvalidRequestError(text + "".join(f"; {h}" for h in hints))
 
 
 def _check_keys(cls: Any, data: dict[str, Any], path: str, where: str, strict: bool) -> None:

@@ -42,8 +42,8 @@ async def main() -> None:
         reveal_type(contact)  # R: intercom_async.v2_12.models.contact.Contact
         await client.contacts.create(emial="ada@example.com")  # E: Unexpected keyword argument "emial" for "create" of "ContactsResource"; did you mean "email"?  [call-arg]
         await client.contacts.create(email=42)  # E: Argument "email" to "create" of "ContactsResource" has incompatible type "int"; expected "str"  [arg-type]
-        await client.contacts.create(body={"email": "ada@example.com", "role": "lead"})
-        await client.contacts.create(body={"emial": "ada@example.com"})  # E: Argument "body" to "create" of "ContactsResource" has incompatible type "dict[str, str]"; expected "CreateContactRequest | CreateContactRequestDict | Unset"  [arg-type]
+        await client.contacts.create(request_body={"email": "ada@example.com", "role": "lead"})
+        await client.contacts.create(request_body={"emial": "ada@example.com"})  # E: Argument "request_body" to "create" of "ContactsResource" has incompatible type "dict[str, str]"; expected "CreateContactRequest | CreateContactRequestDict | Unset"  [arg-type]
         # a plain call, path parameter positional (model fields are `X | Unset`: narrow first)
         if contact.id:
             found = await client.contacts.find(contact.id)
