@@ -259,7 +259,43 @@ def migration_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
     for old, new, route, source in rows:
         shown = f"`{new}`" if new != old else f"`{new}` (unchanged)"
         out.append(f"| `{old}` | {shown} | `{route}` | {source} |")
-    return "\n".join(out) + "\n"
+    return "\n".join(out + _body_section(infos)) + "\n"
+
+
+def _body_section(infos: list[dict[str, Any]]) -> list[str]:
+    """The migration of request bodies: the whole body moved from ``body=`` to ``request_body=``, and the fields
+    each operation takes as keyword arguments (``body=`` is the field of that name; ``from_`` sent as ``from``)."""
+    rows = []
+    for info in sorted(infos, key=lambda i: (i["resource"], i["name"])):
+        body = info.get("body")
+        if not body:
+            continue
+        if body.get("fields_dict"):
+            names = [
+                f"`{f['name']}=`" + (f" (sent as `{f['key']}`)" if f["name"] != f["key"] else "")
+                for f in body["fields"]
+            ]
+            fields = ", ".join(names[:8]) + (f", ... ({len(names)} fields)" if len(names) > 8 else "")
+        elif body.get("branches"):
+            fields = "the fields of one shape: " + ", ".join(f"`{b['model']}`" for b in body["branches"])
+        else:
+            fields = "(not an object: the whole body only)"
+        rows.append(f"| `client.{info['resource']}.{info['name']}` | `body=...` | `request_body=...` | {fields} |")
+    if not rows:
+        return []
+    return [
+        "",
+        "## Request bodies",
+        "",
+        "The whole request body moved from `body=` to `request_body=` (like `request_options=`); `body=` is now "
+        'the body field named `body` where there is one (`notes.create(contact_id, body="Hello")`), and every '
+        "object body also takes its fields as keyword arguments (a Python keyword ends in `_`: `from_=` is sent "
+        "as `from`). A field given both ways raises `InvalidRequestError`.",
+        "",
+        "| method | whole body, 0.1 | whole body, 0.2 | or its fields as keyword arguments |",
+        "| --- | --- | --- | --- |",
+        *rows,
+    ]
 
 
 def reference_index(pins: list[Pin], default: str) -> str:
@@ -301,8 +337,10 @@ def migration_index(pins: list[Pin]) -> str:
         "",
         "- Path parameters are positional: `await client.contacts.find(cid)`; keywords still work.",
         "- A request body can be given as keyword arguments, checked by type checkers: "
-        '`await client.contacts.create(email="a@example.com")`. `body=` still takes the model or a dict; a '
-        "misspelt key of a dict now raises `InvalidRequestError` with the likely intended name.",
+        '`await client.contacts.create(email="a@example.com")`. The whole body (the model or a dict) is '
+        '`request_body=`, no longer `body=`, which is the field named `body` (`notes.create(cid, body="Hello")`); '
+        "a field named like a Python keyword ends in `_` (`from_=`). A misspelt key of a dict now raises "
+        "`InvalidRequestError` with the likely intended name.",
         "- `OPERATIONS` keeps operationIds as keys; `op.qualname` is the new name and `op.bind(client)` the method.",
         "",
         "The old and new name of every operation, per version:",

@@ -208,6 +208,21 @@ def field_rows(model: ModelProperty) -> list[dict[str, Any]]:
     return rows
 
 
+IDENTITY_FIELDS = ("id", "type")
+
+
+def identity_fields(rows: list[dict[str, Any]]) -> list[str]:
+    """The attributes typed as present on a response model although the spec marks them optional: ``id`` and
+    ``type`` of an Intercom object (a model declaring both), which Intercom always returns. The spec marks almost
+    no response field required, so ``Conversation.id`` would otherwise be ``str | Unset`` and could not be passed
+    back to ``conversations.delete`` under a type checker. Reading one the JSON lacks raises ``MissingFieldError``
+    (``intercom_async._codec``); request models keep the spec's optionality (the caller builds them)."""
+    by_json = {raw_json: row for row in rows if (raw_json := row["json"][1:-1]) in IDENTITY_FIELDS}
+    if len(by_json) != len(IDENTITY_FIELDS):
+        return []
+    return [row["name"] for row in by_json.values() if not row["required"] and not row["nullable"]]
+
+
 def model_imports(model: ModelProperty) -> dict[str, str]:
     out: dict[str, str] = {}
     for prop in list(model.required_properties or ()) + list(model.optional_properties or ()):

@@ -163,6 +163,8 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
                 if ref in dict_models and ref != name:
                     imports[f"{ref}Dict"] = str(models[ref].class_info.module_name)
             entries.append((f"{name}Dict", module))
+        rows = emit.field_rows(model)
+        present = emit.identity_fields(rows) if name not in dict_models else []
         branch = name in branch_models
         fixed = emit.literals(model, spec) if branch else {}
         fields_rows = None
@@ -177,7 +179,8 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
             fields_branch=branch,
             name=name,
             doc=emit.doc(model.description or name, 4),
-            rows=[{**r, "doc": emit.doc(r["doc"], 12)} for r in emit.field_rows(model)],
+            rows=[{**r, "doc": emit.doc(r["doc"], 12), "present": r["name"] in present} for r in rows],
+            present=present,
             imports=dict(sorted(imports.items())),
             additional_descriptor=descriptor,
             dict_rows=dict_rows,

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
-from ._errors import InvalidRequestError, StrictValidationError
+from ._errors import InvalidRequestError, MissingFieldError, StrictValidationError
 from ._types import UNSET
 
 __all__ = ["MAX_VALIDATION_DEPTH", "Model", "check_request", "dump", "lazy_fields", "validate", "value_decoder"]
@@ -66,6 +66,9 @@ class Model:
     _ADDITIONAL: ClassVar[Any] = None  # descriptor of undeclared keys' values; None: not declared by the spec
     # request models that are a branch of a union body: fields whose value the spec fixes (``{"type": ("admin",)}``)
     _LITERALS: ClassVar[Mapping[str, tuple[Any, ...]]] = MappingProxyType({})
+    # response objects: the attributes of the identity fields typed as present (``id``, ``type_``); reading one the
+    # JSON lacks raises ``MissingFieldError`` (see ``_PresentField``)
+    _PRESENT: ClassVar[frozenset[str]] = frozenset()
     _raw: Mapping[str, Any] = _NO_JSON  # the JSON object parsed from (instance attribute), never modified
     additional_properties: dict[str, Any]
 
@@ -165,6 +168,34 @@ class _DecodedField(_Field):
         return value
 
 
+class _PresentField(_Field):
+    """A ``_Field`` typed as present (an Intercom object's ``id``): reading it when the JSON lacks it raises
+    ``MissingFieldError`` (an ``AttributeError`` too) rather than returning a value the annotation denies."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = obj._raw.get(self.key, UNSET)
+        if value is UNSET:
+            raise MissingFieldError(self.owner.__name__, self.attr)
+        return value
+
+
+class _PresentDecodedField(_DecodedField):
+    """``_DecodedField`` typed as present (an Intercom object's ``type`` when it is an enum)."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        if self.key not in obj._raw:
+            raise MissingFieldError(self.owner.__name__, self.attr)
+        return _DecodedField.__get__(self, obj, objtype)
+
+
 class _Extra:
     """``additional_properties``, read lazily: the keys of ``_raw`` the model does not declare (values decoded
     when the spec types them, e.g. a map of SLA states)."""
@@ -199,7 +230,11 @@ def lazy_fields(cls: type[_M]) -> type[_M]:
     for key, attr, _required, _nullable, desc in cls._FIELDS:
         if attr in Model.__dict__ or attr == "_raw":
             raise TypeError(f"{cls.__name__}: field {attr!r} would hide a method of Model")
-        setattr(cls, attr, (_DecodedField if _needs_decoding(desc) else _Field)(cls, key, attr, desc))
+        if attr in cls._PRESENT:
+            kind: type[_Field] = _PresentDecodedField if _needs_decoding(desc) else _PresentField
+        else:
+            kind = _DecodedField if _needs_decoding(desc) else _Field
+        setattr(cls, attr, kind(cls, key, attr, desc))
     cls.additional_properties = _Extra(cls)  # type: ignore[assignment]
     return cls
 
@@ -434,7 +469,7 @@ def model_repr(model: Any) -> str:
     try:
         parts = []
         for _json, attr, _required, _nullable, _desc in model._FIELDS:
-            value = getattr(model, attr)
+            value = getattr(model, attr, UNSET)  # an absent identity field raises MissingFieldError, an AttributeError
             if value is not UNSET:
                 parts.append(f"{attr}={_SHOWN.repr(value)}")
         if model.additional_properties:
