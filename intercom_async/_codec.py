@@ -612,8 +612,11 @@ def check_request(
         if required:
             _check_required(classes, cls, data, where)
         for key in keywords:  # a keyword argument holding an object or array where the field is a scalar
+            kind = type(data.get(key))
+            if kind is not dict and kind is not list:
+                continue
             field = _shape(cls)[0].get(key)
-            if field is not None and field[4] in _SCALARS and type(data.get(key)) in (dict, list):
+            if field is not None and field[4] in _SCALARS:
                 hint = " (the whole request body is request_body=)" if key == "body" else ""
                 raise InvalidRequestError(
                     f"{where}: {key}= is a {field[4]} field of {cls.__name__}, got {_type_name(data[key])}{hint}"
@@ -674,9 +677,9 @@ def _no_branch(classes: tuple[Any, ...], data: Mapping[str, Any]) -> str:
 
 def _check_required(classes: tuple[Any, ...], cls: Any, data: Mapping[str, Any], where: str) -> None:
     declared, required, _models = _shape(cls)
-    missing = [name for name in declared if name in required and name not in data]  # declaration order
-    if not missing:
+    if required <= data.keys():
         return
+    missing = [name for name in declared if name in required and name not in data]  # declaration order
     unknown = [str(k) for k in data if k not in declared]
     hints = []
     for name in missing:

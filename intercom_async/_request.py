@@ -115,19 +115,22 @@ class Request:
             aliases = op.body_aliases
             if aliases:  # fields named like Python keywords: ``from_=`` is sent as ``from``
                 fields = {aliases.get(key, key): value for key, value in fields.items()}
-            base = {} if body is UNSET else dump(body)
-            if not isinstance(base, dict):
-                raise InvalidRequestError(
-                    f"{self.where}: body fields passed as keyword arguments need request_body to be a JSON object, "
-                    f"got {_json_type(base)}"
-                )
-            both = base.keys() & fields.keys()
-            if both:
-                raise InvalidRequestError(
-                    f"{self.where}: {', '.join(map(repr, sorted(both)))} given both in request_body and as a keyword "
-                    "argument: give each field once"
-                )
-            payload: Any = {**base, **dump(dict(fields))}
+            if body is UNSET:
+                payload: Any = dump(dict(fields))
+            else:
+                base = dump(body)
+                if not isinstance(base, dict):
+                    raise InvalidRequestError(
+                        f"{self.where}: body fields passed as keyword arguments need request_body to be a JSON "
+                        f"object, got {_json_type(base)}"
+                    )
+                both = base.keys() & fields.keys()
+                if both:
+                    raise InvalidRequestError(
+                        f"{self.where}: {', '.join(map(repr, sorted(both)))} given both in request_body and as a "
+                        "keyword argument: give each field once"
+                    )
+                payload = {**base, **dump(dict(fields))}
             check_request(
                 op.body_models(), payload, self.where, required=body is UNSET, strict=strict, keywords=fields.keys()
             )
