@@ -163,7 +163,10 @@ def _method_section(info: Mapping[str, Any]) -> list[str]:
                 "",
             ]
             for branch in body["branches"]:
-                names = ", ".join(f"`{f['name']}`" + ("*" if f["required"] else "") for f in branch["fields"])
+                names = ", ".join(
+                    f"`{f['name']}`" + ("*" if f["required"] else "") + _fixed(f.get("values", ()))
+                    for f in branch["fields"]
+                )
                 out.append(f"- `{branch['model']}`: {names}")
             out.append("")
         else:
@@ -260,6 +263,12 @@ def migration_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
         shown = f"`{new}`" if new != old else f"`{new}` (unchanged)"
         out.append(f"| `{old}` | {shown} | `{route}` | {source} |")
     return "\n".join(out + _body_section(infos)) + "\n"
+
+
+def _fixed(values: Iterable[str]) -> str:
+    """`` = `'admin'` `` after a field whose value selects the branch of a union body."""
+    shown = " \\| ".join(f"`{v!r}`" for v in values)
+    return f" = {shown}" if shown else ""
 
 
 def _body_section(infos: list[dict[str, Any]]) -> list[str]:

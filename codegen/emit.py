@@ -488,8 +488,10 @@ def endpoint_info(
     models: dict[str, ModelProperty],
     dict_models: Mapping[str, bool],
     reference_url: str,
+    fixed_values: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
 ) -> dict[str, Any]:
-    """Everything the resource, registry and reference templates need about one operation."""
+    """Everything the resource, registry and reference templates need about one operation (``fixed_values``: the
+    ``literals`` of each union branch model, shown beside its fields)."""
     params = _param_rows(endpoint, _spec_params(spec_item, spec_op))
     body: dict[str, Any] | None = None
     path_names: set[str] = set()
@@ -528,6 +530,8 @@ def endpoint_info(
                     branches = []
                     break
                 aliases.update({r["name"]: r["key"] for r in named if r["name"] != r["key"]})
+                fixed = (fixed_values or {}).get(class_name(alt), {})
+                named = [{**r, "values": fixed.get(r["key"], ())} for r in named]
                 branches.append({"model": class_name(alt), "fields_dict": f"{class_name(alt)}Fields", "fields": named})
         dict_refs = {
             f"{m}Dict": str(models[m].class_info.module_name)
@@ -656,7 +660,12 @@ def op_docstring(info: dict[str, Any], indent: int = 8) -> str:
                 "``type`` first), and one missing a required field raises ``InvalidRequestError``."
             )
             for branch in body["branches"]:
-                names = ", ".join(f["name"] + ("*" if f["required"] else "") for f in branch["fields"])
+                names = ", ".join(
+                    f["name"]
+                    + ("*" if f["required"] else "")
+                    + ("=" + "|".join(map(repr, f["values"])) if f["values"] else "")
+                    for f in branch["fields"]
+                )
                 args.append(f"{branch['model']} fields (* required): {names}.")
         else:
             args.append(f"request_body: the request body ({block(body['annotation'])}).")

@@ -150,6 +150,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
     ]
     dict_models = emit.request_closure([e.bodies[0].prop for e, *_ in endpoints if e.bodies], models)
     branch_models, keyword_models = emit.fields_models([e.bodies[0].prop for e, *_ in endpoints if e.bodies], models)
+    fixed_values = {name: emit.literals(models[name], spec) for name in sorted(branch_models)}
 
     entries: list[tuple[str, str]] = []
     for model in data.models:
@@ -166,7 +167,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
         rows = emit.field_rows(model)
         present = emit.identity_fields(rows) if name not in dict_models else []
         branch = name in branch_models
-        fixed = emit.literals(model, spec) if branch else {}
+        fixed = fixed_values.get(name, {})
         fields_rows = None
         if dict_rows is not None and (branch or name in keyword_models):
             fields_rows = emit.fields_rows(model, dict_models, fixed, branch=branch)
@@ -219,6 +220,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
                 spec_op=spec_op,
                 models=models,
                 dict_models=dict_models,
+                fixed_values=fixed_values,
                 reference_url=emit.reference_url(pin.name, tag, op_id),
             )
         except ValueError as exc:
