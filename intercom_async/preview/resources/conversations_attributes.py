@@ -284,14 +284,14 @@ class ConversationsAttributesResource(Resource):
 
         Args:
             request_body: the whole request body, one of ``CreateConversationAttributeStringRequest``, ``CreateConversationAttributeIntegerRequest``, ``CreateConversationAttributeListRequest``, ``CreateConversationAttributeDecimalRequest``, ``CreateConversationAttributeBooleanRequest``, ``CreateConversationAttributeDatetimeRequest``, ``CreateConversationAttributeRelationshipRequest``, ``CreateConversationAttributeFilesRequest`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
-            CreateConversationAttributeStringRequest fields (* required): name*, data_type*, description, required, visible_to_team_ids, multiline.
-            CreateConversationAttributeIntegerRequest fields (* required): name*, data_type*, description, required, visible_to_team_ids.
-            CreateConversationAttributeListRequest fields (* required): name*, data_type*, description, required, visible_to_team_ids, options.
-            CreateConversationAttributeDecimalRequest fields (* required): name*, data_type*, description, required, visible_to_team_ids.
-            CreateConversationAttributeBooleanRequest fields (* required): name*, data_type*, description, required, visible_to_team_ids.
-            CreateConversationAttributeDatetimeRequest fields (* required): name*, data_type*, description, required, visible_to_team_ids.
-            CreateConversationAttributeRelationshipRequest fields (* required): name*, data_type*, description, required, visible_to_team_ids, reference.
-            CreateConversationAttributeFilesRequest fields (* required): name*, data_type*, description, required, visible_to_team_ids.
+            CreateConversationAttributeStringRequest fields (* required): name*, data_type*='string', description, required, visible_to_team_ids, multiline.
+            CreateConversationAttributeIntegerRequest fields (* required): name*, data_type*='integer', description, required, visible_to_team_ids.
+            CreateConversationAttributeListRequest fields (* required): name*, data_type*='list', description, required, visible_to_team_ids, options.
+            CreateConversationAttributeDecimalRequest fields (* required): name*, data_type*='decimal', description, required, visible_to_team_ids.
+            CreateConversationAttributeBooleanRequest fields (* required): name*, data_type*='boolean', description, required, visible_to_team_ids.
+            CreateConversationAttributeDatetimeRequest fields (* required): name*, data_type*='datetime', description, required, visible_to_team_ids.
+            CreateConversationAttributeRelationshipRequest fields (* required): name*, data_type*='relationship', description, required, visible_to_team_ids, reference.
+            CreateConversationAttributeFilesRequest fields (* required): name*, data_type*='files', description, required, visible_to_team_ids.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:

@@ -551,10 +551,10 @@ class ConversationsResource(Resource):
         Args:
             id: The identifier for the conversation as given by Intercom.
             request_body: the whole request body, one of ``CloseConversationRequest``, ``SnoozeConversationRequest``, ``OpenConversationRequest``, ``AssignConversationRequest`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
-            CloseConversationRequest fields (* required): message_type*, type*, admin_id*, body.
-            SnoozeConversationRequest fields (* required): message_type*, admin_id*, snoozed_until*.
-            OpenConversationRequest fields (* required): message_type*, admin_id*.
-            AssignConversationRequest fields (* required): message_type*, type*, admin_id*, assignee_id*, body.
+            CloseConversationRequest fields (* required): message_type*='close', type*='admin', admin_id*, body.
+            SnoozeConversationRequest fields (* required): message_type*='snoozed', admin_id*, snoozed_until*.
+            OpenConversationRequest fields (* required): message_type*='open', admin_id*.
+            AssignConversationRequest fields (* required): message_type*='assignment', type*='admin'|'team', admin_id*, assignee_id*, body.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -621,8 +621,8 @@ class ConversationsResource(Resource):
 
         Args:
             request_body: the whole request body, one of ``RedactConversationRequestType0``, ``RedactConversationRequestType1`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
-            RedactConversationRequestType0 fields (* required): type*, conversation_id*, conversation_part_id*.
-            RedactConversationRequestType1 fields (* required): type*, conversation_id*, source_id*.
+            RedactConversationRequestType0 fields (* required): type*='conversation_part', conversation_id*, conversation_part_id*.
+            RedactConversationRequestType1 fields (* required): type*='source', conversation_id*, source_id*.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -716,10 +716,10 @@ class ConversationsResource(Resource):
         Args:
             id: The Intercom provisioned identifier for the conversation or the string "last" to reply to the last part of the conversation
             request_body: the whole request body, one of ``ContactReplyIntercomUserIdRequest``, ``ContactReplyEmailRequest``, ``ContactReplyUserIdRequest``, ``AdminReplyConversationRequest`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
-            ContactReplyIntercomUserIdRequest fields (* required): message_type*, type*, body*, intercom_user_id*, created_at, attachment_urls, reply_options, attachment_files.
-            ContactReplyEmailRequest fields (* required): message_type*, type*, body*, email*, created_at, attachment_urls, reply_options, attachment_files.
-            ContactReplyUserIdRequest fields (* required): message_type*, type*, body*, user_id*, created_at, attachment_urls, reply_options, attachment_files.
-            AdminReplyConversationRequest fields (* required): message_type*, type*, admin_id*, body, created_at, reply_options, attachment_urls, attachment_files.
+            ContactReplyIntercomUserIdRequest fields (* required): message_type*='comment', type*='user', body*, intercom_user_id*, created_at, attachment_urls, reply_options, attachment_files.
+            ContactReplyEmailRequest fields (* required): message_type*='comment', type*='user', body*, email*, created_at, attachment_urls, reply_options, attachment_files.
+            ContactReplyUserIdRequest fields (* required): message_type*='comment', type*='user', body*, user_id*, created_at, attachment_urls, reply_options, attachment_files.
+            AdminReplyConversationRequest fields (* required): message_type*='comment'|'note'|'quick_reply', type*='admin', admin_id*, body, created_at, reply_options, attachment_urls, attachment_files.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:

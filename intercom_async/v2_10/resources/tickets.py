@@ -198,10 +198,10 @@ class TicketsResource(Resource):
             Note: Not the Inbox ticket ID
             This is the internal `id` field from the API response, not the `ticket_id` displayed in the Intercom Inbox (e.g., #12345). Use the `id` value from the ticket object returned by the API.
             request_body: the whole request body, one of ``ContactReplyTicketIntercomUserIdRequest``, ``ContactReplyTicketUserIdRequest``, ``ContactReplyTicketEmailRequest``, ``AdminReplyTicketRequest`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
-            ContactReplyTicketIntercomUserIdRequest fields (* required): message_type*, type*, body*, intercom_user_id*, attachment_urls.
-            ContactReplyTicketUserIdRequest fields (* required): message_type*, type*, body*, user_id*, attachment_urls.
-            ContactReplyTicketEmailRequest fields (* required): message_type*, type*, body*, email*, attachment_urls.
-            AdminReplyTicketRequest fields (* required): message_type*, type*, admin_id*, body, reply_options, attachment_urls, cross_post.
+            ContactReplyTicketIntercomUserIdRequest fields (* required): message_type*='comment', type*='user', body*, intercom_user_id*, attachment_urls.
+            ContactReplyTicketUserIdRequest fields (* required): message_type*='comment', type*='user', body*, user_id*, attachment_urls.
+            ContactReplyTicketEmailRequest fields (* required): message_type*='comment', type*='user', body*, email*, attachment_urls.
+            AdminReplyTicketRequest fields (* required): message_type*='comment'|'note'|'quick_reply', type*='admin', admin_id*, body, reply_options, attachment_urls, cross_post.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
