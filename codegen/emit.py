@@ -34,6 +34,8 @@ from openapi_python_client.parser.properties import (
 from openapi_python_client.parser.properties.literal_enum_property import LiteralEnumProperty
 from openapi_python_client.schema.untrusted_string import UntrustedString
 
+from .normalize import resolve
+
 DICT_REF = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)Dict\b")  # ``<Model>Dict`` names inside an annotation
 
 
@@ -196,6 +198,7 @@ def field_rows(model: ModelProperty) -> list[dict[str, Any]]:
         ann = annotation(prop)
         rows.append(
             {
+                "key": str(raw(prop.name)),
                 "json": py_str(prop.name),
                 "name": str(prop.python_name),
                 "required": bool(prop.required),
@@ -217,7 +220,7 @@ def identity_fields(rows: list[dict[str, Any]]) -> list[str]:
     no response field required, so ``Conversation.id`` would otherwise be ``str | Unset`` and could not be passed
     back to ``conversations.delete`` under a type checker. Reading one the JSON lacks raises ``MissingFieldError``
     (``intercom_async._codec``); request models keep the spec's optionality (the caller builds them)."""
-    by_json = {raw_json: row for row in rows if (raw_json := row["json"][1:-1]) in IDENTITY_FIELDS}
+    by_json = {row["key"]: row for row in rows if row["key"] in IDENTITY_FIELDS}
     if len(by_json) != len(IDENTITY_FIELDS):
         return []
     return [row["name"] for row in by_json.values() if not row["required"] and not row["nullable"]]
@@ -429,8 +432,6 @@ def literals(model: ModelProperty, spec: dict[str, Any]) -> dict[str, tuple[str,
     """``{json name: allowed values}`` of the fields of a model whose value the spec fixes (a constant tag such as
     a reply's ``type``, or an enum such as its ``message_type``), ``allOf`` parts merged (a value allowed by every
     part that constrains the field): what tells the branches of a union body apart."""
-    from .normalize import resolve
-
     out: dict[str, tuple[str, ...]] = {}
 
     def visit(node: Any, depth: int) -> None:

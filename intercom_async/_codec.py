@@ -14,7 +14,14 @@ generated ``_FIELDS`` table, once per class and field (``decoder``).
 received, an unknown enum value (or an array or object where an enum belongs) stays as received, a missing
 field reads as ``UNSET`` and an unexpected ``null`` as ``None``; keys the spec does not declare are in
 ``additional_properties``. Nothing recurses over the data, so a body of any depth the JSON decoder accepts
-(orjson: 1,024 levels) parses.
+(orjson: 1,024 levels) parses. One exception when *reading*: the identity fields of a response object that the
+models type as present (``Contact.id: str``, ``Model._PRESENT``) raise ``MissingFieldError`` (an
+``AttributeError`` too) when the JSON lacks them, rather than return an ``UNSET`` the annotation denies;
+parsing, ``to_dict()``, ``repr`` and every other field are unaffected.
+
+**Request bodies** (``check_request``): a dict body or one built from keyword arguments is checked against its
+request model(s) before sending (near-miss keys, required fields of a keyword body); for a union body the
+fields select the branch (``branch``: the values the spec fixes, ``_LITERALS``, first) and an error names it.
 
 **Lossless.** ``to_dict()`` (``dump``) gives back the JSON the model was parsed from: the fields read or set
 since are encoded from their current values (so changes show), the others are copied from ``_raw``. ``dump``
