@@ -96,16 +96,21 @@ def signature(info: Mapping[str, Any]) -> str:
     """The method's signature as the resource template writes it (``async def`` unless it pages)."""
     lines = [f"{'def' if info.get('pagination') else 'async def'} {info['name']}("]
     lines += [f"    {p['name']}: {p['annotation']}," for p in info["params"] if p["location"] == "path"]
+    if info.get("positional_only"):
+        lines.append("    /,")
     lines.append("    *,")
     rest = [p for p in info["params"] if p["location"] != "path"]
     lines += [f"    {p['name']}: {p['annotation']}," for p in rest if p["required"]]
     lines += [f"    {p['name']}: {p['annotation']} | Unset = UNSET," for p in rest if not p["required"]]
     body = info.get("body")
     if body:
-        lines.append(f"    body: {body['annotation']} | Unset = UNSET,")
+        lines.append(f"    request_body: {body['annotation']} | Unset = UNSET,")
     lines.append("    request_options: RequestOptions | None = None,")
     if body and body.get("fields_dict"):
         lines.append(f"    **fields: Unpack[{body['fields_dict']}],")
+    elif body and body.get("branches"):  # one overload per branch of the union
+        shapes = " | ".join(f"Unpack[{b['fields_dict']}]" for b in body["branches"])
+        lines.append(f"    **fields: {shapes},")
     paging = info.get("pagination")
     returns = f"AsyncPager[{info['returns']}, {paging['item_annotation']}]" if paging else info["returns"]
     lines.append(f") -> {returns}: ...")
@@ -140,17 +145,32 @@ def _method_section(info: Mapping[str, Any]) -> list[str]:
         if body.get("fields_dict"):
             model = body["models"][0]
             out += [
-                f"Body ({required}): `body=` a `{model}` or a `{body['fields_dict']}` dict, or its fields as "
+                f"Body ({required}): `request_body=` a `{model}` or a `{model}Dict` dict, or its fields as "
                 "keyword arguments:",
                 "",
             ]
             for field in body["fields"]:
                 flag = ", required" if field["required"] else ""
                 doc = _one_line(field.get("doc") or "")
-                out.append(f"- `{field['key']}` ({_code(field['annotation'])}{flag}){': ' + doc if doc else ''}")
+                sent = f", sent as `{field['key']}`" if field.get("name", field["key"]) != field["key"] else ""
+                name = field.get("name", field["key"])
+                out.append(f"- `{name}` ({_code(field['annotation'])}{flag}{sent}){': ' + doc if doc else ''}")
+            out.append("")
+        elif body.get("branches"):
+            out += [
+                f"Body ({required}): `request_body=` {_code(body['annotation'])}, or the fields of one shape as "
+                "keyword arguments (the fields given select the shape; required fields marked *):",
+                "",
+            ]
+            for branch in body["branches"]:
+                names = ", ".join(
+                    f"`{f['name']}`" + ("*" if f["required"] else "") + _fixed(f.get("values", ()))
+                    for f in branch["fields"]
+                )
+                out.append(f"- `{branch['model']}`: {names}")
             out.append("")
         else:
-            out += [f"Body ({required}): `body=` {_code(body['annotation'])}.", ""]
+            out += [f"Body ({required}): `request_body=` {_code(body['annotation'])}.", ""]
     paging = info.get("pagination")
     if paging:
         shape = _literal(paging["shape"])
@@ -194,7 +214,7 @@ def reference_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
         "",
         "Every method also exists on the group's `with_raw_response` (returning `APIResponse[<result>]`) and "
         "takes `request_options=` (timeout, retries, extra query, headers or body). Path parameters are "
-        "positional (keywords work too); a request body is either `body=` (the model or a dict) or its fields "
+        "positional (keywords work too); a request body is either `request_body=` (the model or a dict) or its fields "
         "as keyword arguments. Paginated methods are plain `def`s returning an `AsyncPager`. See the "
         "[guide](../index.md) and the [recipes](../recipes/pagination.md).",
         "",
@@ -242,7 +262,49 @@ def migration_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
     for old, new, route, source in rows:
         shown = f"`{new}`" if new != old else f"`{new}` (unchanged)"
         out.append(f"| `{old}` | {shown} | `{route}` | {source} |")
-    return "\n".join(out) + "\n"
+    return "\n".join(out + _body_section(infos)) + "\n"
+
+
+def _fixed(values: Iterable[str]) -> str:
+    """`` = `'admin'` `` after a field whose value selects the branch of a union body."""
+    shown = " \\| ".join(f"`{v!r}`" for v in values)
+    return f" = {shown}" if shown else ""
+
+
+def _body_section(infos: list[dict[str, Any]]) -> list[str]:
+    """The migration of request bodies: the whole body moved from ``body=`` to ``request_body=``, and the fields
+    each operation takes as keyword arguments (``body=`` is the field of that name; ``from_`` sent as ``from``)."""
+    rows = []
+    for info in sorted(infos, key=lambda i: (i["resource"], i["name"])):
+        body = info.get("body")
+        if not body:
+            continue
+        if body.get("fields_dict"):
+            names = [
+                f"`{f['name']}=`" + (f" (sent as `{f['key']}`)" if f["name"] != f["key"] else "")
+                for f in body["fields"]
+            ]
+            fields = ", ".join(names[:8]) + (f", ... ({len(names)} fields)" if len(names) > 8 else "")
+        elif body.get("branches"):
+            fields = "the fields of one shape: " + ", ".join(f"`{b['model']}`" for b in body["branches"])
+        else:
+            fields = "(not an object: the whole body only)"
+        rows.append(f"| `client.{info['resource']}.{info['name']}` | `body=...` | `request_body=...` | {fields} |")
+    if not rows:
+        return []
+    return [
+        "",
+        "## Request bodies",
+        "",
+        "The whole request body moved from `body=` to `request_body=` (like `request_options=`); `body=` is now "
+        'the body field named `body` where there is one (`notes.create(contact_id, body="Hello")`), and every '
+        "object body also takes its fields as keyword arguments (a Python keyword ends in `_`: `from_=` is sent "
+        "as `from`). A field given both ways raises `InvalidRequestError`.",
+        "",
+        "| method | whole body, 0.1 | whole body, 0.2 | or its fields as keyword arguments |",
+        "| --- | --- | --- | --- |",
+        *rows,
+    ]
 
 
 def reference_index(pins: list[Pin], default: str) -> str:
@@ -284,8 +346,10 @@ def migration_index(pins: list[Pin]) -> str:
         "",
         "- Path parameters are positional: `await client.contacts.find(cid)`; keywords still work.",
         "- A request body can be given as keyword arguments, checked by type checkers: "
-        '`await client.contacts.create(email="a@example.com")`. `body=` still takes the model or a dict; a '
-        "misspelt key of a dict now raises `InvalidRequestError` with the likely intended name.",
+        '`await client.contacts.create(email="a@example.com")`. The whole body (the model or a dict) is '
+        '`request_body=`, no longer `body=`, which is the field named `body` (`notes.create(cid, body="Hello")`); '
+        "a field named like a Python keyword ends in `_` (`from_=`). A misspelt key of a dict now raises "
+        "`InvalidRequestError` with the likely intended name.",
         "- `OPERATIONS` keeps operationIds as keys; `op.qualname` is the new name and `op.bind(client)` the method.",
         "",
         "The old and new name of every operation, per version:",

@@ -34,6 +34,8 @@ from openapi_python_client.parser.properties import (
 from openapi_python_client.parser.properties.literal_enum_property import LiteralEnumProperty
 from openapi_python_client.schema.untrusted_string import UntrustedString
 
+from .normalize import resolve
+
 DICT_REF = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)Dict\b")  # ``<Model>Dict`` names inside an annotation
 
 
@@ -196,6 +198,7 @@ def field_rows(model: ModelProperty) -> list[dict[str, Any]]:
         ann = annotation(prop)
         rows.append(
             {
+                "key": str(raw(prop.name)),
                 "json": py_str(prop.name),
                 "name": str(prop.python_name),
                 "required": bool(prop.required),
@@ -206,6 +209,21 @@ def field_rows(model: ModelProperty) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+IDENTITY_FIELDS = ("id", "type")
+
+
+def identity_fields(rows: list[dict[str, Any]]) -> list[str]:
+    """The attributes typed as present on a response model although the spec marks them optional: ``id`` and
+    ``type`` of an Intercom object (a model declaring both), which Intercom always returns. The spec marks almost
+    no response field required, so ``Conversation.id`` would otherwise be ``str | Unset`` and could not be passed
+    back to ``conversations.delete`` under a type checker. Reading one the JSON lacks raises ``MissingFieldError``
+    (``intercom_async._codec``); request models keep the spec's optionality (the caller builds them)."""
+    by_json = {row["key"]: row for row in rows if row["key"] in IDENTITY_FIELDS}
+    if len(by_json) != len(IDENTITY_FIELDS):
+        return []
+    return [row["name"] for row in by_json.values() if not row["required"] and not row["nullable"]]
 
 
 def model_imports(model: ModelProperty) -> dict[str, str]:
@@ -222,7 +240,17 @@ def model_imports(model: ModelProperty) -> dict[str, str]:
 # ------------------------------------------------------------------ endpoints
 
 
-RESERVED_ARGUMENTS = frozenset({"self", "body", "request_options", "fields"})
+# The method's own arguments: a parameter or body field of these names cannot be an argument. The whole body is
+# ``request_body=`` (like ``request_options=``), so a body field named ``body`` is a keyword argument like any other.
+RESERVED_ARGUMENTS = frozenset({"self", "request_body", "request_options", "fields"})
+
+
+def python_name(key: str) -> str | None:
+    """The keyword argument for a body field: the JSON name, with ``_`` appended to a Python keyword (``from_``:
+    the one spelling rule, as the engine names model attributes); ``None`` when it is not an identifier at all."""
+    if keyword.iskeyword(key):
+        return key + "_"
+    return key if key.isidentifier() else None
 
 
 def _spec_params(spec_item: dict[str, Any], spec_op: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -315,6 +343,23 @@ def request_closure(props: list[Any], models: dict[str, ModelProperty]) -> dict[
     return seen
 
 
+def fields_models(props: list[Any], models: dict[str, ModelProperty]) -> tuple[set[str], set[str]]:
+    """The request body models that need a ``<Model>Fields`` TypedDict for their keyword arguments: the branches
+    of union bodies, and the single bodies with a field named like a Python keyword."""
+    branches: set[str] = set()
+    keywords: set[str] = set()
+    for prop in props:
+        alts, _ = variants(prop)
+        body_models = [a for a in alts if isinstance(a, ModelProperty)]
+        if len(alts) > 1 and len(body_models) == len(alts):
+            branches.update(class_name(a) for a in body_models)
+        elif len(alts) == 1 and len(body_models) == 1:
+            full = _full(body_models[0], models)
+            if any(keyword.iskeyword(str(raw(p.name))) for p in _props(full)):
+                keywords.add(class_name(full))
+    return branches, keywords
+
+
 def dict_rows(model: ModelProperty, dict_models: Mapping[str, bool]) -> list[dict[str, Any]]:
     """Rows of ``<Model>Dict``, the TypedDict form of a request model (every key optional)."""
     rows = []
@@ -339,6 +384,99 @@ def _identifier_keys(rows: list[dict[str, Any]]) -> bool:
     return all(r["key"].isidentifier() and not keyword.iskeyword(r["key"]) for r in rows)
 
 
+def _keyword_rows(rows: list[dict[str, Any]], taken: set[str]) -> list[dict[str, Any]] | None:
+    """``rows`` with the keyword argument of each field (``name``), or ``None`` when one has none (not an
+    identifier) or would clash with a parameter or an argument of the method itself."""
+    out = []
+    for row in rows:
+        name = python_name(row["key"])
+        if name is None or name in taken:
+            return None
+        out.append({**row, "name": name})
+    return out
+
+
+_LITERAL_PATTERN = re.compile(r"^\^((?:[^.^$*+?()\[\]{}|\\]|\\.)*)\$$")
+
+
+def _plain(node: Any) -> Any:
+    """An engine schema object (pydantic, untrusted strings, refs) as plain JSON data."""
+    if hasattr(node, "model_dump"):
+        node = node.model_dump(by_alias=True, exclude_none=True)
+    if isinstance(node, dict):
+        return {str(_plain(k)): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if hasattr(node, "get_untrusted_value"):
+        return node.get_untrusted_value()
+    if hasattr(node, "value") and not isinstance(node, (str, int, float, bool)):
+        return node.value
+    return node
+
+
+def _fixed_values(node: dict[str, Any]) -> tuple[str, ...] | None:
+    """The values a string schema allows when it lists them: ``enum``, or a ``pattern`` matching one literal
+    (``^admin$``: how ``codegen/normalize.py``'s ``single_value_enums`` keeps a constant tag)."""
+    values: tuple[str, ...] | None = None
+    enum = node.get("enum")
+    if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
+        values = tuple(enum)
+    match = _LITERAL_PATTERN.match(str(node.get("pattern", ""))) if "pattern" in node else None
+    if match:
+        literal = re.sub(r"\\(.)", r"\1", match[1])
+        values = (literal,) if values is None or literal in values else ()
+    return values
+
+
+def literals(model: ModelProperty, spec: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """``{json name: allowed values}`` of the fields of a model whose value the spec fixes (a constant tag such as
+    a reply's ``type``, or an enum such as its ``message_type``), ``allOf`` parts merged (a value allowed by every
+    part that constrains the field): what tells the branches of a union body apart."""
+    out: dict[str, tuple[str, ...]] = {}
+
+    def visit(node: Any, depth: int) -> None:
+        node = resolve(spec, node)
+        if not isinstance(node, dict) or depth > 20:
+            return
+        for part in node.get("allOf") or ():
+            visit(part, depth + 1)
+        for key, prop in (node.get("properties") or {}).items():
+            values = _fixed_values(resolve(spec, prop)) if isinstance(resolve(spec, prop), dict) else None
+            if values is None:
+                continue
+            if key in out:
+                values = tuple(v for v in out[key] if v in values)
+            out[key] = values
+
+    visit(_plain(model.data), 0)
+    return {k: v for k, v in out.items() if v}
+
+
+def fields_rows(
+    model: ModelProperty,
+    dict_models: Mapping[str, bool],
+    fixed: Mapping[str, tuple[str, ...]],
+    *,
+    branch: bool,
+) -> list[dict[str, Any]]:
+    """Rows of ``<Model>Fields``, the keyword arguments of a body whose fields cannot use ``<Model>Dict`` as is:
+    keys spelt as arguments (``from_``), and for a branch of a union body its required fields ``Required`` and
+    its fixed fields ``Literal`` (so a type checker picks the branch from them and rejects a mix of two)."""
+    rows = []
+    for row in dict_rows(model, dict_models):
+        ann = row["annotation"]
+        values = fixed.get(row["key"]) if branch else None
+        if values:
+            literal = "Literal[" + ", ".join(repr(v) for v in values) + "]"
+            parts = ann.split(" | ")
+            enums = [p for p in parts if p not in ("str", "None") and not p.startswith(("dict[", "list["))]
+            ann = " | ".join([literal, *(enums if len(values) > 1 else ()), *(["None"] if "None" in parts else ())])
+        if branch and row["required"]:
+            ann = f"Required[{ann}]"
+        rows.append({"key": python_name(row["key"]) or row["key"], "annotation": ann})
+    return rows
+
+
 def endpoint_info(
     endpoint: Any,
     *,
@@ -351,30 +489,60 @@ def endpoint_info(
     models: dict[str, ModelProperty],
     dict_models: Mapping[str, bool],
     reference_url: str,
+    fixed_values: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None,
 ) -> dict[str, Any]:
-    """Everything the resource, registry and reference templates need about one operation."""
+    """Everything the resource, registry and reference templates need about one operation (``fixed_values``: the
+    ``literals`` of each union branch model, shown beside its fields)."""
     params = _param_rows(endpoint, _spec_params(spec_item, spec_op))
     body: dict[str, Any] | None = None
+    path_names: set[str] = set()
     if endpoint.bodies:
         prop = endpoint.bodies[0].prop
         alts, _ = variants(prop)
         body_models = [class_name(a) for a in alts if isinstance(a, ModelProperty)]
         fields_dict = None
         fields: list[dict[str, Any]] = []
+        aliases: dict[str, str] = {}
+        branches: list[dict[str, Any]] = []
+        # path parameters become positional-only where a body field has the same name (``companies.attach_contact
+        # (id, /, *, id=...)``: the contact's id in the path, the company's in the body), so the field is a keyword
+        taken = {p["name"] for p in params if p["location"] != "path"} | RESERVED_ARGUMENTS
+        path_names = {p["name"] for p in params if p["location"] == "path"}
         if len(alts) == 1 and len(body_models) == 1:
             full = _full(alts[0], models)
-            fields = [
+            rows = [
                 {**r, "doc": prose(d.description)}
                 for r, d in zip(dict_rows(full, dict_models), _props(full), strict=True)
             ]
-            taken = {p["name"] for p in params} | RESERVED_ARGUMENTS
-            if fields and _identifier_keys(fields) and not taken & {f["key"] for f in fields}:
-                fields_dict = f"{body_models[0]}Dict"
+            named = _keyword_rows(rows, taken)
+            fields = named or rows
+            if rows and named:
+                aliases = {r["name"]: r["key"] for r in named if r["name"] != r["key"]}
+                fields_dict = f"{body_models[0]}Fields" if aliases else f"{body_models[0]}Dict"
+        elif len(alts) > 1 and len(body_models) == len(alts):
+            for alt in alts:  # a union of objects: one overload per branch, when every branch can take keywords
+                full = _full(alt, models)
+                rows = [
+                    {**r, "doc": prose(d.description)}
+                    for r, d in zip(dict_rows(full, dict_models), _props(full), strict=True)
+                ]
+                named = _keyword_rows(rows, taken)
+                if not rows or named is None:
+                    branches = []
+                    break
+                aliases.update({r["name"]: r["key"] for r in named if r["name"] != r["key"]})
+                fixed = (fixed_values or {}).get(class_name(alt), {})
+                named = [{**r, "values": fixed.get(r["key"], ())} for r in named]
+                branches.append({"model": class_name(alt), "fields_dict": f"{class_name(alt)}Fields", "fields": named})
         dict_refs = {
             f"{m}Dict": str(models[m].class_info.module_name)
             for m in body_models
             if m in dict_models and not dict_models[m]
         }
+        if fields_dict and fields_dict.endswith("Fields"):
+            dict_refs[fields_dict] = str(models[body_models[0]].class_info.module_name)
+        for branch in branches:
+            dict_refs[branch["fields_dict"]] = str(models[branch["model"]].class_info.module_name)
         body = {
             "annotation": dict_annotation(prop, dict_models),
             "required": bool(prop.required),
@@ -383,8 +551,14 @@ def endpoint_info(
             "models_repr": repr(tuple(body_models)) if len(body_models) == len(alts) else "None",
             "fields_dict": fields_dict,
             "fields": fields,
+            "branches": branches,
+            "aliases": aliases,
+            "aliases_repr": repr(dict(sorted(aliases.items()))) if aliases else "None",
             "refs": {**referenced_classes(prop), **dict_refs},
         }
+    positional_only = body is not None and any(
+        f.get("name") in path_names for f in [*body["fields"], *(f for b in body["branches"] for f in b["fields"])]
+    )
     responses = []
     success: list[str] = []
     refs: dict[str, str] = {}
@@ -442,6 +616,7 @@ def endpoint_info(
         "deprecated": bool(spec_op.get("deprecated")),
         "params": params,
         "path_params": [p for p in params if p["location"] == "path"],
+        "positional_only": positional_only,
         "query_params": [p for p in params if p["location"] == "query"],
         "header_params": [p for p in params if p["location"] == "header"],
         "body": body,
@@ -473,13 +648,28 @@ def op_docstring(info: dict[str, Any], indent: int = 8) -> str:
     if body:
         if body["fields_dict"]:
             args.append(
-                f"body: the whole request body, a ``{body['models'][0]}`` or a ``{body['fields_dict']}``; "
-                "or pass its fields as keyword arguments, listed below."
+                f"request_body: the whole request body, a ``{body['models'][0]}`` or a ``{body['models'][0]}Dict``; "
+                "or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once)."
             )
             for field in body["fields"]:
-                args.append(f"{field['key']}: {block(field['doc'] or '(body field)', 4)}")
+                args.append(f"{field['name']}: {block(field['doc'] or '(body field)', 4)}")
+        elif body["branches"]:
+            shapes = ", ".join(f"``{b['model']}``" for b in body["branches"])
+            args.append(
+                f"request_body: the whole request body, one of {shapes} (or its dict form); or pass the fields of "
+                "one of them as keyword arguments: the fields given select the shape (fixed values such as "
+                "``type`` first), and one missing a required field raises ``InvalidRequestError``."
+            )
+            for branch in body["branches"]:
+                names = ", ".join(
+                    f["name"]
+                    + ("*" if f["required"] else "")
+                    + ("=" + "|".join(map(repr, f["values"])) if f["values"] else "")
+                    for f in branch["fields"]
+                )
+                args.append(f"{branch['model']} fields (* required): {names}.")
         else:
-            args.append(f"body: the request body ({block(body['annotation'])}).")
+            args.append(f"request_body: the request body ({block(body['annotation'])}).")
     args.append("request_options: per-call overrides (timeout, retries, extra query, headers or body).")
     parts.append("Args:\n" + "\n".join(f"{pad}    {a}" for a in args))
     paging = info.get("pagination")

@@ -146,6 +146,8 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
         for endpoint in collection.endpoints
     ]
     dict_models = emit.request_closure([e.bodies[0].prop for e, *_ in endpoints if e.bodies], models)
+    branch_models, keyword_models = emit.fields_models([e.bodies[0].prop for e, *_ in endpoints if e.bodies], models)
+    fixed_values = {name: emit.literals(models[name], spec) for name in sorted(branch_models)}
 
     entries: list[tuple[str, str]] = []
     for model in data.models:
@@ -159,12 +161,24 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
                 if ref in dict_models and ref != name:
                     imports[f"{ref}Dict"] = str(models[ref].class_info.module_name)
             entries.append((f"{name}Dict", module))
+        rows = emit.field_rows(model)
+        present = emit.identity_fields(rows) if name not in dict_models else []
+        branch = name in branch_models
+        fixed = fixed_values.get(name, {})
+        fields_rows = None
+        if dict_rows is not None and (branch or name in keyword_models):
+            fields_rows = emit.fields_rows(model, dict_models, fixed, branch=branch)
+            entries.append((f"{name}Fields", module))
         write(
             f"models/{module}.py",
             "model.py.jinja",
+            literals=fixed,
+            fields_rows=fields_rows,
+            fields_branch=branch,
             name=name,
             doc=emit.doc(model.description or name, 4),
-            rows=[{**r, "doc": emit.doc(r["doc"], 12)} for r in emit.field_rows(model)],
+            rows=[{**r, "doc": emit.doc(r["doc"], 12), "present": r["name"] in present} for r in rows],
+            present=present,
             imports=dict(sorted(imports.items())),
             additional_descriptor=descriptor,
             dict_rows=dict_rows,
@@ -203,6 +217,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
                 spec_op=spec_op,
                 models=models,
                 dict_models=dict_models,
+                fixed_values=fixed_values,
                 reference_url=emit.reference_url(pin.name, tag, op_id),
             )
         except ValueError as exc:

@@ -11,6 +11,7 @@ The normalised spec is also what the contract tests serve with Prism, so a fix h
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ Report = Callable[[str, str], None]
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
-def operations(spec: dict) -> Iterator[tuple[str, str, dict]]:
+def operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """``(path, method, operation)`` for every operation, in path order (shared by the other codegen modules)."""
     for path, item in spec.get("paths", {}).items():
         for method in HTTP_METHODS:
@@ -28,7 +29,7 @@ def operations(spec: dict) -> Iterator[tuple[str, str, dict]]:
                 yield path, method, item[method]
 
 
-def resolve(spec: dict, node: Any) -> Any:
+def resolve(spec: dict[str, Any], node: Any) -> Any:
     """``node`` with local ``$ref`` followed (``{}`` for a dangling one)."""
     for _ in range(50):
         if not (isinstance(node, dict) and "$ref" in node):
@@ -40,7 +41,7 @@ def resolve(spec: dict, node: Any) -> Any:
     return node
 
 
-def _walk(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
+def _walk(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Every dict in the tree, depth first, with its path."""
     if isinstance(node, dict):
         yield path, node
@@ -51,7 +52,7 @@ def _walk(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
             yield from _walk(value, (*path, i))
 
 
-def _schemas(spec: dict) -> Iterator[tuple[tuple, dict]]:
+def _schemas(spec: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Every schema object: component schemas and everything below parameters, bodies and responses."""
     for path, node in _walk(spec):
         if path and path[-1] in ("schema", "items", "additionalProperties", "not"):
@@ -62,14 +63,14 @@ def _schemas(spec: dict) -> Iterator[tuple[tuple, dict]]:
             yield path, node
 
 
-def _where(path: tuple) -> str:
+def _where(path: tuple[Any, ...]) -> str:
     return "/".join(str(p) for p in path)
 
 
 # --------------------------------------------------------------------------------------------- rules
 
 
-def drop_version_header_parameter(spec: dict, report: Report) -> None:
+def drop_version_header_parameter(spec: dict[str, Any], report: Report) -> None:
     """Every operation declares an optional ``Intercom-Version`` header parameter (any of 21 versions).
 
     The client sends the header itself, from the version the user selected; exposing it per call would let
@@ -83,7 +84,7 @@ def drop_version_header_parameter(spec: dict, report: Report) -> None:
             report("drop_version_header_parameter", f"{method.upper()} {path}")
 
 
-def _binary_success(op: dict, media: str) -> list[str]:
+def _binary_success(op: dict[str, Any], media: str) -> list[str]:
     """Give each 2xx response of ``op`` that documents no content a binary body of ``media``; the statuses."""
     changed = []
     for status, response in op.get("responses", {}).items():
@@ -93,7 +94,7 @@ def _binary_success(op: dict, media: str) -> list[str]:
     return changed
 
 
-def accept_header_parameter(spec: dict, report: Report) -> None:
+def accept_header_parameter(spec: dict[str, Any], report: Report) -> None:
     """Unstable's export download (``GET /download/reporting_data/{job_identifier}``) declares
     ``Accept: application/octet-stream`` as a required header *parameter* and documents no media type
     for its 200 response.
@@ -118,7 +119,7 @@ def accept_header_parameter(spec: dict, report: Report) -> None:
 _ACCEPT_IN_DESCRIPTION = re.compile(r"Accept:\s*`(application/octet-stream)`")
 
 
-def accept_required_in_description(spec: dict, report: Report) -> None:
+def accept_required_in_description(spec: dict[str, Any], report: Report) -> None:
     """The content export download (``GET /download/content/data/{job_identifier}``, every version) says
     in its description that ``Accept: `application/octet-stream``` is required and that the export is
     streamed as a gzipped CSV, but its 200 response documents no content at all.
@@ -136,7 +137,7 @@ def accept_required_in_description(spec: dict, report: Report) -> None:
             report("accept_required_in_description", f"{method.upper()} {path} {status}: {found.group(1)}")
 
 
-def nullable_enum_without_null(spec: dict, report: Report) -> None:
+def nullable_enum_without_null(spec: dict[str, Any], report: Report) -> None:
     """Enums marked ``nullable: true`` whose values do not include ``null`` (Unstable
     ``data_connector_detail.data_transformation_type``; the spec's own example sends null there).
 
@@ -151,7 +152,7 @@ def nullable_enum_without_null(spec: dict, report: Report) -> None:
             report("nullable_enum_without_null", _where(path))
 
 
-def path_parameter_declared_in_query(spec: dict, report: Report) -> None:
+def path_parameter_declared_in_query(spec: dict[str, Any], report: Report) -> None:
     """Unstable's reporting-data export paths template ``{job_identifier}`` but declare it ``in: query``.
 
     The path needs the value (the generator otherwise drops the endpoint for incorrect path templating), so
@@ -169,7 +170,36 @@ def path_parameter_declared_in_query(spec: dict, report: Report) -> None:
                 param["required"] = True
 
 
-def synthesize_operation_ids(spec: dict, report: Report) -> None:
+_IDENTIFIER_NAME = re.compile(r"^(?:id|.+_id)$")
+
+
+def integer_id_path_parameters(spec: dict[str, Any], report: Report) -> None:
+    """Path parameters naming an identifier (``id``, ``*_id``) that the spec types as ``integer``.
+
+    2.16 types 38 of them so (``conversation_id``, ``contact_id``, ``article_id``...), while the objects the
+    API returns carry their ids as strings (``Conversation.id: str``; a contact id is hex, ``"6762f0d51bb69f9f2193bb7f"``),
+    so an id read from a model could not be passed back under a type checker, and a contact id could not be
+    typed at all. The schema becomes ``anyOf: [string, integer]``: the SDK accepts ``str | int`` (both fill the
+    path segment the same way) and the contract tests' Prism accepts either.
+    """
+    for path, method, op in operations(spec):
+        params = [*(spec["paths"][path].get("parameters") or []), *(op.get("parameters") or [])]
+        for param in params:
+            param = resolve(spec, param)
+            if not isinstance(param, dict) or param.get("in") != "path":
+                continue
+            schema = param.get("schema")
+            target = resolve(spec, schema)
+            if not isinstance(target, dict) or target.get("type") != "integer":
+                continue
+            if not _IDENTIFIER_NAME.match(str(param.get("name", ""))):
+                continue
+            kept = {k: v for k, v in target.items() if k in ("description", "example")}
+            param["schema"] = {"anyOf": [{"type": "string"}, {"type": "integer"}], **kept}
+            report("integer_id_path_parameters", f"{method.upper()} {path}: {param['name']}")
+
+
+def synthesize_operation_ids(spec: dict[str, Any], report: Report) -> None:
     """Four Unstable operations (the reporting-data export API) have no ``operationId``.
 
     The SDK names every method after the operationId, so one is synthesised with a documented rule:
@@ -193,7 +223,7 @@ def synthesize_operation_ids(spec: dict, report: Report) -> None:
         report("synthesize_operation_ids", f"{method.upper()} {path} -> {op_id}")
 
 
-def define_dangling_component_refs(spec: dict, report: Report) -> None:
+def define_dangling_component_refs(spec: dict[str, Any], report: Report) -> None:
     """2.10 references ``#/components/schemas/custom_attributes`` but never defines it.
 
     A missing component is defined as a free-form object (any keys, any values), which is what Intercom's
@@ -216,7 +246,7 @@ def define_dangling_component_refs(spec: dict, report: Report) -> None:
         report("define_dangling_component_refs", name)
 
 
-def nullable_beside_ref(spec: dict, report: Report) -> None:
+def nullable_beside_ref(spec: dict[str, Any], report: Report) -> None:
     """``nullable: true`` written beside a ``$ref``; OpenAPI 3.0 ignores every sibling of ``$ref``.
 
     Intercom does send null there (e.g. a conversation's ``sla_applied``), so the intent is kept by
@@ -231,7 +261,7 @@ def nullable_beside_ref(spec: dict, report: Report) -> None:
             report("nullable_beside_ref", _where(path))
 
 
-def nullable_component_schemas(spec: dict, report: Report) -> None:
+def nullable_component_schemas(spec: dict[str, Any], report: Report) -> None:
     """Component schemas marked ``nullable: true`` (``visitor``, ``ticket``, ``admin``, ... 38 in 2.12).
 
     A nullable component becomes a union in openapi-python-client, and every place that references it
@@ -264,7 +294,7 @@ def nullable_component_schemas(spec: dict, report: Report) -> None:
         )
 
 
-def extend_single_ref_allof(spec: dict, report: Report) -> None:
+def extend_single_ref_allof(spec: dict[str, Any], report: Report) -> None:
     """A schema that extends one other schema as ``allOf: [{$ref: X}]`` plus its own ``properties``
     (``article`` = ``article_list_item`` + ``statistics``; the seven ``contact_reply_*_request`` bodies =
     ``contact_reply_base_request`` + ``email``/``user_id``/...; 2.12's ``GET /contacts/{id}`` answer =
@@ -304,7 +334,7 @@ def extend_single_ref_allof(spec: dict, report: Report) -> None:
         report("extend_single_ref_allof", f"{_where(path)} extends {target_name} (own model)")
 
 
-def array_without_items(spec: dict, report: Report) -> None:
+def array_without_items(spec: dict[str, Any], report: Report) -> None:
     """``type: array`` without ``items`` (ticket custom attribute values); OpenAPI 3.0 requires ``items``.
 
     The generator rejects the whole union it sits in ("Invalid property in union"), taking the ticket
@@ -316,7 +346,7 @@ def array_without_items(spec: dict, report: Report) -> None:
             report("array_without_items", _where(path))
 
 
-def single_value_enums(spec: dict, report: Report) -> None:
+def single_value_enums(spec: dict[str, Any], report: Report) -> None:
     """Intercom writes the constant ``type`` tag of each object as a one-value enum (``type: [ticket]``).
 
     Each becomes an enum class named after its parent and property, and those names collide with real
@@ -340,7 +370,7 @@ def single_value_enums(spec: dict, report: Report) -> None:
     report("single_value_enums", f"{count} enums")
 
 
-def hoist_inline_objects_in_compositions(spec: dict, report: Report) -> None:
+def hoist_inline_objects_in_compositions(spec: dict[str, Any], report: Report) -> None:
     """Inline objects inside schemas combined with ``allOf``/``oneOf``/``anyOf`` (``contact_reply_base_request``'s
     ``reply_options`` items, the ``options`` items of a data attribute's ``list attribute`` variant).
 
@@ -368,7 +398,7 @@ def hoist_inline_objects_in_compositions(spec: dict, report: Report) -> None:
             for key, value in list(node.items()):
                 if key == "properties" and isinstance(value, dict):
                     for prop, sub in value.items():
-                        hoist(sub, f"{name}_{prop}", lambda new, p=prop, props=value: props.__setitem__(p, new))
+                        hoist(sub, f"{name}_{prop}", functools.partial(value.__setitem__, prop))
                 elif key == "items" and isinstance(value, dict):
                     hoist(value, f"{name}_item", lambda new: node.__setitem__("items", new))
                 elif key in ("oneOf", "anyOf", "allOf") and isinstance(value, list):
@@ -377,7 +407,7 @@ def hoist_inline_objects_in_compositions(spec: dict, report: Report) -> None:
                 elif key not in ("properties", "items", "example", "examples", "enum", "default"):
                     visit(value, name)
 
-    def hoist(sub: Any, new_name: str, replace: Callable[[dict], None]) -> None:
+    def hoist(sub: Any, new_name: str, replace: Callable[[dict[str, Any]], None]) -> None:
         if not isinstance(sub, dict):
             return
         is_object = sub.get("type") == "object" and ("properties" in sub or "additionalProperties" in sub)
@@ -395,7 +425,7 @@ def hoist_inline_objects_in_compositions(spec: dict, report: Report) -> None:
         report("hoist_inline_objects_in_compositions", ", ".join(hoisted))
 
 
-def constraint_only_compositions(spec: dict, report: Report) -> None:
+def constraint_only_compositions(spec: dict[str, Any], report: Report) -> None:
     """``anyOf``/``oneOf`` whose branches only list ``required`` keys (``create_contact_request``: email *or*
     external_id *or* role; ``create_data_event_request``: id *or* user_id *or* email).
 
@@ -417,7 +447,7 @@ def constraint_only_compositions(spec: dict, report: Report) -> None:
                 report("constraint_only_compositions", f"{_where(path)} ({key}: {'; '.join(groups)})")
 
 
-def merge_object_branches(spec: dict, report: Report) -> None:
+def merge_object_branches(spec: dict[str, Any], report: Report) -> None:
     """``oneOf`` branches that only add properties to the object they sit in (data attribute requests: a
     "list attribute" branch adding ``options``, an "other type" branch that is empty).
 
@@ -453,7 +483,7 @@ def merge_object_branches(spec: dict, report: Report) -> None:
             report("merge_object_branches", f"{_where(path)} ({len(branches)} {key} branches)")
 
 
-def single_branch_compositions(spec: dict, report: Report) -> None:
+def single_branch_compositions(spec: dict[str, Any], report: Report) -> None:
     """``oneOf`` with a single ``$ref`` as a request body (``POST /contacts``, ``PUT /contacts/{id}``).
 
     A one-branch union is the branch; the generator would otherwise wrap it in a union type with one member.
@@ -474,7 +504,7 @@ def single_branch_compositions(spec: dict, report: Report) -> None:
                 report("single_branch_compositions", _where(path))
 
 
-def drop_schema_titles(spec: dict, report: Report) -> None:
+def drop_schema_titles(spec: dict[str, Any], report: Report) -> None:
     """Schema ``title``s are display names reused across unrelated schemas ("Contact", "Email", "ID").
 
     openapi-python-client names inline models after their title, so the repeats collide ("duplicate model
@@ -498,7 +528,7 @@ def drop_schema_titles(spec: dict, report: Report) -> None:
     report("drop_schema_titles", f"{count} titles")
 
 
-def keep_date_times_verbatim(spec: dict, report: Report) -> None:
+def keep_date_times_verbatim(spec: dict[str, Any], report: Report) -> None:
     """Intercom's ``format: date-time``/``date`` strings sit beside Unix-integer timestamps for the same facts
     (``datetime`` is a oneOf of both) and are not all RFC 3339 (examples use ``""`` and naive times).
 
@@ -513,7 +543,7 @@ def keep_date_times_verbatim(spec: dict, report: Report) -> None:
     report("keep_date_times_verbatim", f"{count} formats")
 
 
-def uuid_format_on_non_uuid_ids(spec: dict, report: Report) -> None:
+def uuid_format_on_non_uuid_ids(spec: dict[str, Any], report: Report) -> None:
     """``format: uuid`` on a string whose own length bounds exclude a UUID: ``create_conversation_request``'s
     ``from.id`` (``POST /conversations``, every version) is ``minLength: 24, maxLength: 24`` with the example
     ``536e564f316c83104c000020``, an Intercom contact id, while a UUID has 36 characters.
@@ -530,7 +560,7 @@ def uuid_format_on_non_uuid_ids(spec: dict, report: Report) -> None:
                 report("uuid_format_on_non_uuid_ids", f"{_where(path)} (length {low}..{high})")
 
 
-def nullable_without_type(spec: dict, report: Report) -> None:
+def nullable_without_type(spec: dict[str, Any], report: Report) -> None:
     """``nullable: true`` in a schema without ``type`` (``{allOf: [{$ref}], nullable: true}``, written by the
     spec beside references and by ``nullable_beside_ref``/``nullable_component_schemas``; ~130 per version).
 
@@ -559,7 +589,7 @@ def nullable_without_type(spec: dict, report: Report) -> None:
         report("nullable_without_type", f"{count} schemas")
 
 
-def nullable_enum_listing_null(spec: dict, report: Report) -> None:
+def nullable_enum_listing_null(spec: dict[str, Any], report: Report) -> None:
     """Enums that say "may be null" twice: ``nullable: true`` and ``null`` among the ``enum`` values
     (``group_translated_content.type``, ``article_translated_content.type``, ...; 5-7 per version).
 
@@ -581,12 +611,13 @@ def nullable_enum_listing_null(spec: dict, report: Report) -> None:
         report("nullable_enum_listing_null", f"{count} enums")
 
 
-RULES: list[Callable[[dict, Report], None]] = [
+RULES: list[Callable[[dict[str, Any], Report], None]] = [
     drop_version_header_parameter,
     accept_header_parameter,
     accept_required_in_description,
     nullable_enum_without_null,
     path_parameter_declared_in_query,
+    integer_id_path_parameters,
     synthesize_operation_ids,
     define_dangling_component_refs,
     nullable_beside_ref,
@@ -606,7 +637,7 @@ RULES: list[Callable[[dict, Report], None]] = [
 ]
 
 
-def normalise(spec: dict) -> tuple[dict, dict[str, list[str]]]:
+def normalise(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Return a normalised deep copy of ``spec`` and ``{rule name: [what it changed, ...]}``."""
     out = copy.deepcopy(spec)
     changes: dict[str, list[str]] = defaultdict(list)

@@ -14,7 +14,14 @@ generated ``_FIELDS`` table, once per class and field (``decoder``).
 received, an unknown enum value (or an array or object where an enum belongs) stays as received, a missing
 field reads as ``UNSET`` and an unexpected ``null`` as ``None``; keys the spec does not declare are in
 ``additional_properties``. Nothing recurses over the data, so a body of any depth the JSON decoder accepts
-(orjson: 1,024 levels) parses.
+(orjson: 1,024 levels) parses. One exception when *reading*: the identity fields of a response object that the
+models type as present (``Contact.id: str``, ``Model._PRESENT``) raise ``MissingFieldError`` (an
+``AttributeError`` too) when the JSON lacks them, rather than return an ``UNSET`` the annotation denies;
+parsing, ``to_dict()``, ``repr`` and every other field are unaffected.
+
+**Request bodies** (``check_request``): a dict body or one built from keyword arguments is checked against its
+request model(s) before sending (near-miss keys, required fields of a keyword body); for a union body the
+fields select the branch (``branch``: the values the spec fixes, ``_LITERALS``, first) and an error names it.
 
 **Lossless.** ``to_dict()`` (``dump``) gives back the JSON the model was parsed from: the fields read or set
 since are encoded from their current values (so changes show), the others are copied from ``_raw``. ``dump``
@@ -40,7 +47,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
-from ._errors import InvalidRequestError, StrictValidationError
+from ._errors import InvalidRequestError, MissingFieldError, StrictValidationError
 from ._types import UNSET
 
 __all__ = ["MAX_VALIDATION_DEPTH", "Model", "check_request", "dump", "lazy_fields", "validate", "value_decoder"]
@@ -64,6 +71,11 @@ class Model:
     # (json name, attribute, required, nullable, type descriptor), generated per model
     _FIELDS: ClassVar[tuple[tuple[str, str, bool, bool, Any], ...]] = ()
     _ADDITIONAL: ClassVar[Any] = None  # descriptor of undeclared keys' values; None: not declared by the spec
+    # request models that are a branch of a union body: fields whose value the spec fixes (``{"type": ("admin",)}``)
+    _LITERALS: ClassVar[Mapping[str, tuple[Any, ...]]] = MappingProxyType({})
+    # response objects: the attributes of the identity fields typed as present (``id``, ``type_``); reading one the
+    # JSON lacks raises ``MissingFieldError`` (see ``_PresentField``)
+    _PRESENT: ClassVar[frozenset[str]] = frozenset()
     _raw: Mapping[str, Any] = _NO_JSON  # the JSON object parsed from (instance attribute), never modified
     additional_properties: dict[str, Any]
 
@@ -163,6 +175,34 @@ class _DecodedField(_Field):
         return value
 
 
+class _PresentField(_Field):
+    """A ``_Field`` typed as present (an Intercom object's ``id``): reading it when the JSON lacks it raises
+    ``MissingFieldError`` (an ``AttributeError`` too) rather than returning a value the annotation denies."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = obj._raw.get(self.key, UNSET)
+        if value is UNSET:
+            raise MissingFieldError(self.owner.__name__, self.attr)
+        return value
+
+
+class _PresentDecodedField(_DecodedField):
+    """``_DecodedField`` typed as present (an Intercom object's ``type`` when it is an enum)."""
+
+    __slots__ = ()
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        if self.key not in obj._raw:
+            raise MissingFieldError(self.owner.__name__, self.attr)
+        return _DecodedField.__get__(self, obj, objtype)
+
+
 class _Extra:
     """``additional_properties``, read lazily: the keys of ``_raw`` the model does not declare (values decoded
     when the spec types them, e.g. a map of SLA states)."""
@@ -197,7 +237,11 @@ def lazy_fields(cls: type[_M]) -> type[_M]:
     for key, attr, _required, _nullable, desc in cls._FIELDS:
         if attr in Model.__dict__ or attr == "_raw":
             raise TypeError(f"{cls.__name__}: field {attr!r} would hide a method of Model")
-        setattr(cls, attr, (_DecodedField if _needs_decoding(desc) else _Field)(cls, key, attr, desc))
+        if attr in cls._PRESENT:
+            kind: type[_Field] = _PresentDecodedField if _needs_decoding(desc) else _PresentField
+        else:
+            kind = _DecodedField if _needs_decoding(desc) else _Field
+        setattr(cls, attr, kind(cls, key, attr, desc))
     cls.additional_properties = _Extra(cls)  # type: ignore[assignment]
     return cls
 
@@ -432,7 +476,7 @@ def model_repr(model: Any) -> str:
     try:
         parts = []
         for _json, attr, _required, _nullable, _desc in model._FIELDS:
-            value = getattr(model, attr)
+            value = getattr(model, attr, UNSET)  # an absent identity field raises MissingFieldError, an AttributeError
             if value is not UNSET:
                 parts.append(f"{attr}={_SHOWN.repr(value)}")
         if model.additional_properties:
@@ -498,10 +542,10 @@ def _check(desc: Any, value: Any, path: str, models: Any, depth: int) -> None:
     if kind == "union":
         alts = list(arg)
         if isinstance(value, dict):
-            # the variant the tolerant decoder picks goes first, and its error is the one reported
+            # the variant the given fields point to goes first (``branch``), and its error is the one reported
             models_alts = [a for a in alts if isinstance(a, tuple) and a[0] == "model"]
             if models_alts:
-                picked = pick(tuple(getattr(models, a[1]) for a in models_alts), value).__name__
+                picked = branch(tuple(getattr(models, a[1]) for a in models_alts), value)[0].__name__
                 alts.sort(key=lambda a: not (isinstance(a, tuple) and a[0] == "model" and a[1] == picked))
         first: StrictValidationError | None = None
         for alt in alts:
@@ -543,26 +587,46 @@ def _check_model(cls: Any, value: Any, path: str, models: Any, depth: int) -> No
 
 
 def check_request(
-    classes: tuple[Any, ...], data: Any, where: str, *, required: bool = False, strict: bool = False
+    classes: tuple[Any, ...],
+    data: Any,
+    where: str,
+    *,
+    required: bool = False,
+    strict: bool = False,
+    keywords: Iterable[str] = (),
 ) -> None:
     """Catch a misspelt field of a dict body before it reaches the server, nested objects included.
 
     A key the request model(s) do not declare raises ``InvalidRequestError`` when it is a near miss of a
     declared one (``emial`` for ``email``), or always with ``strict``; any other undeclared key is sent as
     given, since the spec lags the API (its own examples send fields it does not declare). With ``required``
-    (a body built from keyword arguments), a missing required top-level field raises too. A model that
-    accepts undeclared keys (free-form objects such as ``custom_attributes``) is not checked below that point.
+    (a body built from keyword arguments), a missing required top-level field raises too, suggesting the given
+    key it was probably meant as (``tag_id`` for ``id``); for a union body the fields given select the branch
+    (``branch``) and the error names it. ``keywords`` are the keys passed as keyword arguments: ``body=`` where
+    the body has no field of that name is refused (the whole body is ``request_body=``). A model that accepts
+    undeclared keys (free-form objects such as ``custom_attributes``) is not checked below that point.
     """
     if type(data) is not dict or not classes:
         return
-    if len(classes) == 1:
-        _check_keys(classes[0], data, "body", where, strict)
+    if "body" in keywords and not any("body" in _shape(cls)[0] for cls in classes):
+        raise InvalidRequestError(
+            f"{where}: the body has no field 'body'; the whole request body is passed as request_body=... "
+            "(or pass its fields as keyword arguments)"
+        )
+    if len(classes) == 1 or required:
+        cls = classes[0] if len(classes) == 1 else branch(classes, data)[0]
+        _check_keys(cls, data, "body", where, strict)
         if required:
-            missing = [name for name in _shape(classes[0])[1] if name not in data]
-            if missing:
+            _check_required(classes, cls, data, where)
+        for key in keywords:  # a keyword argument holding an object or array where the field is a scalar
+            kind = type(data.get(key))
+            if kind is not dict and kind is not list:
+                continue
+            field = _shape(cls)[0].get(key)
+            if field is not None and field[4] in _SCALARS:
+                hint = " (the whole request body is request_body=)" if key == "body" else ""
                 raise InvalidRequestError(
-                    f"{where}: missing required field(s) {', '.join(map(repr, sorted(missing)))} "
-                    f"of {classes[0].__name__}"
+                    f"{where}: {key}= is a {field[4]} field of {cls.__name__}, got {_type_name(data[key])}{hint}"
                 )
         return
     declared: set[str] = set()
@@ -574,6 +638,78 @@ def check_request(
     for key in data:
         if key not in declared:
             _unknown(where, "body", key, names, declared, strict)
+
+
+def branch(classes: tuple[Any, ...], data: Mapping[str, Any]) -> tuple[Any, bool]:
+    """The branch of a union body that ``data`` (a JSON object) is meant as, and whether any branch admits its
+    fixed values. The fixed fields decide first (``type="admin"`` rules out the contact replies), then the
+    branch whose required fields are all given, then the most given fields it fixes, then the most it
+    declares, then the fewest required fields missing; ties go to the first in spec order. Values no branch
+    admits are not refused by themselves (the spec lags the API: its own examples send a contact's
+    ``quick_reply``): the other rules choose among all the branches then."""
+    admitted = [cls for cls in classes if all(data[k] in v for k, v in cls._LITERALS.items() if k in data)]
+    best, best_score = None, None
+    for cls in admitted or classes:
+        declared, required, _models = _shape(cls)
+        fixed = sum(1 for k in data if k in cls._LITERALS)
+        score = (required <= data.keys(), fixed, sum(1 for k in data if k in declared), -len(required - data.keys()))
+        if best_score is None or score > best_score:
+            best, best_score = cls, score
+    return best, bool(admitted)
+
+
+def _shapes(classes: tuple[Any, ...]) -> str:
+    """``AdminReply (type='admin', message_type='comment'|'note', admin_id), ...``: each branch, its required fields
+    and the values it fixes."""
+    out = []
+    for cls in classes:
+        declared, required, _models = _shape(cls)
+        parts = []
+        for key in declared:
+            values = cls._LITERALS.get(key)
+            if values:
+                parts.append(f"{key}=" + "|".join(repr(v) for v in values))
+            elif key in required:
+                parts.append(key)
+        out.append(f"{cls.__name__} ({', '.join(parts)})")
+    return "; ".join(out)
+
+
+def _no_branch(classes: tuple[Any, ...], data: Mapping[str, Any]) -> str:
+    given = [k for k in data if any(k in cls._LITERALS for cls in classes)]
+    alone = [k for k in given if not any(data[k] in cls._LITERALS.get(k, (data[k],)) for cls in classes)]
+    shown = ", ".join(f"{k}={_quote(data[k])}" for k in alone or given)
+    return f"no shape of the body takes {shown}" + ("" if alone else " together")
+
+
+def _check_required(classes: tuple[Any, ...], cls: Any, data: Mapping[str, Any], where: str) -> None:
+    declared, required, _models = _shape(cls)
+    if required <= data.keys():
+        return
+    missing = [name for name in declared if name in required and name not in data]  # declaration order
+    unknown = [str(k) for k in data if k not in declared]
+    hints = []
+    for name in missing:
+        for key in unknown:
+            if (
+                key.endswith("_" + name)
+                or name.endswith("_" + key)
+                or difflib.SequenceMatcher(None, key, name).ratio() >= 0.6
+            ):
+                hints.append(f"{key!r} is not a field of {cls.__name__}: did you mean {name!r}?")
+                break
+    fields = ", ".join(map(repr, missing))
+    if len(classes) == 1:
+        text = f"{where}: missing required field(s) {fields} of {cls.__name__}"
+    else:
+        chosen = [f"{k}={_quote(data[k])}" for k in data if k in cls._LITERALS]
+        why = f" ({', '.join(chosen)})" if chosen else ""
+        unfit = "" if branch(classes, data)[1] else f" ({_no_branch(classes, data)})"
+        text = (
+            f"{where}: the fields given{why} point to {cls.__name__}, which lacks required field(s) {fields}; "
+            f"the body is one of: {_shapes(classes)}{unfit}"
+        )
+    raise InvalidRequestError(text + "".join(f"; {h}" for h in hints))
 
 
 def _check_keys(cls: Any, data: dict[str, Any], path: str, where: str, strict: bool) -> None:

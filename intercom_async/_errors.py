@@ -282,6 +282,18 @@ class ResponseTooLargeError(InvalidResponseError):
         super().__init__(message)
 
 
+class MissingFieldError(InvalidResponseError, AttributeError):
+    """Reading an identity field (``id``, ``type``) of an Intercom object the response did not include: the
+    models type them as present (``Contact.id: str``), since Intercom always returns them, so a body without one
+    is off-spec. Parsing stays tolerant (nothing is checked until the field is read); ``model`` and ``field``
+    name what was missing. Also an ``AttributeError``: ``getattr(contact, "id", None)`` and ``hasattr`` work."""
+
+    def __init__(self, model: str, field: str) -> None:
+        self.model = model
+        self.field = field
+        super().__init__(f"{model}.{field}: Intercom always returns this field, but this {model} has none")
+
+
 class InvalidRequestError(IntercomError, ValueError):
     """The request cannot be built from what the caller passed (an empty path parameter, a header name that
     is not a token, a protected header, ...). Nothing was sent. Also a ``ValueError``."""

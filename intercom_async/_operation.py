@@ -46,6 +46,7 @@ class Operation:
         "_models",
         "accept",
         "body",
+        "body_aliases",
         "body_required",
         "method",
         "name",
@@ -71,6 +72,7 @@ class Operation:
         params: tuple[ParamSpec, ...] = (),
         body: tuple[str, ...] | None = None,
         body_required: bool = False,
+        body_aliases: Mapping[str, str] | None = None,
         pagination: Pagination | None = None,
     ) -> None:
         self.operation_id = operation_id
@@ -83,6 +85,8 @@ class Operation:
         self.params = params  # every path, query and header parameter, in signature order
         self.body = body  # names of the request body's model(s) (several for a union); None: no JSON body
         self.body_required = body_required
+        # keyword argument -> JSON name of the body fields named like Python keywords (``{"from_": "from"}``)
+        self.body_aliases = body_aliases
         self.pagination = pagination  # how the operation pages (intercom_async._pagination); None: not paginated
         self.accept = _accept_for(responses)  # the Accept header the client sends
         self._by_status: dict[int, ResponseSpec | None] = {}

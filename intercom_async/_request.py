@@ -7,10 +7,14 @@ on the wire, with no I/O and no credentials:
 * the path, each parameter filling exactly its own segment (``Operation.format_path``);
 * the query string: unset/``None`` dropped, booleans as ``true``/``false``, lists repeated, objects exploded
   into their keys (OpenAPI ``style: form, explode: true``, e.g. ``GET /events``' ``filter``);
-* the JSON body: a model as its ``to_dict()`` (unchecked: it is typed already), or a dict and/or the fields
-  passed as keyword arguments, checked against the request model so a misspelt field (a near miss of a
-  declared one; any undeclared field on a strict client) fails here with ``InvalidRequestError`` instead of
-  reaching the server (see ``intercom_async._codec.check_request``); ``extra_body`` is merged last, unchecked;
+* the JSON body: ``request_body=`` (the ``body`` slot) as a model's ``to_dict()`` (unchecked: it is typed
+  already) or a dict, and/or the fields passed as keyword arguments (``fields``; ``from_`` sent as ``from``, see
+  ``Operation.body_aliases``) merged over it, a field given both ways refused; a dict or fields are checked
+  against the request model so a misspelt field (a near miss of a declared one; any undeclared field on a
+  strict client), a missing required field of a body built from keywords, or a union body whose fields match
+  no branch fails here with ``InvalidRequestError`` instead of reaching the server (see
+  ``intercom_async._codec.check_request``); a whole body that is not a JSON object where the operation documents
+  one (a string, a list) is refused too; ``extra_body`` is merged last, unchecked;
 * the headers the operation adds (``Accept`` for non-JSON answers, ``Content-Type``, header parameters and
   ``extra_headers``); header names and values are validated, and ``Authorization``/``Intercom-Version``
   cannot be set this way.
@@ -25,7 +29,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ._codec import check_request, dump
+from ._codec import Model, check_request, dump
 from ._errors import InvalidRequestError
 from ._operation import Operation
 from ._types import UNSET, RequestOptions
@@ -104,18 +108,41 @@ class Request:
         if body is UNSET and not fields:
             if op.body_required and not extra:
                 raise InvalidRequestError(
-                    f"{self.where}: a request body is required: pass body= or its fields as keyword arguments"
+                    f"{self.where}: a request body is required: pass request_body= or its fields as keyword arguments"
                 )
             return dump(extra) if extra else UNSET
         if fields:
-            base = {} if body is UNSET else dump(body)
-            if not isinstance(base, dict):
-                raise InvalidRequestError(
-                    f"{self.where}: body fields need a JSON object body, got {type(base).__name__}"
-                )
-            payload: Any = {**base, **dump(dict(fields))}
-            check_request(op.body_models(), payload, self.where, required=body is UNSET, strict=strict)
+            aliases = op.body_aliases
+            if aliases:  # fields named like Python keywords: ``from_=`` is sent as ``from``
+                fields = {aliases.get(key, key): value for key, value in fields.items()}
+            if body is UNSET:
+                payload: Any = dump(dict(fields))
+            else:
+                base = dump(body)
+                if not isinstance(base, dict):
+                    raise InvalidRequestError(
+                        f"{self.where}: body fields passed as keyword arguments need request_body to be a JSON "
+                        f"object, got {_json_type(base)}"
+                    )
+                both = base.keys() & fields.keys()
+                if both:
+                    raise InvalidRequestError(
+                        f"{self.where}: {', '.join(map(repr, sorted(both)))} given both in request_body and as a "
+                        "keyword argument: give each field once"
+                    )
+                payload = {**base, **dump(dict(fields))}
+            check_request(
+                op.body_models(), payload, self.where, required=body is UNSET, strict=strict, keywords=fields.keys()
+            )
         elif type(body) is dict:
+            payload = dump(body)
+            check_request(op.body_models(), payload, self.where, strict=strict)
+        elif op.body and not isinstance(body, Model):
+            if not isinstance(body, Mapping):  # a str, a list, a number: never what an object body documents
+                raise InvalidRequestError(
+                    f"{self.where}: request_body must be a JSON object ({' | '.join(op.body)} or a dict), "
+                    f"got {_json_type(body)}"
+                )
             payload = dump(body)
             check_request(op.body_models(), payload, self.where, strict=strict)
         else:
@@ -158,6 +185,19 @@ class Request:
             headers[name] = text
         params = None if self.url is not None else encode_query(self.query, options.get("extra_query"))
         return op.format_path(self.path), params, data, headers
+
+
+def _json_type(value: Any) -> str:
+    """How an error names the JSON type of a value (``a string``, ``an array``)."""
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def _query_value(value: Any) -> str:

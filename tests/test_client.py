@@ -173,9 +173,9 @@ async def test_body_model_or_dict_and_request_options(local):
     local["reply"] = (200, {"type": "contact", "id": "c9"}, {})
     models = intercom_async.v2_12.models
     async with intercom_async.Intercom(TOKEN, base_url=local["url"]) as client:
-        await client.contacts.create(body=models.CreateContactRequest(email="a@example.com", name=None))
+        await client.contacts.create(request_body=models.CreateContactRequest(email="a@example.com", name=None))
         await client.contacts.create(
-            body={"email": "b@example.com"},
+            request_body={"email": "b@example.com"},
             request_options={
                 "extra_body": {"custom_attributes": {"plan": "pro"}},
                 "extra_query": {"trace": True},
@@ -183,7 +183,7 @@ async def test_body_model_or_dict_and_request_options(local):
             },
         )
         with pytest.raises(InvalidRequestError, match="Authorization header is set by the client"):
-            await client.contacts.create(body={}, request_options={"extra_headers": {"Authorization": "x"}})
+            await client.contacts.create(request_body={}, request_options={"extra_headers": {"Authorization": "x"}})
     first, second = local["requests"]
     assert json.loads(first[3]) == {"email": "a@example.com", "name": None}
     assert first[2]["Content-Type"] == "application/json"

@@ -73,7 +73,7 @@ def test_from_dict_neither_changes_its_input_nor_follows_later_changes_of_its_to
     data = copy.deepcopy(CONTACT)
     contact = m.Contact.from_dict(data)
     contact.location.city = "Cork"
-    contact.tags.data.append(m.AddressableList(id="8"))
+    contact.tags.data.append(m.AddressableList(type_="tag", id="8"))
     assert data == CONTACT  # reading and changing the model never writes into the JSON it came from
     data["email"] = "changed@example.com"
     assert contact.email == "joe@example.com"  # the top-level dict is copied

@@ -2,7 +2,7 @@
 
 ``client.request`` goes through the same headers, version, retries and typed errors as a generated method,
 and refuses a path that would leave the base URL. Body fields passed as keyword arguments merge with
-``body=``; a near miss of a declared field raises ``InvalidRequestError`` naming the field meant, a strict
+``request_body=``; a near miss of a declared field raises ``InvalidRequestError`` naming the field meant, a strict
 client refuses every undeclared field, ``extra_body`` is never checked, and required fields are enforced
 when the body is built from keyword arguments only. A refused call sends nothing.
 """
@@ -187,16 +187,17 @@ async def test_request_paths_are_under_the_base_path_and_unsupported_methods_ref
 # ------------------------------------------------------------------ typed body fields at run time
 
 
-async def test_fields_merge_with_body_and_win(server: Server) -> None:
+async def test_fields_merge_with_request_body_each_given_once(server: Server) -> None:
     async with client_for(server) as client:
         server.reply(200, CONTACT)
-        contact = await client.contacts.create(
-            body={"email": "old@example.com", "role": "lead"}, email="ada@example.com"
-        )
+        contact = await client.contacts.create(request_body={"role": "lead"}, email="ada@example.com")
         assert contact.id == "c1"
+        with pytest.raises(InvalidRequestError, match="'email' given both in request_body and as a keyword argument"):
+            await client.contacts.create(request_body={"email": "old@example.com"}, email="ada@example.com")
         server.reply(200, TICKET)
         await client.tickets.update("7", assignment={"admin_id": "1", "assignee_id": "2"}, open=True)
-    assert server.seen[0]["json"] == {"email": "ada@example.com", "role": "lead"}
+    assert server.seen[0]["json"] == {"role": "lead", "email": "ada@example.com"}
+    assert len(server.seen) == 2
     assert (server.seen[1]["path"], server.seen[1]["json"]) == (
         "/tickets/7",
         {"assignment": {"admin_id": "1", "assignee_id": "2"}, "open": True},
@@ -206,7 +207,7 @@ async def test_fields_merge_with_body_and_win(server: Server) -> None:
 async def test_a_near_miss_field_names_the_field_meant_and_sends_nothing(server: Server) -> None:
     async with client_for(server) as client:
         with pytest.raises(InvalidRequestError) as info:
-            await client.contacts.create(body={"emial": "ada@example.com"})
+            await client.contacts.create(request_body={"emial": "ada@example.com"})
         assert "contacts.create(): body has no field 'emial' in CreateContactRequest; did you mean 'email'?" in str(
             info.value
         )
@@ -221,12 +222,12 @@ async def test_a_near_miss_field_names_the_field_meant_and_sends_nothing(server:
 async def test_undeclared_fields_pass_unless_strict_and_extra_body_is_never_checked(server: Server) -> None:
     async with client_for(server) as client:
         server.reply(200, CONTACT)
-        await client.contacts.create(body={"email": "ada@example.com", "zz_new_flag": True})
+        await client.contacts.create(request_body={"email": "ada@example.com", "zz_new_flag": True})
     assert server.seen[-1]["json"] == {"email": "ada@example.com", "zz_new_flag": True}
 
     async with client_for(server, strict=True) as strict:
         with pytest.raises(InvalidRequestError, match="body has no field 'zz_new_flag' in CreateContactRequest"):
-            await strict.contacts.create(body={"email": "ada@example.com", "zz_new_flag": True})
+            await strict.contacts.create(request_body={"email": "ada@example.com", "zz_new_flag": True})
         assert len(server.seen) == 1
         server.reply(200, CONTACT)
         await strict.contacts.create(
@@ -244,7 +245,7 @@ async def test_required_fields_are_enforced_for_keyword_bodies_only(server: Serv
             await client.admins.away(1, away_mode_enabled=True)
         assert server.seen == []
         server.reply(200, admin)
-        await client.admins.away(1, body={"away_mode_enabled": True})  # a whole body is the caller's business
+        await client.admins.away(1, request_body={"away_mode_enabled": True})  # a whole body is the caller's business
         server.reply(200, admin)
         await client.admins.away(1, away_mode_enabled=True, away_mode_reassign=False)
     assert [(s["path"], s["json"]) for s in server.seen] == [
@@ -257,5 +258,5 @@ async def test_a_model_body_is_sent_as_its_dict(server: Server) -> None:
     models = intercom_async.v2_12.models
     async with client_for(server) as client:
         server.reply(200, CONTACT)
-        await client.contacts.create(body=models.CreateContactRequest(email="ada@example.com", name="Ada"))
+        await client.contacts.create(request_body=models.CreateContactRequest(email="ada@example.com", name="Ada"))
     assert server.seen[0]["json"] == {"email": "ada@example.com", "name": "Ada"}

@@ -68,10 +68,7 @@ def _arguments(method: Any, path_values: dict[str, Any], op: Any = None) -> dict
     """Keyword arguments for ``method``: the given path values, placeholders for other required ones."""
     kwargs: dict[str, Any] = {}
     for name, param in inspect.signature(method).parameters.items():
-        if (
-            param.kind is not inspect.Parameter.KEYWORD_ONLY
-            and param.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD
-        ):
+        if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
         keys = [k for k in path_values if _snake(k) == name or k == name]
         if keys:
@@ -79,7 +76,7 @@ def _arguments(method: Any, path_values: dict[str, Any], op: Any = None) -> dict
         elif param.default is inspect.Parameter.empty:
             kwargs[name] = "x"
     if op is not None and op.body_required:
-        kwargs["body"] = {}
+        kwargs["request_body"] = {}
     return kwargs
 
 
@@ -101,8 +98,10 @@ async def test_dot_segment_is_refused_before_sending(server, version, operation_
     names = re.findall(r"{([^}]+)}", op.path)
     values = {n: (hostile if n == param else "5") for n in names}
     recorder.paths.clear()
+    kwargs = _arguments(method, values, op)
+    positional = [kwargs.pop(n) for n, p in inspect.signature(method).parameters.items() if p.kind is p.POSITIONAL_ONLY]
     with pytest.raises(InvalidRequestError, match=f"path parameter {param!r} must not be a dot segment"):
-        await method(**_arguments(method, values, op))
+        await method(*positional, **kwargs)
     assert recorder.paths == []
 
 

@@ -294,6 +294,7 @@ OPERATIONS = Registry(
             ),
             params=(("include_merge_history", "include_merge_history", "query", False),),
             body=("MergeContactsRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="PreviewMergeContact",
@@ -317,6 +318,7 @@ OPERATIONS = Registry(
                 ("401", "json", ("model", "Error")),
             ),
             body=("MergePreviewRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="RetrieveACompanyById",
@@ -890,6 +892,7 @@ OPERATIONS = Registry(
                 ("404", "json", ("model", "Error")),
             ),
             body=("CreateConversationRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="createConversationAttribute",
@@ -1119,6 +1122,7 @@ OPERATIONS = Registry(
                 ("422", "json", ("model", "Error")),
             ),
             body=("CreateMessageRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="createNewsItem",

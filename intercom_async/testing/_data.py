@@ -84,8 +84,10 @@ def sample(desc: Any, models: Any, depth: int = 0) -> Any:
 def _sample_model(cls: Any, models: Any, depth: int) -> dict[str, Any]:
     if depth >= _MAX_DEPTH:
         return {}
-    return {
-        json_name: sample(d, models, depth + 1) for json_name, _attr, required, _nullable, d in cls._FIELDS if required
+    return {  # required fields, and the identity fields Intercom always returns (``Model._PRESENT``: id, type)
+        json_name: sample(d, models, depth + 1)
+        for json_name, attr, required, _nullable, d in cls._FIELDS
+        if required or attr in cls._PRESENT
     }
 
 

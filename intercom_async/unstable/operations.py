@@ -149,6 +149,7 @@ OPERATIONS = Registry(
                 ("401", "json", ("model", "Error")),
             ),
             body=("MergeContactsRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="RetrieveACompanyById",
@@ -570,6 +571,7 @@ OPERATIONS = Registry(
                 ("404", "json", ("model", "Error")),
             ),
             body=("CreateConversationRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="createCustomObjectInstances",
@@ -693,6 +695,7 @@ OPERATIONS = Registry(
                 ("422", "json", ("model", "Error")),
             ),
             body=("CreateMessageRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="createNewsItem",

@@ -139,6 +139,7 @@ OPERATIONS = Registry(
                 ("401", "json", ("model", "Error")),
             ),
             body=("MergeContactsRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="RetrieveACompanyById",
@@ -415,6 +416,7 @@ OPERATIONS = Registry(
                 ("404", "json", ("model", "Error")),
             ),
             body=("CreateConversationRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="createDataAttribute",
@@ -468,6 +470,7 @@ OPERATIONS = Registry(
                 ("422", "json", ("model", "Error")),
             ),
             body=("CreateMessageRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="createNewsItem",

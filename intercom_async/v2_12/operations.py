@@ -139,6 +139,7 @@ OPERATIONS = Registry(
                 ("401", "json", ("model", "Error")),
             ),
             body=("MergeContactsRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="RetrieveACompanyById",
@@ -413,6 +414,7 @@ OPERATIONS = Registry(
                 ("404", "json", ("model", "Error")),
             ),
             body=("CreateConversationRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="createDataAttribute",
@@ -479,6 +481,7 @@ OPERATIONS = Registry(
                 ("422", "json", ("model", "Error")),
             ),
             body=("CreateMessageRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="createNewsItem",

@@ -171,6 +171,7 @@ OPERATIONS = Registry(
             ),
             params=(("include_merge_history", "include_merge_history", "query", False),),
             body=("MergeContactsRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="RetrieveACompanyById",
@@ -686,6 +687,7 @@ OPERATIONS = Registry(
                 ("404", "json", ("model", "Error")),
             ),
             body=("CreateConversationRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="createConversationAttribute",
@@ -886,6 +888,7 @@ OPERATIONS = Registry(
                 ("422", "json", ("model", "Error")),
             ),
             body=("CreateMessageRequest",),
+            body_aliases={"from_": "from"},
         ),
         Operation(
             operation_id="createNewsItem",

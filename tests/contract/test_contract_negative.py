@@ -21,7 +21,7 @@ from intercom_async._codec import StrictValidationError
 from intercom_async._errors import APIError
 
 from .conftest import VERSIONS, Recorder, prism_for, spec_values
-from .test_contract_operations import _body_model, _keyword_names
+from .test_contract_operations import _body_model, _keyword_names, invoke
 
 WRONG_TYPE = {
     "string": 12345,
@@ -98,7 +98,7 @@ async def test_invalid_body_is_rejected_by_sdk_and_prism(
                     model.from_dict(body, strict=True)
                 assert caught.value.path == f"$.{prop}", f"{kind} {prop}: SDK blamed {caught.value}"
             with pytest.raises(APIError) as rejected:
-                await method(**kwargs, body=body, request_options={"max_retries": 0})
+                await invoke(method, {**kwargs, "request_body": body, "request_options": {"max_retries": 0}})
             exchange = recorder.last
             violations = exchange.request_violations()
             assert 400 <= rejected.value.status_code < 500 and violations, f"{kind} {prop}: {exchange.describe()}"

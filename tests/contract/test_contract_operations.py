@@ -99,9 +99,18 @@ def _keyword_names(method: Any) -> dict[str, dict[str, str]]:
     return out
 
 
+def invoke(method: Any, kwargs: dict[str, Any]) -> Any:
+    """``method(**kwargs)``, positional-only parameters passed by position (the path parameters of an operation
+    whose body has a field of the same name: ``companies.attach_contact(id, /, *, id=...)``)."""
+    params = inspect.signature(method).parameters
+    rest = dict(kwargs)
+    args = [rest.pop(name) for name, p in params.items() if p.kind is p.POSITIONAL_ONLY and name in rest]
+    return method(*args, **rest)
+
+
 def _body_model(method: Any, models: Any) -> Any:
-    """The model class named first in the ``body`` annotation (``CreateContactRequest | dict | Unset``)."""
-    param = inspect.signature(method).parameters.get("body")
+    """The model class named first in the ``request_body`` annotation (``CreateContactRequest | dict | Unset``)."""
+    param = inspect.signature(method).parameters.get("request_body")
     if param is None:
         return None
     match = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\||$)", str(param.annotation))
@@ -122,10 +131,10 @@ def build_call(client: Any, version: str, op: Any, models: Any) -> tuple[Any, di
             kwargs[keyword] = value
     if not args.has_body:
         return method, kwargs, None
-    kwargs["body"] = args.body
+    kwargs["request_body"] = args.body
     model = _body_model(method, models)
     if model is not None and isinstance(args.body, dict):
-        kwargs["body"] = model.from_dict(args.body)
+        kwargs["request_body"] = model.from_dict(args.body)
     return method, kwargs, args.body
 
 
@@ -192,10 +201,10 @@ async def test_operation_against_prism(request: pytest.FixtureRequest, recorder:
             token="x", version=version, base_url=server.base_url, session=session, max_retries=0, timeout=30
         )
         method, kwargs, body_json = build_call(client, version, op, module.models)
-        if body_json is not None and hasattr(kwargs["body"], "to_dict"):
-            assert kwargs["body"].to_dict() == body_json, f"{op!r}: the body model does not round-trip its JSON"
+        if body_json is not None and hasattr(kwargs["request_body"], "to_dict"):
+            assert kwargs["request_body"].to_dict() == body_json, f"{op!r}: the body model does not round-trip its JSON"
         try:
-            result = await method(**kwargs)
+            result = await invoke(method, kwargs)
             error = None
         except APIError as exc:
             error = exc
@@ -206,7 +215,7 @@ async def test_operation_against_prism(request: pytest.FixtureRequest, recorder:
             )
             kwargs["request_options"] = {"extra_headers": {"Accept": known.accept}}
             try:
-                result = await method(**kwargs)
+                result = await invoke(method, kwargs)
                 error = None
             except APIError as exc:
                 error = exc

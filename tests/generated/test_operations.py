@@ -162,9 +162,9 @@ async def test_operation_request_and_response(server, version, path, method, op)
             expected_query += _expected_query(param["name"], value)
     body = _request_example(version, op)
     if body is not None:
-        annotation = str(signature.parameters["body"].annotation).split(" | ")[0]
+        annotation = str(signature.parameters["request_body"].annotation).split(" | ")[0]
         model = getattr(package.models, annotation, None) if annotation in package.models.__all__ else None
-        kwargs["body"] = model.from_dict(body) if model is not None and isinstance(body, dict) else body
+        kwargs["request_body"] = model.from_dict(body) if model is not None and isinstance(body, dict) else body
 
     success = spec.first_success_example(version, op)
     status, example = success if success else (200, {"type": "unexpected"})
@@ -181,7 +181,8 @@ async def test_operation_request_and_response(server, version, path, method, op)
         recorder.reply = (status, "application/json", json.dumps(example).encode())
 
     recorder.requests.clear()
-    result = await call(**kwargs)
+    positional = [kwargs.pop(n) for n, p in signature.parameters.items() if p.kind is p.POSITIONAL_ONLY]
+    result = await call(*positional, **kwargs)
 
     assert len(recorder.requests) == 1
     sent = recorder.requests[0]

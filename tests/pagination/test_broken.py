@@ -51,7 +51,7 @@ async def test_a_repeated_body_cursor_raises(server, connect):
     client = connect("Unstable", await server.start())
     body = {"query": {"field": "id", "operator": "=", "value": "1"}}
     with pytest.raises(PaginationError, match="again"):
-        async for _ in client.tickets.search(body=body):
+        async for _ in client.tickets.search(request_body=body):
             pass
     assert len(server.requests) == 2
 

@@ -115,16 +115,16 @@ async def test_resume_every_shape(intercom_fake):
     assert ids([c async for c in by_page.resume("3")]) == expected  # a position saved as text
 
     cursor = intercom_fake.cursor_at("contacts.search", 4)
-    search = client.contacts.search(body={"query": fake_query(), "pagination": {"per_page": 2}})
+    search = client.contacts.search(request_body={"query": fake_query(), "pagination": {"per_page": 2}})
     assert ids([c async for c in search.resume(cursor)]) == expected
     body = {"query": fake_query(), "pagination": {"per_page": 2, "starting_after": cursor}}
-    assert ids([c async for c in client.contacts.search(body=body)]) == expected
+    assert ids([c async for c in client.contacts.search(request_body=body)]) == expected
 
     linked = client.contacts.list_attached_companies("c1", per_page=2)
     pages = [p async for p in linked.pages(max_pages=2)]
     assert ids([c async for c in linked.resume(pages[-1].next_cursor)]) == expected
 
-    logs = client.admins.search_activity_logs(body={"created_at_after": "1", "per_page": 2})
+    logs = client.admins.search_activity_logs(request_body={"created_at_after": "1", "per_page": 2})
     assert ids([c async for c in logs.resume(3)]) == expected
     assert intercom_fake.requests[-1].json == {"created_at_after": "1", "per_page": 2, "page": 5}
 

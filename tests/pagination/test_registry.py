@@ -66,16 +66,16 @@ def _arguments(method: Any, op: Any) -> dict[str, Any]:
     for name, param in inspect.signature(method).parameters.items():
         if param.kind is inspect.Parameter.VAR_KEYWORD:
             continue
-        if name == "body":
+        if name == "request_body":
             if op.pagination.shape == "body_cursor":
-                kwargs["body"] = {
+                kwargs["request_body"] = {
                     "query": {"field": "id", "operator": "=", "value": "1"},
                     "pagination": {"per_page": PER_PAGE},
                 }
             elif op.pagination.shape == "body_page":
-                kwargs["body"] = {**sample_body(op), "per_page": PER_PAGE}
+                kwargs["request_body"] = {**sample_body(op), "per_page": PER_PAGE}
             elif op.body_required:
-                kwargs["body"] = sample_body(op)  # the least body the spec accepts
+                kwargs["request_body"] = sample_body(op)  # the least body the spec accepts
         elif name == "filter_":
             kwargs[name] = {"user_id": "u1"}
         elif name == "per_page":

@@ -27,14 +27,14 @@ def mount(shape: str, api: Any, items: list[Any], per_page: int) -> tuple[Callab
     if shape == "body_cursor":
         api.items("contacts.search", items, max_per_page=1000)
         body = {"query": SEARCH, "pagination": {"per_page": per_page}}
-        return (lambda c: c.contacts.search(body=body)), "Contact"
+        return (lambda c: c.contacts.search(request_body=body)), "Contact"
     if shape == "page":
         api.items("companies.list", items, max_per_page=1000)
         return (lambda c: c.companies.list(per_page=per_page, order="asc")), "Company"
     if shape == "body_page":
         api.items("searchActivityLogs", items, max_per_page=1000)
         body = {"created_at_after": since(api.version), "per_page": per_page}
-        return (lambda c: c.admins.search_activity_logs(body=body)), "ActivityLog"
+        return (lambda c: c.admins.search_activity_logs(request_body=body)), "ActivityLog"
     if shape == "scroll":
         api.items("companies.scroll", items, per_page=per_page)
         return (lambda c: c.companies.scroll()), "Company"

@@ -147,10 +147,10 @@ async def test_strict_warn_logs_once_counts_and_never_raises(
 async def test_strict_warn_does_not_refuse_undeclared_body_fields(server: FaultServer, make_client: Any) -> None:
     client = make_client(strict="warn")
     server.script("POST", "/contacts", ok())
-    await client.contacts.create(body={"email": "a@example.com", "brand_new_field": 1})
+    await client.contacts.create(request_body={"email": "a@example.com", "brand_new_field": 1})
     strict = make_client(strict=True)
     with pytest.raises(InvalidRequestError):
-        await strict.contacts.create(body={"email": "a@example.com", "brand_new_field": 1})
+        await strict.contacts.create(request_body={"email": "a@example.com", "brand_new_field": 1})
 
 
 # ------------------------------------------------------------------------------------------ 13: hooks

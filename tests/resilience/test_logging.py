@@ -113,7 +113,9 @@ async def test_no_token_anywhere_across_every_fault_path(
                 if method == "GET":
                     await client.admins.identify(request_options={"timeout": 0.1, "max_retries": 1})
                 else:
-                    await client.contacts.create(body={"email": "x@example.com"}, request_options={"timeout": 0.1})
+                    await client.contacts.create(
+                        request_body={"email": "x@example.com"}, request_options={"timeout": 0.1}
+                    )
             except IntercomError as exc:
                 seen.append(exc)
                 user_log.exception("intercom call failed")  # what an app does: log it with its traceback

@@ -258,7 +258,7 @@ async def test_post_not_retried_after_possibly_processed_status(
     fail(fake, code, times=None)
     client = make_fake_client()
     with pytest.raises(APIError) as info:
-        await client.contacts.create(body={"email": "x@example.com"})
+        await client.contacts.create(request_body={"email": "x@example.com"})
     assert info.value.status_code == code
     assert fake.count("contacts.create") == 1
 
@@ -267,7 +267,7 @@ async def test_post_not_retried_after_possibly_processed_status(
 async def test_post_retried_after_429_or_503(fake: FakeIntercom, make_fake_client: Any, code: int) -> None:
     fail(fake, code, operation="contacts.create", times=2, reset_in=0.01)
     client = make_fake_client()
-    contact = await client.contacts.create(body={"email": "x@example.com"})
+    contact = await client.contacts.create(request_body={"email": "x@example.com"})
     assert contact.id == "c-1"
     hits = [h for h in fake.requests if h.method == "POST"]
     assert len(hits) == 3 and all(h.body == hits[0].body for h in hits)  # same payload each time
@@ -278,7 +278,7 @@ async def test_post_not_retried_after_connection_drop(fake: FakeIntercom, make_f
     fake.drop_connection("contacts.create", where=where)
     client = make_fake_client()
     with pytest.raises(APIConnectionError) as info:
-        await client.contacts.create(body={"email": "x@example.com"})
+        await client.contacts.create(request_body={"email": "x@example.com"})
     assert type(info.value) is APIConnectionError and info.value.retries == 0
     assert fake.count("contacts.create") == 1  # sent once, never duplicated
 
@@ -287,10 +287,10 @@ async def test_put_treated_like_post(fake: FakeIntercom, make_fake_client: Any) 
     fake.drop_connection("contacts.update", match={"id": "c-1"})
     client = make_fake_client()
     with pytest.raises(APIConnectionError):
-        await client.contacts.update("c-1", body={"name": "N"})
+        await client.contacts.update("c-1", request_body={"name": "N"})
     assert fake.count("contacts.update") == 1
     fail(fake, 503, operation="contacts.update")
-    await client.contacts.update("c-1", body={"name": "N"})
+    await client.contacts.update("c-1", request_body={"name": "N"})
     assert fake.count("contacts.update") == 3
 
 
@@ -302,7 +302,7 @@ async def test_post_retried_when_never_sent_connection_refused(make_fake_client:
     policy, sleeps = _no_sleep_policy()
     client = make_fake_client(base_url=f"http://127.0.0.1:{port}", retry_policy=policy)
     with pytest.raises(APIConnectionError) as info:
-        await client.contacts.create(body={"email": "x@example.com"})
+        await client.contacts.create(request_body={"email": "x@example.com"})
     assert type(info.value) is APIConnectionError
     assert info.value.retries == 2 and len(sleeps.calls) == 2
     assert "ClientConnectorError" in str(info.value)
@@ -329,7 +329,7 @@ async def test_post_retried_after_connect_timeout(make_fake_client: Any) -> None
         started = time.monotonic()
         with pytest.raises(APITimeoutError) as info:
             await client.contacts.create(
-                body={"email": "x@example.com"}, request_options={"connect_timeout": 0.1, "timeout": 5.0}
+                request_body={"email": "x@example.com"}, request_options={"connect_timeout": 0.1, "timeout": 5.0}
             )
         assert info.value.retries == 2 and len(sleeps.calls) == 2  # never sent, so even a POST is retried
         assert time.monotonic() - started < 2.0  # the per-call connect timeout, not the client's 5 s
@@ -416,7 +416,7 @@ async def test_post_timeout_not_retried(fake: FakeIntercom, make_fake_client: An
     fake.slow(delay=2.0, where="headers", times=None)
     client = make_fake_client()
     with pytest.raises(APITimeoutError) as info:
-        await client.contacts.create(body={"email": "x@example.com"}, request_options={"timeout": 0.1})
+        await client.contacts.create(request_body={"email": "x@example.com"}, request_options={"timeout": 0.1})
     assert info.value.retries == 0 and fake.count("contacts.create") == 1
 
 
@@ -468,7 +468,7 @@ async def test_html_proxy_page_with_200_is_invalid_response(fake: FakeIntercom, 
     fail(fake, 200, PROXY_PAGE, content_type="text/html", times=None)
     client = make_fake_client()
     with pytest.raises(InvalidResponseError) as info:
-        await client.contacts.create(body={"email": "x@example.com"})
+        await client.contacts.create(request_body={"email": "x@example.com"})
     assert fake.count() == 1
     assert_no_token(str(info.value), repr(info.value), *info.value.args)
 

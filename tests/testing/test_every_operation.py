@@ -19,17 +19,19 @@ from intercom_async.testing import FakeIntercom, sample_body
 VERSIONS = list(intercom_async.VERSIONS)
 
 
-def arguments(op: Any) -> dict[str, Any]:
+def arguments(op: Any) -> tuple[list[Any], dict[str, Any]]:
+    """Path parameters positional (a few are positional-only: a body field has the same name), the rest keywords."""
+    args: list[Any] = []
     kwargs: dict[str, Any] = {}
     for py_name, name, where, required in op.params:
         if where == "path":
-            kwargs[py_name] = f"{name}-1"
+            args.append(f"{name}-1")
         elif required:
             kwargs[py_name] = {"user_id": "u1"} if name == "filter" else "1"
     body = sample_body(op)
     if body is not None:
-        kwargs["body"] = body
-    return kwargs
+        kwargs["request_body"] = body
+    return args, kwargs
 
 
 def declared(op: Any, models: Any) -> type | None:
@@ -56,7 +58,8 @@ async def call_everything(fake: FakeIntercom, client: Any) -> tuple[int, list[st
         if client.strict and pages_undeclared(op, fake.models):
             continue
         try:
-            result = op.bind(client)(**arguments(op))
+            args, kwargs = arguments(op)
+            result = op.bind(client)(*args, **kwargs)
             if isinstance(result, AsyncPager):
                 items = [item async for item in result]
                 first = await result

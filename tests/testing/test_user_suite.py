@@ -171,7 +171,7 @@ async def test_a_wrong_field_is_a_422_in_intercoms_error_shape(intercom_fake, in
         await intercom_client.request("POST", "/contacts/c1/notes", body={})
     assert info.value.code == "parameter_not_found" and info.value.body["errors"][0]["field"] == "body"
 
-    note = await intercom_client.notes.create("c1", body={"body": "hello"})  # a valid body passes
+    note = await intercom_client.notes.create("c1", body="hello")  # a valid body passes (body= is the note's field)
     assert note.to_dict() == intercom_fake.example("notes.create")
 
 

@@ -37,7 +37,7 @@ class AdminPriorityLevelRequest(_Model):
 
 
 class AdminPriorityLevelRequestDict(TypedDict, total=False):
-    """``AdminPriorityLevelRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``AdminPriorityLevelRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     primary_admin_ids: list[int] | None
     secondary_admin_ids: list[int] | None

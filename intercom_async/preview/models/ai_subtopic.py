@@ -25,9 +25,9 @@ class AiSubtopic(_Model):
         id: The ID of the subtopic.
     """
 
-    type_: str | Unset = UNSET
+    type_: str
+    id: int
     name: str | Unset = UNSET
-    id: int | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
@@ -37,3 +37,5 @@ class AiSubtopic(_Model):
         ("id", "id", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -56,8 +56,8 @@ class ArticleListItem(_Model):
         scheduled_unpublish_at: The Unix timestamp (in seconds) at which the article is scheduled to be unpublished. `null` when no unpublish is scheduled. Mutually exclusive with `scheduled_publish_at` — at most one pending schedule exists per article.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     workspace_id: str | Unset = UNSET
     title: str | Unset = UNSET
     description: str | None | Unset = UNSET
@@ -124,3 +124,5 @@ class ArticleListItem(_Model):
         ("scheduled_unpublish_at", "scheduled_unpublish_at", False, True, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

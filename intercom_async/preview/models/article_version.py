@@ -39,8 +39,8 @@ class ArticleVersion(_Model):
         updated_at: The time the version was last updated, as a UTC Unix timestamp.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     article_id: str | Unset = UNSET
     title: str | Unset = UNSET
     description: str | None | Unset = UNSET
@@ -73,3 +73,5 @@ class ArticleVersion(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

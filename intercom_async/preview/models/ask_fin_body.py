@@ -56,7 +56,7 @@ class AskFinBody(_Model):
 
 
 class AskFinBodyDict(TypedDict, total=False):
-    """``AskFinBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AskFinBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: conversation_id, message, user.
     """

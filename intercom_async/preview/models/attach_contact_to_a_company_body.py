@@ -32,7 +32,7 @@ class AttachContactToACompanyBody(_Model):
 
 
 class AttachContactToACompanyBodyDict(TypedDict, total=False):
-    """``AttachContactToACompanyBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AttachContactToACompanyBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

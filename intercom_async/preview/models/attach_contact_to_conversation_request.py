@@ -69,7 +69,7 @@ class AttachContactToConversationRequest(_Model):
 
 
 class AttachContactToConversationRequestDict(TypedDict, total=False):
-    """``AttachContactToConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``AttachContactToConversationRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     admin_id: str
     customer: (

@@ -37,7 +37,7 @@ class AttachTagToArticleBody(_Model):
 
 
 class AttachTagToArticleBodyDict(TypedDict, total=False):
-    """``AttachTagToArticleBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AttachTagToArticleBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

@@ -37,7 +37,7 @@ class AttachTagToContentSnippetBody(_Model):
 
 
 class AttachTagToContentSnippetBodyDict(TypedDict, total=False):
-    """``AttachTagToContentSnippetBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AttachTagToContentSnippetBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

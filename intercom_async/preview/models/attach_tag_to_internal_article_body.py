@@ -37,7 +37,7 @@ class AttachTagToInternalArticleBody(_Model):
 
 
 class AttachTagToInternalArticleBodyDict(TypedDict, total=False):
-    """``AttachTagToInternalArticleBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AttachTagToInternalArticleBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

@@ -32,8 +32,8 @@ class Audience(_Model):
         updated_at: The time the audience was last updated as a Unix timestamp.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     predicates: list[Predicate] | Unset = UNSET
     role_predicates: list[Predicate] | Unset = UNSET
@@ -52,3 +52,5 @@ class Audience(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

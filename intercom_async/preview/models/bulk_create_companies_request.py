@@ -43,7 +43,7 @@ class BulkCreateCompaniesRequest(_Model):
 
 
 class BulkCreateCompaniesRequestDict(TypedDict, total=False):
-    """``BulkCreateCompaniesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkCreateCompaniesRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: companies.
     """

@@ -72,7 +72,7 @@ class BulkCreateCompaniesRequestCompaniesItem(_Model):
 
 
 class BulkCreateCompaniesRequestCompaniesItemDict(TypedDict, total=False):
-    """``BulkCreateCompaniesRequestCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkCreateCompaniesRequestCompaniesItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     company_id: str
     name: str

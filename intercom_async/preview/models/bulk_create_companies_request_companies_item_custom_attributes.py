@@ -27,6 +27,6 @@ class BulkCreateCompaniesRequestCompaniesItemCustomAttributes(_Model):
 
 
 class BulkCreateCompaniesRequestCompaniesItemCustomAttributesDict(TypedDict, total=False):
-    """``BulkCreateCompaniesRequestCompaniesItemCustomAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkCreateCompaniesRequestCompaniesItemCustomAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

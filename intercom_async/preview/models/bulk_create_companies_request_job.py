@@ -32,6 +32,6 @@ class BulkCreateCompaniesRequestJob(_Model):
 
 
 class BulkCreateCompaniesRequestJobDict(TypedDict, total=False):
-    """``BulkCreateCompaniesRequestJob`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkCreateCompaniesRequestJob`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str

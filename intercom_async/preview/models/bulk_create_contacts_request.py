@@ -43,7 +43,7 @@ class BulkCreateContactsRequest(_Model):
 
 
 class BulkCreateContactsRequestDict(TypedDict, total=False):
-    """``BulkCreateContactsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkCreateContactsRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: contacts.
     """

@@ -98,7 +98,7 @@ class BulkCreateContactsRequestContactsItem(_Model):
 
 
 class BulkCreateContactsRequestContactsItemDict(TypedDict, total=False):
-    """``BulkCreateContactsRequestContactsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkCreateContactsRequestContactsItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     external_id: str
     email: str

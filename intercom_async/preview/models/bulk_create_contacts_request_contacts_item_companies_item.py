@@ -37,7 +37,7 @@ class BulkCreateContactsRequestContactsItemCompaniesItem(_Model):
 
 
 class BulkCreateContactsRequestContactsItemCompaniesItemDict(TypedDict, total=False):
-    """``BulkCreateContactsRequestContactsItemCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkCreateContactsRequestContactsItemCompaniesItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: company_id.
     """

@@ -27,6 +27,6 @@ class BulkCreateContactsRequestContactsItemCustomAttributes(_Model):
 
 
 class BulkCreateContactsRequestContactsItemCustomAttributesDict(TypedDict, total=False):
-    """``BulkCreateContactsRequestContactsItemCustomAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkCreateContactsRequestContactsItemCustomAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -42,6 +42,6 @@ class BulkCreateContactsRequestContactsItemTags(_Model):
 
 
 class BulkCreateContactsRequestContactsItemTagsDict(TypedDict, total=False):
-    """``BulkCreateContactsRequestContactsItemTags`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkCreateContactsRequestContactsItemTags`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     add: list[BulkCreateContactsRequestContactsItemTagsAddItem | BulkCreateContactsRequestContactsItemTagsAddItemDict]

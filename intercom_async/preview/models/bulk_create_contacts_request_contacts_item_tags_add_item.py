@@ -32,7 +32,7 @@ class BulkCreateContactsRequestContactsItemTagsAddItem(_Model):
 
 
 class BulkCreateContactsRequestContactsItemTagsAddItemDict(TypedDict, total=False):
-    """``BulkCreateContactsRequestContactsItemTagsAddItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkCreateContactsRequestContactsItemTagsAddItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

@@ -32,6 +32,6 @@ class BulkCreateContactsRequestJob(_Model):
 
 
 class BulkCreateContactsRequestJobDict(TypedDict, total=False):
-    """``BulkCreateContactsRequestJob`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkCreateContactsRequestJob`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str

@@ -43,7 +43,7 @@ class BulkDeleteCompaniesRequest(_Model):
 
 
 class BulkDeleteCompaniesRequestDict(TypedDict, total=False):
-    """``BulkDeleteCompaniesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkDeleteCompaniesRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: companies.
     """

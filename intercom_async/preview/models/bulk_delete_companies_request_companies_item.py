@@ -32,7 +32,7 @@ class BulkDeleteCompaniesRequestCompaniesItem(_Model):
 
 
 class BulkDeleteCompaniesRequestCompaniesItemDict(TypedDict, total=False):
-    """``BulkDeleteCompaniesRequestCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkDeleteCompaniesRequestCompaniesItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

@@ -32,6 +32,6 @@ class BulkDeleteCompaniesRequestJob(_Model):
 
 
 class BulkDeleteCompaniesRequestJobDict(TypedDict, total=False):
-    """``BulkDeleteCompaniesRequestJob`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkDeleteCompaniesRequestJob`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str

@@ -43,7 +43,7 @@ class BulkDeleteContactsRequest(_Model):
 
 
 class BulkDeleteContactsRequestDict(TypedDict, total=False):
-    """``BulkDeleteContactsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkDeleteContactsRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: contacts.
     """

@@ -32,7 +32,7 @@ class BulkDeleteContactsRequestContactsItem(_Model):
 
 
 class BulkDeleteContactsRequestContactsItemDict(TypedDict, total=False):
-    """``BulkDeleteContactsRequestContactsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkDeleteContactsRequestContactsItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

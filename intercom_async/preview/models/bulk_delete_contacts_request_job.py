@@ -32,6 +32,6 @@ class BulkDeleteContactsRequestJob(_Model):
 
 
 class BulkDeleteContactsRequestJobDict(TypedDict, total=False):
-    """``BulkDeleteContactsRequestJob`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkDeleteContactsRequestJob`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str

@@ -43,7 +43,7 @@ class BulkUpdateCompaniesRequest(_Model):
 
 
 class BulkUpdateCompaniesRequestDict(TypedDict, total=False):
-    """``BulkUpdateCompaniesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkUpdateCompaniesRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: companies.
     """

@@ -72,7 +72,7 @@ class BulkUpdateCompaniesRequestCompaniesItem(_Model):
 
 
 class BulkUpdateCompaniesRequestCompaniesItemDict(TypedDict, total=False):
-    """``BulkUpdateCompaniesRequestCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkUpdateCompaniesRequestCompaniesItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

@@ -27,6 +27,6 @@ class BulkUpdateCompaniesRequestCompaniesItemCustomAttributes(_Model):
 
 
 class BulkUpdateCompaniesRequestCompaniesItemCustomAttributesDict(TypedDict, total=False):
-    """``BulkUpdateCompaniesRequestCompaniesItemCustomAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkUpdateCompaniesRequestCompaniesItemCustomAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -32,6 +32,6 @@ class BulkUpdateCompaniesRequestJob(_Model):
 
 
 class BulkUpdateCompaniesRequestJobDict(TypedDict, total=False):
-    """``BulkUpdateCompaniesRequestJob`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkUpdateCompaniesRequestJob`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str

@@ -43,7 +43,7 @@ class BulkUpdateContactsRequest(_Model):
 
 
 class BulkUpdateContactsRequestDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkUpdateContactsRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: contacts.
     """

@@ -92,7 +92,7 @@ class BulkUpdateContactsRequestContactsItem(_Model):
 
 
 class BulkUpdateContactsRequestContactsItemDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequestContactsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkUpdateContactsRequestContactsItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

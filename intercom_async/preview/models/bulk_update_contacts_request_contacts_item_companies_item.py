@@ -40,7 +40,7 @@ class BulkUpdateContactsRequestContactsItemCompaniesItem(_Model):
 
 
 class BulkUpdateContactsRequestContactsItemCompaniesItemDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequestContactsItemCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkUpdateContactsRequestContactsItemCompaniesItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: company_id.
     """

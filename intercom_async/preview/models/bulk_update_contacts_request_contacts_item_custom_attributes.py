@@ -27,6 +27,6 @@ class BulkUpdateContactsRequestContactsItemCustomAttributes(_Model):
 
 
 class BulkUpdateContactsRequestContactsItemCustomAttributesDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequestContactsItemCustomAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkUpdateContactsRequestContactsItemCustomAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -51,7 +51,7 @@ class BulkUpdateContactsRequestContactsItemTags(_Model):
 
 
 class BulkUpdateContactsRequestContactsItemTagsDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequestContactsItemTags`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkUpdateContactsRequestContactsItemTags`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     add: list[BulkUpdateContactsRequestContactsItemTagsAddItem | BulkUpdateContactsRequestContactsItemTagsAddItemDict]
     remove: list[

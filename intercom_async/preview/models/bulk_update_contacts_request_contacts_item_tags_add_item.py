@@ -32,7 +32,7 @@ class BulkUpdateContactsRequestContactsItemTagsAddItem(_Model):
 
 
 class BulkUpdateContactsRequestContactsItemTagsAddItemDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequestContactsItemTagsAddItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkUpdateContactsRequestContactsItemTagsAddItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

@@ -32,7 +32,7 @@ class BulkUpdateContactsRequestContactsItemTagsRemoveItem(_Model):
 
 
 class BulkUpdateContactsRequestContactsItemTagsRemoveItemDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequestContactsItemTagsRemoveItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``BulkUpdateContactsRequestContactsItemTagsRemoveItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

@@ -32,6 +32,6 @@ class BulkUpdateContactsRequestJob(_Model):
 
 
 class BulkUpdateContactsRequestJobDict(TypedDict, total=False):
-    """``BulkUpdateContactsRequestJob`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``BulkUpdateContactsRequestJob`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str

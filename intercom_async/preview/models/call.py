@@ -45,8 +45,8 @@ class Call(_Model):
         hold_time: Total time in seconds the caller was placed on hold during the call.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     conversation_id: str | None | Unset = UNSET
     admin_id: str | None | Unset = UNSET
     contact_id: str | None | Unset = UNSET
@@ -157,3 +157,5 @@ class Call(_Model):
         ("hold_time", "hold_time", False, True, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

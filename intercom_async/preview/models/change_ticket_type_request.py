@@ -43,7 +43,7 @@ class ChangeTicketTypeRequest(_Model):
 
 
 class ChangeTicketTypeRequestDict(TypedDict, total=False):
-    """``ChangeTicketTypeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ChangeTicketTypeRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: ticket_type_id, ticket_state_id.
     """

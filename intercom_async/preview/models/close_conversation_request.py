@@ -12,6 +12,9 @@ from ..._codec import Model as _Model
 from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
 
 # Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
 @_lazy_fields
@@ -40,10 +43,15 @@ class CloseConversationRequest(_Model):
         ("body", "body", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_type": ("close",),
+        "type": ("admin",),
+    }
 
 
 class CloseConversationRequestDict(TypedDict, total=False):
-    """``CloseConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CloseConversationRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: message_type, type, admin_id.
     """
@@ -51,4 +59,14 @@ class CloseConversationRequestDict(TypedDict, total=False):
     message_type: str
     type: str
     admin_id: str
+    body: str
+
+
+class CloseConversationRequestFields(TypedDict, total=False):
+    """``CloseConversationRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    message_type: Required[Literal["close"]]
+    type: Required[Literal["admin"]]
+    admin_id: Required[str]
     body: str

@@ -47,7 +47,7 @@ class CollectAgentInputRequest(_Model):
 
 
 class CollectAgentInputRequestDict(TypedDict, total=False):
-    """``CollectAgentInputRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CollectAgentInputRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: step_id, attribute_values.
     """

@@ -37,7 +37,7 @@ class CollectAgentInputRequestAttributeValuesItem(_Model):
 
 
 class CollectAgentInputRequestAttributeValuesItemDict(TypedDict, total=False):
-    """``CollectAgentInputRequestAttributeValuesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CollectAgentInputRequestAttributeValuesItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: identifier, value.
     """

@@ -34,8 +34,8 @@ class CompaniesBulkJob(_Model):
         url: The URL to check the job status.
     """
 
-    id: str | Unset = UNSET
-    type_: str | Unset = UNSET
+    id: str
+    type_: str
     state: CompaniesBulkJobState | str | Unset = UNSET
     created_at: int | Unset = UNSET
     updated_at: int | Unset = UNSET
@@ -56,3 +56,5 @@ class CompaniesBulkJob(_Model):
         ("url", "url", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"id", "type_"})

@@ -62,7 +62,7 @@ class CompanySearchRequest(_Model):
 
 
 class CompanySearchRequestDict(TypedDict, total=False):
-    """``CompanySearchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CompanySearchRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: query.
     """

@@ -40,7 +40,7 @@ class CompanySearchRequestSort(_Model):
 
 
 class CompanySearchRequestSortDict(TypedDict, total=False):
-    """``CompanySearchRequestSort`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CompanySearchRequestSort`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     field: str
     order: CompanySearchRequestSortOrder | str

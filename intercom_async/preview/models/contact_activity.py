@@ -35,8 +35,8 @@ class ContactActivity(_Model):
         created_at: The time the activity event occurred, as a Unix timestamp in seconds.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     event_type: ContactActivityEventType | str | Unset = UNSET
     contact_id: str | Unset = UNSET
     external_id: str | None | Unset = UNSET
@@ -61,3 +61,5 @@ class ContactActivity(_Model):
         ("created_at", "created_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

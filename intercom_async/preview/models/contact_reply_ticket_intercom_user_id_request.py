@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .contact_reply_base_request_reply_options_item import ContactReplyBaseRequestReplyOptionsItem
     from .contact_reply_base_request_reply_options_item import ContactReplyBaseRequestReplyOptionsItemDict
 
@@ -59,10 +61,15 @@ class ContactReplyTicketIntercomUserIdRequest(_Model):
         ),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_type": ("comment",),
+        "type": ("user",),
+    }
 
 
 class ContactReplyTicketIntercomUserIdRequestDict(TypedDict, total=False):
-    """``ContactReplyTicketIntercomUserIdRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ContactReplyTicketIntercomUserIdRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: message_type, type, body, intercom_user_id.
     """
@@ -71,6 +78,19 @@ class ContactReplyTicketIntercomUserIdRequestDict(TypedDict, total=False):
     type: str
     body: str
     intercom_user_id: str
+    created_at: int
+    attachment_urls: list[str]
+    reply_options: list[ContactReplyBaseRequestReplyOptionsItem | ContactReplyBaseRequestReplyOptionsItemDict]
+
+
+class ContactReplyTicketIntercomUserIdRequestFields(TypedDict, total=False):
+    """``ContactReplyTicketIntercomUserIdRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    message_type: Required[Literal["comment"]]
+    type: Required[Literal["user"]]
+    body: Required[str]
+    intercom_user_id: Required[str]
     created_at: int
     attachment_urls: list[str]
     reply_options: list[ContactReplyBaseRequestReplyOptionsItem | ContactReplyBaseRequestReplyOptionsItemDict]

@@ -62,7 +62,7 @@ class ContactSearchRequest(_Model):
 
 
 class ContactSearchRequestDict(TypedDict, total=False):
-    """``ContactSearchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ContactSearchRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: query.
     """

@@ -66,7 +66,7 @@ class ContentBulkActionRequest(_Model):
 
 
 class ContentBulkActionRequestDict(TypedDict, total=False):
-    """``ContentBulkActionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ContentBulkActionRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: action, content_ids.
     """

@@ -40,7 +40,7 @@ class ContentBulkActionRequestAudience(_Model):
 
 
 class ContentBulkActionRequestAudienceDict(TypedDict, total=False):
-    """``ContentBulkActionRequestAudience`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ContentBulkActionRequestAudience`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     add_segment_ids: list[int]
     remove_segment_ids: list[int]

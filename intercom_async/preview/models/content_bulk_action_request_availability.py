@@ -41,7 +41,7 @@ class ContentBulkActionRequestAvailability(_Model):
 
 
 class ContentBulkActionRequestAvailabilityDict(TypedDict, total=False):
-    """``ContentBulkActionRequestAvailability`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ContentBulkActionRequestAvailability`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     ai_agent: bool
     copilot: bool

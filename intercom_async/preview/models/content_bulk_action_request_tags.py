@@ -41,7 +41,7 @@ class ContentBulkActionRequestTags(_Model):
 
 
 class ContentBulkActionRequestTagsDict(TypedDict, total=False):
-    """``ContentBulkActionRequestTags`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ContentBulkActionRequestTags`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     add_tag_ids: list[int]
     remove_tag_ids: list[int]

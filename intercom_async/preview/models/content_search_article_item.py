@@ -30,7 +30,7 @@ class ContentSearchArticleItem(_Model):
     """
 
     type_: str
-    id: str | Unset = UNSET
+    id: str
     title: str | Unset = UNSET
     contents: list[ContentSearchArticleContentItem] | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
@@ -43,3 +43,5 @@ class ContentSearchArticleItem(_Model):
         ("contents", "contents", False, False, ("list", ("model", "ContentSearchArticleContentItem"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"id"})

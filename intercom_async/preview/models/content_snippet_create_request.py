@@ -58,7 +58,7 @@ class ContentSnippetCreateRequest(_Model):
 
 
 class ContentSnippetCreateRequestDict(TypedDict, total=False):
-    """``ContentSnippetCreateRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ContentSnippetCreateRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: title.
     """

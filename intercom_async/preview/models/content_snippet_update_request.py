@@ -58,7 +58,7 @@ class ContentSnippetUpdateRequest(_Model):
 
 
 class ContentSnippetUpdateRequestDict(TypedDict, total=False):
-    """``ContentSnippetUpdateRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ContentSnippetUpdateRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     title: str
     json_blocks: list[ContentSnippetUpdateRequestJsonBlocksItem | dict[str, Any]]

@@ -27,6 +27,6 @@ class ContentSnippetUpdateRequestJsonBlocksItem(_Model):
 
 
 class ContentSnippetUpdateRequestJsonBlocksItemDict(TypedDict, total=False):
-    """``ContentSnippetUpdateRequestJsonBlocksItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ContentSnippetUpdateRequestJsonBlocksItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -36,8 +36,8 @@ class ConversationAttributeBase(_Model):
         admin_id: ID of the admin who created the attribute.
     """
 
-    type_: str | Unset = UNSET
-    id: int | Unset = UNSET
+    type_: str
+    id: int
     name: str | Unset = UNSET
     description: str | Unset = UNSET
     data_type: ConversationAttributeBaseDataType | str | Unset = UNSET
@@ -64,3 +64,5 @@ class ConversationAttributeBase(_Model):
         ("admin_id", "admin_id", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

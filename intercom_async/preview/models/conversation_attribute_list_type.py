@@ -38,8 +38,8 @@ class ConversationAttributeListType(_Model):
         options: Predefined options for this attribute. Each option has a unique UUID used to identify it in the options management endpoints.
     """
 
-    type_: str | Unset = UNSET
-    id: int | Unset = UNSET
+    type_: str
+    id: int
     name: str | Unset = UNSET
     description: str | Unset = UNSET
     data_type: ConversationAttributeBaseDataType | str | Unset = UNSET
@@ -68,3 +68,5 @@ class ConversationAttributeListType(_Model):
         ("options", "options", False, False, ("list", ("model", "ConversationAttributeOption"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

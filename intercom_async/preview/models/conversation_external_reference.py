@@ -24,8 +24,8 @@ class ConversationExternalReference(_Model):
         id: The identifier of the record in the external system. Always serialized as a string, since some external IDs exceed 32-bit integer range.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
@@ -34,3 +34,5 @@ class ConversationExternalReference(_Model):
         ("id", "id", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

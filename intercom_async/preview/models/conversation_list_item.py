@@ -75,8 +75,8 @@ class ConversationListItem(_Model):
         scorecards: QA scorecard results for this conversation. Only included when `include_scorecards=true` is passed as a query parameter.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     title: str | None | Unset = UNSET
     created_at: int | Unset = UNSET
     updated_at: int | Unset = UNSET
@@ -157,3 +157,5 @@ class ConversationListItem(_Model):
         ("scorecards", "scorecards", False, False, ("list", ("model", "ConversationScorecard"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

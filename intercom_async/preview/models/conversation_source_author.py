@@ -26,7 +26,7 @@ class ConversationSourceAuthor(_Model):
         email: The email of the author.
     """
 
-    type_: str | Unset = UNSET
+    type_: str
     id: str | None | Unset = UNSET
     name: str | None | Unset = UNSET
     email: str | None | Unset = UNSET
@@ -40,3 +40,5 @@ class ConversationSourceAuthor(_Model):
         ("email", "email", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_"})

@@ -27,6 +27,6 @@ class CreateContactRequestCustomAttributesType0(_Model):
 
 
 class CreateContactRequestCustomAttributesType0Dict(TypedDict, total=False):
-    """``CreateContactRequestCustomAttributesType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateContactRequestCustomAttributesType0`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .create_conversation_attribute_request_base_data_type import CreateConversationAttributeRequestBaseDataType
 
 
@@ -46,16 +48,31 @@ class CreateConversationAttributeDatetimeRequest(_Model):
         ("visible_to_team_ids", "visible_to_team_ids", False, False, ("list", "str")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "data_type": ("datetime",),
+    }
 
 
 class CreateConversationAttributeDatetimeRequestDict(TypedDict, total=False):
-    """``CreateConversationAttributeDatetimeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateConversationAttributeDatetimeRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name, data_type.
     """
 
     name: str
     data_type: CreateConversationAttributeRequestBaseDataType | str
+    description: str
+    required: bool
+    visible_to_team_ids: list[str]
+
+
+class CreateConversationAttributeDatetimeRequestFields(TypedDict, total=False):
+    """``CreateConversationAttributeDatetimeRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    name: Required[str]
+    data_type: Required[Literal["datetime"]]
     description: str
     required: bool
     visible_to_team_ids: list[str]

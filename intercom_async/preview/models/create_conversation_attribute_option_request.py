@@ -32,7 +32,7 @@ class CreateConversationAttributeOptionRequest(_Model):
 
 
 class CreateConversationAttributeOptionRequestDict(TypedDict, total=False):
-    """``CreateConversationAttributeOptionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateConversationAttributeOptionRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: label.
     """

@@ -42,7 +42,7 @@ class CreateConversationAttributeRelationshipRequestAllof1Reference(_Model):
 
 
 class CreateConversationAttributeRelationshipRequestAllof1ReferenceDict(TypedDict, total=False):
-    """``CreateConversationAttributeRelationshipRequestAllof1Reference`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateConversationAttributeRelationshipRequestAllof1Reference`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: type.
     """

@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .create_conversation_request_from import CreateConversationRequestFrom
     from .create_conversation_request_from import CreateConversationRequestFromDict
 
@@ -64,4 +66,16 @@ CreateConversationRequestDict = TypedDict(
     },
     total=False,
 )
-"""``CreateConversationRequest`` as a plain dict, for ``body=``."""
+"""``CreateConversationRequest`` as a plain dict, for ``request_body=``."""
+
+
+class CreateConversationRequestFields(TypedDict, total=False):
+    """``CreateConversationRequest``'s fields as keyword arguments: a field named like a Python keyword ends in ``_`` (``from_``),
+    and is sent under its JSON name."""
+
+    from_: CreateConversationRequestFrom | CreateConversationRequestFromDict
+    body: str
+    subject: str
+    attachment_urls: list[str]
+    created_at: int
+    brand_id: str

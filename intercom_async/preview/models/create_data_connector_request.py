@@ -82,7 +82,7 @@ class CreateDataConnectorRequest(_Model):
 
 
 class CreateDataConnectorRequestDict(TypedDict, total=False):
-    """``CreateDataConnectorRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateDataConnectorRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name.
     """

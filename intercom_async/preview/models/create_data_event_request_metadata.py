@@ -27,6 +27,6 @@ class CreateDataEventRequestMetadata(_Model):
 
 
 class CreateDataEventRequestMetadataDict(TypedDict, total=False):
-    """``CreateDataEventRequestMetadata`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateDataEventRequestMetadata`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -38,7 +38,7 @@ class CreateFolderBody(_Model):
 
 
 class CreateFolderBodyDict(TypedDict, total=False):
-    """``CreateFolderBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateFolderBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: folder.
     """

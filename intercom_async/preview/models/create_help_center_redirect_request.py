@@ -46,7 +46,7 @@ class CreateHelpCenterRedirectRequest(_Model):
 
 
 class CreateHelpCenterRedirectRequestDict(TypedDict, total=False):
-    """``CreateHelpCenterRedirectRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateHelpCenterRedirectRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: from_url, locale, target_type, target_id.
     """

@@ -43,7 +43,7 @@ class CreateIdentityVerificationSecretRequest(_Model):
 
 
 class CreateIdentityVerificationSecretRequestDict(TypedDict, total=False):
-    """``CreateIdentityVerificationSecretRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateIdentityVerificationSecretRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name.
     """

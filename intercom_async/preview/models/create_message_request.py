@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .create_message_request_from import CreateMessageRequestFrom
     from .create_message_request_from import CreateMessageRequestFromDict
     from .create_message_request_message_type import CreateMessageRequestMessageType
@@ -127,4 +129,20 @@ CreateMessageRequestDict = TypedDict(
     },
     total=False,
 )
-"""``CreateMessageRequest`` as a plain dict, for ``body=``."""
+"""``CreateMessageRequest`` as a plain dict, for ``request_body=``."""
+
+
+class CreateMessageRequestFields(TypedDict, total=False):
+    """``CreateMessageRequest``'s fields as keyword arguments: a field named like a Python keyword ends in ``_`` (``from_``),
+    and is sent under its JSON name."""
+
+    message_type: CreateMessageRequestMessageType | str
+    subject: str
+    body: str
+    template: str
+    from_: CreateMessageRequestFrom | CreateMessageRequestFromDict
+    to: Recipient | RecipientDict | list[Recipient | RecipientDict]
+    cc: Recipient | RecipientDict | list[Recipient | RecipientDict]
+    bcc: Recipient | RecipientDict | list[Recipient | RecipientDict]
+    created_at: int
+    create_conversation_without_contact_reply: bool

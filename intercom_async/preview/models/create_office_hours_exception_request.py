@@ -51,7 +51,7 @@ class CreateOfficeHoursExceptionRequest(_Model):
 
 
 class CreateOfficeHoursExceptionRequestDict(TypedDict, total=False):
-    """``CreateOfficeHoursExceptionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateOfficeHoursExceptionRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: exception_date, exception_type.
     """

@@ -44,7 +44,7 @@ class CreateOfficeHoursScheduleRequest(_Model):
 
 
 class CreateOfficeHoursScheduleRequestDict(TypedDict, total=False):
-    """``CreateOfficeHoursScheduleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateOfficeHoursScheduleRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name, time_zone_name, time_intervals.
     """

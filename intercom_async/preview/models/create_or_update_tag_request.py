@@ -12,6 +12,9 @@ from ..._codec import Model as _Model
 from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
 
 # Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
 @_lazy_fields
@@ -37,10 +40,18 @@ class CreateOrUpdateTagRequest(_Model):
 
 
 class CreateOrUpdateTagRequestDict(TypedDict, total=False):
-    """``CreateOrUpdateTagRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateOrUpdateTagRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name.
     """
 
     name: str
+    id: str
+
+
+class CreateOrUpdateTagRequestFields(TypedDict, total=False):
+    """``CreateOrUpdateTagRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    name: Required[str]
     id: str

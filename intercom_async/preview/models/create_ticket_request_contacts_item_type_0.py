@@ -32,7 +32,7 @@ class CreateTicketRequestContactsItemType0(_Model):
 
 
 class CreateTicketRequestContactsItemType0Dict(TypedDict, total=False):
-    """``CreateTicketRequestContactsItemType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateTicketRequestContactsItemType0`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

@@ -58,7 +58,7 @@ class CustomObjectInstance(_Model):
 
 
 class CustomObjectInstanceDict(TypedDict, total=False):
-    """``CustomObjectInstance`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CustomObjectInstance`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str
     external_id: str

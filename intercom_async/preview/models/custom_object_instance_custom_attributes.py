@@ -27,6 +27,6 @@ class CustomObjectInstanceCustomAttributes(_Model):
 
 
 class CustomObjectInstanceCustomAttributesDict(TypedDict, total=False):
-    """``CustomObjectInstanceCustomAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CustomObjectInstanceCustomAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

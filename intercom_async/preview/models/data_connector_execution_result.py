@@ -44,8 +44,8 @@ class DataConnectorExecutionResult(_Model):
         raw_response_body: The raw (unmapped) response body.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     data_connector_id: str | Unset = UNSET
     success: bool | Unset = UNSET
     http_status: int | None | Unset = UNSET
@@ -84,3 +84,5 @@ class DataConnectorExecutionResult(_Model):
         ("raw_response_body", "raw_response_body", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -26,8 +26,8 @@ class DeletedConversationItem(_Model):
         deleted_at: The time when the conversation was deleted.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     metrics_retained: bool | Unset = UNSET
     deleted_at: int | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
@@ -40,3 +40,5 @@ class DeletedConversationItem(_Model):
         ("deleted_at", "deleted_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -32,7 +32,7 @@ class DetachTagFromTicketBody(_Model):
 
 
 class DetachTagFromTicketBodyDict(TypedDict, total=False):
-    """``DetachTagFromTicketBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``DetachTagFromTicketBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: admin_id.
     """

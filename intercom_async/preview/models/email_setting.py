@@ -32,8 +32,8 @@ class EmailSetting(_Model):
         updated_at: Unix timestamp of last modification
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     email: str | Unset = UNSET
     verified: bool | Unset = UNSET
     domain: str | Unset = UNSET
@@ -58,3 +58,5 @@ class EmailSetting(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -47,7 +47,7 @@ class EscalateFinConversationBody(_Model):
 
 
 class EscalateFinConversationBodyDict(TypedDict, total=False):
-    """``EscalateFinConversationBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``EscalateFinConversationBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     conversation_id: str
     user: EscalateFinConversationBodyUser | EscalateFinConversationBodyUserDict

@@ -49,7 +49,7 @@ class EscalateFinConversationBodyUser(_Model):
 
 
 class EscalateFinConversationBodyUserDict(TypedDict, total=False):
-    """``EscalateFinConversationBodyUser`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``EscalateFinConversationBodyUser`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

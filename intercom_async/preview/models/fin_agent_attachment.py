@@ -51,7 +51,7 @@ class FinAgentAttachment(_Model):
 
 
 class FinAgentAttachmentDict(TypedDict, total=False):
-    """``FinAgentAttachment`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``FinAgentAttachment`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: type.
     """

@@ -46,7 +46,7 @@ class FinAgentConversationMetadata(_Model):
 
 
 class FinAgentConversationMetadataDict(TypedDict, total=False):
-    """``FinAgentConversationMetadata`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``FinAgentConversationMetadata`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     history: list[FinAgentMessage | FinAgentMessageDict]
     attributes: FinAgentConversationMetadataAttributes | dict[str, Any]

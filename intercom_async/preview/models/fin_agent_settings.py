@@ -47,7 +47,7 @@ class FinAgentSettings(_Model):
 
 
 class FinAgentSettingsDict(TypedDict, total=False):
-    """``FinAgentSettings`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``FinAgentSettings`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     follow_up_questions: bool
     email: bool

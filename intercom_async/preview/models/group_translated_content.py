@@ -193,4 +193,4 @@ GroupTranslatedContentDict = TypedDict(
     },
     total=False,
 )
-"""``GroupTranslatedContent`` as a plain dict, for ``body=``."""
+"""``GroupTranslatedContent`` as a plain dict, for ``request_body=``."""

@@ -35,8 +35,8 @@ class HelpCenterRedirect(_Model):
         updated_at: The time the redirect was last updated as a UTC Unix timestamp.
     """
 
-    id: str | Unset = UNSET
-    type_: str | Unset = UNSET
+    id: str
+    type_: str
     from_url: str | Unset = UNSET
     locale: str | Unset = UNSET
     help_center_id: str | Unset = UNSET
@@ -59,3 +59,5 @@ class HelpCenterRedirect(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"id", "type_"})

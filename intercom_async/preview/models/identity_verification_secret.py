@@ -29,8 +29,8 @@ class IdentityVerificationSecret(_Model):
         created_at: The time the secret was created, as a Unix timestamp
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     supports_android: bool | Unset = UNSET
     supports_ios: bool | Unset = UNSET
@@ -49,3 +49,5 @@ class IdentityVerificationSecret(_Model):
         ("created_at", "created_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -30,8 +30,8 @@ class IdentityVerificationSecretWithMaterial(_Model):
         secret: The 256-bit HMAC signing key, base64url-encoded. Returned ONCE at creation time and never surfaced again.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     supports_android: bool | Unset = UNSET
     supports_ios: bool | Unset = UNSET
@@ -52,3 +52,5 @@ class IdentityVerificationSecretWithMaterial(_Model):
         ("secret", "secret", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -41,8 +41,8 @@ class InternalArticleListItem(_Model):
         tags: A list of tags objects associated with a conversation
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     title: str | Unset = UNSET
     body: str | None | Unset = UNSET
     body_markdown: str | None | Unset = UNSET
@@ -79,3 +79,5 @@ class InternalArticleListItem(_Model):
         ("tags", "tags", False, False, ("model", "Tags")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

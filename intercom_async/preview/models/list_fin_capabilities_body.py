@@ -38,7 +38,7 @@ class ListFinCapabilitiesBody(_Model):
 
 
 class ListFinCapabilitiesBodyDict(TypedDict, total=False):
-    """``ListFinCapabilitiesBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ListFinCapabilitiesBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: user.
     """

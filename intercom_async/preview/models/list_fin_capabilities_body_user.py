@@ -49,7 +49,7 @@ class ListFinCapabilitiesBodyUser(_Model):
 
 
 class ListFinCapabilitiesBodyUserDict(TypedDict, total=False):
-    """``ListFinCapabilitiesBodyUser`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ListFinCapabilitiesBodyUser`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

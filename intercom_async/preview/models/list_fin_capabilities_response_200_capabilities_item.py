@@ -28,8 +28,8 @@ class ListFinCapabilitiesResponse200CapabilitiesItem(_Model):
         method: The HTTP method to use.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     description: str | Unset = UNSET
     endpoint: str | Unset = UNSET
@@ -46,3 +46,5 @@ class ListFinCapabilitiesResponse200CapabilitiesItem(_Model):
         ("method", "method", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

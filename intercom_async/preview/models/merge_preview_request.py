@@ -12,6 +12,9 @@ from ..._codec import Model as _Model
 from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
 
 # Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
 @_lazy_fields
@@ -48,4 +51,13 @@ MergePreviewRequestDict = TypedDict(
     },
     total=False,
 )
-"""``MergePreviewRequest`` as a plain dict, for ``body=``."""
+"""``MergePreviewRequest`` as a plain dict, for ``request_body=``."""
+
+
+class MergePreviewRequestFields(TypedDict, total=False):
+    """``MergePreviewRequest``'s fields as keyword arguments: a field named like a Python keyword ends in ``_`` (``from_``),
+    and is sent under its JSON name."""
+
+    from_: str
+    into: str
+    skip_duplicate_validation: bool

@@ -40,8 +40,8 @@ class NewsItem(_Model):
         updated_at: Timestamp for when the news item was last updated.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     workspace_id: str | Unset = UNSET
     title: str | Unset = UNSET
     body: str | Unset = UNSET
@@ -74,3 +74,5 @@ class NewsItem(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

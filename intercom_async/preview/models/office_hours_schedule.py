@@ -33,8 +33,8 @@ class OfficeHoursSchedule(_Model):
         updated_at: The time the schedule was last updated as a Unix timestamp.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     time_zone_name: str | Unset = UNSET
     time_intervals: list[OfficeHoursTimeInterval] | Unset = UNSET
@@ -55,3 +55,5 @@ class OfficeHoursSchedule(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -40,7 +40,7 @@ class OfficeHoursTimeInterval(_Model):
 
 
 class OfficeHoursTimeIntervalDict(TypedDict, total=False):
-    """``OfficeHoursTimeInterval`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``OfficeHoursTimeInterval`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     start_minute: int
     end_minute: int

@@ -43,7 +43,7 @@ class Predicate(_Model):
 
 
 class PredicateDict(TypedDict, total=False):
-    """``Predicate`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``Predicate`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     attribute: str
     type: str

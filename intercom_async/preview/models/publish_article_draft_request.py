@@ -37,6 +37,6 @@ class PublishArticleDraftRequest(_Model):
 
 
 class PublishArticleDraftRequestDict(TypedDict, total=False):
-    """``PublishArticleDraftRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``PublishArticleDraftRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     locales: list[str]

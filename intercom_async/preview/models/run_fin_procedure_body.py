@@ -62,7 +62,7 @@ class RunFinProcedureBody(_Model):
 
 
 class RunFinProcedureBodyDict(TypedDict, total=False):
-    """``RunFinProcedureBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``RunFinProcedureBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: conversation_id, user.
     """

@@ -39,6 +39,6 @@ class RunFinProcedureBodyConversationMetadata(_Model):
 
 
 class RunFinProcedureBodyConversationMetadataDict(TypedDict, total=False):
-    """``RunFinProcedureBodyConversationMetadata`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``RunFinProcedureBodyConversationMetadata`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     attributes: RunFinProcedureBodyConversationMetadataAttributes | dict[str, Any]

@@ -27,6 +27,6 @@ class RunFinProcedureBodyConversationMetadataAttributes(_Model):
 
 
 class RunFinProcedureBodyConversationMetadataAttributesDict(TypedDict, total=False):
-    """``RunFinProcedureBodyConversationMetadataAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``RunFinProcedureBodyConversationMetadataAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

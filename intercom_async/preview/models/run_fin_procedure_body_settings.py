@@ -32,6 +32,6 @@ class RunFinProcedureBodySettings(_Model):
 
 
 class RunFinProcedureBodySettingsDict(TypedDict, total=False):
-    """``RunFinProcedureBodySettings`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``RunFinProcedureBodySettings`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     email: bool

@@ -61,7 +61,7 @@ class StartFinConversationBody(_Model):
 
 
 class StartFinConversationBodyDict(TypedDict, total=False):
-    """``StartFinConversationBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``StartFinConversationBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: conversation_id, message, user.
     """

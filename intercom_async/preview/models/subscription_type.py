@@ -35,8 +35,8 @@ class SubscriptionType(_Model):
         content_types: The message types that this subscription supports - can contain `email` or `sms_message`.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     state: SubscriptionTypeState | str | Unset = UNSET
     default_translation: Translation | Unset = UNSET
     translations: list[Translation] | Unset = UNSET
@@ -55,3 +55,5 @@ class SubscriptionType(_Model):
         ("content_types", "content_types", False, False, ("list", ("enum", "SubscriptionTypeContentTypesItem"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -31,8 +31,8 @@ class TagCreateResponse(_Model):
         companies: The companies that were tagged or untagged.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     users: list[TagCreateResponseAllof1UsersItem] | None | Unset = UNSET
     companies: list[TagCreateResponseAllof1CompaniesItem] | None | Unset = UNSET
@@ -47,3 +47,5 @@ class TagCreateResponse(_Model):
         ("companies", "companies", False, True, ("list", ("model", "TagCreateResponseAllof1CompaniesItem"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .tag_multiple_users_request_users_item import TagMultipleUsersRequestUsersItem
     from .tag_multiple_users_request_users_item import TagMultipleUsersRequestUsersItemDict
 
@@ -41,10 +43,18 @@ class TagMultipleUsersRequest(_Model):
 
 
 class TagMultipleUsersRequestDict(TypedDict, total=False):
-    """``TagMultipleUsersRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``TagMultipleUsersRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name, users.
     """
 
     name: str
     users: list[TagMultipleUsersRequestUsersItem | TagMultipleUsersRequestUsersItemDict]
+
+
+class TagMultipleUsersRequestFields(TypedDict, total=False):
+    """``TagMultipleUsersRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    name: Required[str]
+    users: Required[list[TagMultipleUsersRequestUsersItem | TagMultipleUsersRequestUsersItemDict]]

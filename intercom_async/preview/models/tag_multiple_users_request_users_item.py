@@ -32,6 +32,6 @@ class TagMultipleUsersRequestUsersItem(_Model):
 
 
 class TagMultipleUsersRequestUsersItemDict(TypedDict, total=False):
-    """``TagMultipleUsersRequestUsersItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``TagMultipleUsersRequestUsersItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str

@@ -49,8 +49,8 @@ class Ticket(_Model):
         previous_ticket_state_id: The ID of the previous ticket state from the most recent state change. Returns null if no state change history exists. Useful for tracking state transitions for reporting and compliance.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     ticket_id: str | Unset = UNSET
     category: TicketCategory | str | Unset = UNSET
     ticket_attributes: TicketCustomAttributes | Unset = UNSET
@@ -91,3 +91,5 @@ class Ticket(_Model):
         ("previous_ticket_state_id", "previous_ticket_state_id", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -38,8 +38,8 @@ class TicketReply(_Model):
         translations: A map of the reply text keyed by locale code. Only present on the Preview API version and backs the `ticket.admin.replied.translated` webhook topic. The special `original` key holds the source locale code of the reply; every other key is a locale code whose value is the reply text translated into that locale, as HTML in the same format as `body`. The `body` field is unchanged and always stays in the original source language. Available in the Preview API version only (set `Intercom-Version: Preview`).
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     part_type: TicketReplyPartType | str | Unset = UNSET
     body: str | None | Unset = UNSET
     created_at: int | Unset = UNSET
@@ -64,3 +64,5 @@ class TicketReply(_Model):
         ("translations", "translations", False, True, ("model", "TicketReplyTranslationsType0")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -53,7 +53,7 @@ class UpdateConversationAttributeRequest(_Model):
 
 
 class UpdateConversationAttributeRequestDict(TypedDict, total=False):
-    """``UpdateConversationAttributeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateConversationAttributeRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     description: str

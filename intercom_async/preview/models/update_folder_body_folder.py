@@ -43,7 +43,7 @@ class UpdateFolderBodyFolder(_Model):
 
 
 class UpdateFolderBodyFolderDict(TypedDict, total=False):
-    """``UpdateFolderBodyFolder`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateFolderBodyFolder`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     description: str

@@ -44,7 +44,7 @@ class UpdateOfficeHoursScheduleRequest(_Model):
 
 
 class UpdateOfficeHoursScheduleRequestDict(TypedDict, total=False):
-    """``UpdateOfficeHoursScheduleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateOfficeHoursScheduleRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     time_zone_name: str

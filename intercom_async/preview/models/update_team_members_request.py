@@ -69,7 +69,7 @@ class UpdateTeamMembersRequest(_Model):
 
 
 class UpdateTeamMembersRequestDict(TypedDict, total=False):
-    """``UpdateTeamMembersRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``UpdateTeamMembersRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: admin_ids.
     """

@@ -53,7 +53,7 @@ class UpdateTicketTypeRequest(_Model):
 
 
 class UpdateTicketTypeRequestDict(TypedDict, total=False):
-    """``UpdateTicketTypeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateTicketTypeRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     description: str

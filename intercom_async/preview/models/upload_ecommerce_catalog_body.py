@@ -59,7 +59,7 @@ class UploadEcommerceCatalogBody(_Model):
 
 
 class UploadEcommerceCatalogBodyDict(TypedDict, total=False):
-    """``UploadEcommerceCatalogBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UploadEcommerceCatalogBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     catalog: bytes
     finalize: UploadEcommerceCatalogBodyFinalize | str

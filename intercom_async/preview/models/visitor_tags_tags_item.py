@@ -25,8 +25,8 @@ class VisitorTagsTagsItem(_Model):
         name: The name of the tag.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
@@ -37,3 +37,5 @@ class VisitorTagsTagsItem(_Model):
         ("name", "name", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -56,9 +56,11 @@ class CompaniesResource(Resource):
     async def attach_contact(
         self,
         id: str,
+        /,
         *,
-        body: AttachContactToACompanyBody | AttachContactToACompanyBodyDict | Unset = UNSET,
+        request_body: AttachContactToACompanyBody | AttachContactToACompanyBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[AttachContactToACompanyBodyDict],
     ) -> Company:
         """Attach a Contact to a Company
 
@@ -66,7 +68,8 @@ class CompaniesResource(Resource):
 
         Args:
             id: The unique identifier for the contact which is given by Intercom
-            body: the request body (AttachContactToACompanyBody | AttachContactToACompanyBodyDict).
+            request_body: the whole request body, a ``AttachContactToACompanyBody`` or a ``AttachContactToACompanyBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            id: The unique identifier for the company which is given by Intercom
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -79,7 +82,8 @@ class CompaniesResource(Resource):
             _Request(
                 _OPS["attachContactToACompany"],
                 path={"id": id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -87,7 +91,7 @@ class CompaniesResource(Resource):
     async def bulk_create(
         self,
         *,
-        body: BulkCreateCompaniesRequest | BulkCreateCompaniesRequestDict | Unset = UNSET,
+        request_body: BulkCreateCompaniesRequest | BulkCreateCompaniesRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[BulkCreateCompaniesRequestDict],
     ) -> CompaniesBulkJob:
@@ -105,7 +109,7 @@ class CompaniesResource(Resource):
           - You can append tasks to an existing job by including `job.id` in the request body.
 
         Args:
-            body: the whole request body, a ``BulkCreateCompaniesRequest`` or a ``BulkCreateCompaniesRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``BulkCreateCompaniesRequest`` or a ``BulkCreateCompaniesRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             companies: An array of company objects to create or update. Maximum 100 companies per request.
             job: Optional. Include to append tasks to an existing job.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -119,7 +123,7 @@ class CompaniesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["BulkCreateCompanies"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -128,7 +132,7 @@ class CompaniesResource(Resource):
     async def bulk_delete(
         self,
         *,
-        body: BulkDeleteCompaniesRequest | BulkDeleteCompaniesRequestDict | Unset = UNSET,
+        request_body: BulkDeleteCompaniesRequest | BulkDeleteCompaniesRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[BulkDeleteCompaniesRequestDict],
     ) -> CompaniesBulkJob:
@@ -143,7 +147,7 @@ class CompaniesResource(Resource):
           - You can append tasks to an existing job by including `job.id` in the request body.
 
         Args:
-            body: the whole request body, a ``BulkDeleteCompaniesRequest`` or a ``BulkDeleteCompaniesRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``BulkDeleteCompaniesRequest`` or a ``BulkDeleteCompaniesRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             companies: An array of companies to delete, each identified by its Intercom company `id`. Maximum 100 companies per request.
             job: Optional. Include to append tasks to an existing job.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -157,7 +161,7 @@ class CompaniesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["BulkDeleteCompanies"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -166,7 +170,7 @@ class CompaniesResource(Resource):
     async def bulk_update(
         self,
         *,
-        body: BulkUpdateCompaniesRequest | BulkUpdateCompaniesRequestDict | Unset = UNSET,
+        request_body: BulkUpdateCompaniesRequest | BulkUpdateCompaniesRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[BulkUpdateCompaniesRequestDict],
     ) -> CompaniesBulkJob:
@@ -183,7 +187,7 @@ class CompaniesResource(Resource):
           - You can append tasks to an existing job by including `job.id` in the request body.
 
         Args:
-            body: the whole request body, a ``BulkUpdateCompaniesRequest`` or a ``BulkUpdateCompaniesRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``BulkUpdateCompaniesRequest`` or a ``BulkUpdateCompaniesRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             companies: An array of company objects to update. Each must include an `id` and the fields to update. Maximum 100 companies per request.
             job: Optional. Include to append tasks to an existing job.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -197,7 +201,7 @@ class CompaniesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["BulkUpdateCompanies"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -206,7 +210,7 @@ class CompaniesResource(Resource):
     async def create_or_update(
         self,
         *,
-        body: CreateOrUpdateCompanyRequest | CreateOrUpdateCompanyRequestDict | Unset = UNSET,
+        request_body: CreateOrUpdateCompanyRequest | CreateOrUpdateCompanyRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateOrUpdateCompanyRequestDict],
     ) -> Company:
@@ -222,7 +226,7 @@ class CompaniesResource(Resource):
         You can set a unique `company_id` value when creating a company. However, it is not possible to update `company_id`. Be sure to set a unique value once upon creation of the company.
 
         Args:
-            body: the whole request body, a ``CreateOrUpdateCompanyRequest`` or a ``CreateOrUpdateCompanyRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateOrUpdateCompanyRequest`` or a ``CreateOrUpdateCompanyRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the Company
             company_id: The company id you have defined for the company. Can't be updated
             plan: The name of the plan you have associated with the company.
@@ -244,7 +248,7 @@ class CompaniesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createOrUpdateCompany"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -542,7 +546,7 @@ class CompaniesResource(Resource):
     def search(
         self,
         *,
-        body: CompanySearchRequest | CompanySearchRequestDict | Unset = UNSET,
+        request_body: CompanySearchRequest | CompanySearchRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CompanySearchRequestDict],
     ) -> AsyncPager[CompanyList, Company]:
@@ -609,7 +613,7 @@ class CompaniesResource(Resource):
         Pass an optional `sort` object with a `field` and an `order` (`ascending` or `descending`; defaults to `descending`) to order the results. An invalid `order` returns a `400` error with code `invalid_sort_order`. `tag_id` can be used as a filter but not as a sort field.
 
         Args:
-            body: the whole request body, a ``CompanySearchRequest`` or a ``CompanySearchRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CompanySearchRequest`` or a ``CompanySearchRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             query: (body field)
             pagination: (body field)
             sort: An optional object to sort the results by.
@@ -624,7 +628,7 @@ class CompaniesResource(Resource):
         return self._pager(
             _Request(
                 _OPS["searchCompanies"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -45,11 +45,13 @@ if TYPE_CHECKING:
     from ..models.list_contact_merge_history_order import ListContactMergeHistoryOrder
     from ..models.merge_contacts_request import MergeContactsRequest
     from ..models.merge_contacts_request import MergeContactsRequestDict
+    from ..models.merge_contacts_request import MergeContactsRequestFields
     from ..models.merge_history_list import MergeHistoryList
     from ..models.merge_preview_allowed import MergePreviewAllowed
     from ..models.merge_preview_blocked import MergePreviewBlocked
     from ..models.merge_preview_request import MergePreviewRequest
     from ..models.merge_preview_request import MergePreviewRequestDict
+    from ..models.merge_preview_request import MergePreviewRequestFields
     from ..models.subscription_type import SubscriptionType
     from ..models.subscription_type_list import SubscriptionTypeList
     from ..models.tag_list import TagList
@@ -102,7 +104,7 @@ class ContactsResource(Resource):
         self,
         contact_id: str,
         *,
-        body: AttachSubscriptionTypeToContactBody | AttachSubscriptionTypeToContactBodyDict | Unset = UNSET,
+        request_body: AttachSubscriptionTypeToContactBody | AttachSubscriptionTypeToContactBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[AttachSubscriptionTypeToContactBodyDict],
     ) -> SubscriptionType:
@@ -118,7 +120,7 @@ class ContactsResource(Resource):
 
         Args:
             contact_id: The unique identifier for the contact which is given by Intercom
-            body: the whole request body, a ``AttachSubscriptionTypeToContactBody`` or a ``AttachSubscriptionTypeToContactBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``AttachSubscriptionTypeToContactBody`` or a ``AttachSubscriptionTypeToContactBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             id: The unique identifier for the subscription which is given by Intercom
             consent_type: The consent_type of a subscription, opt_out or opt_in.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -133,7 +135,7 @@ class ContactsResource(Resource):
             _Request(
                 _OPS["attachSubscriptionTypeToContact"],
                 path={"contact_id": contact_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -170,7 +172,7 @@ class ContactsResource(Resource):
     async def bulk_create(
         self,
         *,
-        body: BulkCreateContactsRequest | BulkCreateContactsRequestDict | Unset = UNSET,
+        request_body: BulkCreateContactsRequest | BulkCreateContactsRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[BulkCreateContactsRequestDict],
     ) -> ContactsBulkJob:
@@ -193,7 +195,7 @@ class ContactsResource(Resource):
           - Tag application is best-effort and processed asynchronously: unknown tag IDs are skipped, and per-tag results are not returned in the job status.
 
         Args:
-            body: the whole request body, a ``BulkCreateContactsRequest`` or a ``BulkCreateContactsRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``BulkCreateContactsRequest`` or a ``BulkCreateContactsRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             contacts: An array of contact objects to create. Maximum 100 contacts per request.
             job: Optional. Include to append tasks to an existing job.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -207,7 +209,7 @@ class ContactsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["BulkCreateContacts"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -216,7 +218,7 @@ class ContactsResource(Resource):
     async def bulk_delete(
         self,
         *,
-        body: BulkDeleteContactsRequest | BulkDeleteContactsRequestDict | Unset = UNSET,
+        request_body: BulkDeleteContactsRequest | BulkDeleteContactsRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[BulkDeleteContactsRequestDict],
     ) -> ContactsBulkJob:
@@ -234,7 +236,7 @@ class ContactsResource(Resource):
           - You can append tasks to an existing job by including `job.id` in the request body.
 
         Args:
-            body: the whole request body, a ``BulkDeleteContactsRequest`` or a ``BulkDeleteContactsRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``BulkDeleteContactsRequest`` or a ``BulkDeleteContactsRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             contacts: An array of contacts to delete, each identified by `id`. Maximum 100 contacts per request.
             job: Optional. Include to append tasks to an existing job.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -248,7 +250,7 @@ class ContactsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["BulkDeleteContacts"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -257,7 +259,7 @@ class ContactsResource(Resource):
     async def bulk_update(
         self,
         *,
-        body: BulkUpdateContactsRequest | BulkUpdateContactsRequestDict | Unset = UNSET,
+        request_body: BulkUpdateContactsRequest | BulkUpdateContactsRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[BulkUpdateContactsRequestDict],
     ) -> ContactsBulkJob:
@@ -275,7 +277,7 @@ class ContactsResource(Resource):
           - Tag application is best-effort and processed asynchronously: unknown tag IDs are skipped, and per-tag results are not returned in the job status.
 
         Args:
-            body: the whole request body, a ``BulkUpdateContactsRequest`` or a ``BulkUpdateContactsRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``BulkUpdateContactsRequest`` or a ``BulkUpdateContactsRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             contacts: An array of contact objects to update. Each must include an `id` and the fields to update. Maximum 100 contacts per request.
             job: Optional. Include to append tasks to an existing job.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -289,7 +291,7 @@ class ContactsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["BulkUpdateContacts"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -298,7 +300,7 @@ class ContactsResource(Resource):
     async def create(
         self,
         *,
-        body: CreateContactRequest | CreateContactRequestDict | Unset = UNSET,
+        request_body: CreateContactRequest | CreateContactRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateContactRequestDict],
     ) -> Contact:
@@ -307,7 +309,7 @@ class ContactsResource(Resource):
         You can create a new contact (ie. user or lead).
 
         Args:
-            body: the whole request body, a ``CreateContactRequest`` or a ``CreateContactRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateContactRequest`` or a ``CreateContactRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             role: The role of the contact.
             external_id: A unique identifier for the contact which is given to Intercom
             email: The contacts email
@@ -332,7 +334,7 @@ class ContactsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["CreateContact"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -688,8 +690,9 @@ class ContactsResource(Resource):
         self,
         *,
         include_merge_history: bool | Unset = UNSET,
-        body: MergeContactsRequest | MergeContactsRequestDict | Unset = UNSET,
+        request_body: MergeContactsRequest | MergeContactsRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[MergeContactsRequestFields],
     ) -> Contact:
         """Merge a lead and a user
 
@@ -705,7 +708,10 @@ class ContactsResource(Resource):
 
         Args:
             include_merge_history: Pass `true` to include the merge history of the resulting contact in the response. Only returned for contacts with a `user` role.
-            body: the request body (MergeContactsRequest | MergeContactsRequestDict).
+            request_body: the whole request body, a ``MergeContactsRequest`` or a ``MergeContactsRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            from_: The unique identifier for the contact to merge away from. Must be a lead.
+            into: The unique identifier for the contact to merge into. Must be a user.
+            skip_duplicate_validation: Set to `true` to merge two contacts that are not duplicates (they share no matching email or phone).
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -718,7 +724,8 @@ class ContactsResource(Resource):
             _Request(
                 _OPS["MergeContact"],
                 query={"include_merge_history": include_merge_history},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -726,8 +733,9 @@ class ContactsResource(Resource):
     async def preview_merge(
         self,
         *,
-        body: MergePreviewRequest | MergePreviewRequestDict | Unset = UNSET,
+        request_body: MergePreviewRequest | MergePreviewRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[MergePreviewRequestFields],
     ) -> MergePreviewAllowed | MergePreviewBlocked:
         """Preview a contact merge
 
@@ -752,7 +760,10 @@ class ContactsResource(Resource):
         | `mailing_list` | Contacts created from a mailing list can't be merged. |
 
         Args:
-            body: the request body (MergePreviewRequest | MergePreviewRequestDict).
+            request_body: the whole request body, a ``MergePreviewRequest`` or a ``MergePreviewRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            from_: The unique identifier for the contact to merge away from. Must be a lead.
+            into: The unique identifier for the contact to merge into. Must be a user.
+            skip_duplicate_validation: When true, previews the merge even if the contacts don't share a common identifier. Defaults to false.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -764,7 +775,8 @@ class ContactsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["PreviewMergeContact"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -773,7 +785,7 @@ class ContactsResource(Resource):
         self,
         *,
         include_merge_history: bool | Unset = UNSET,
-        body: ContactSearchRequest | ContactSearchRequestDict | Unset = UNSET,
+        request_body: ContactSearchRequest | ContactSearchRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ContactSearchRequestDict],
     ) -> AsyncPager[ContactList, Contact]:
@@ -892,7 +904,7 @@ class ContactsResource(Resource):
 
         Args:
             include_merge_history: Pass `true` to include a `merge_history` array on each contact in the response. Only returned for contacts with a `user` role.
-            body: the whole request body, a ``ContactSearchRequest`` or a ``ContactSearchRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ContactSearchRequest`` or a ``ContactSearchRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             query: (body field)
             pagination: (body field)
             sort: An optional object to sort the results by.
@@ -908,7 +920,7 @@ class ContactsResource(Resource):
             _Request(
                 _OPS["SearchContacts"],
                 query={"include_merge_history": include_merge_history},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -1009,7 +1021,7 @@ class ContactsResource(Resource):
         id: str,
         *,
         include_merge_history: bool | Unset = UNSET,
-        body: UpdateContactRequest | UpdateContactRequestDict | Unset = UNSET,
+        request_body: UpdateContactRequest | UpdateContactRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateContactRequestDict],
     ) -> Contact:
@@ -1024,7 +1036,7 @@ class ContactsResource(Resource):
         Args:
             id: id
             include_merge_history: Pass `true` to include the contact's merge history in the response. Only returned for contacts with a `user` role.
-            body: the whole request body, a ``UpdateContactRequest`` or a ``UpdateContactRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateContactRequest`` or a ``UpdateContactRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             role: The role of the contact.
             external_id: A unique identifier for the contact which is given to Intercom
             email: The contacts email
@@ -1051,7 +1063,7 @@ class ContactsResource(Resource):
                 _OPS["UpdateContact"],
                 path={"id": id},
                 query={"include_merge_history": include_merge_history},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -52,15 +52,30 @@ class DataConnectorsResource(Resource):
     async def create(
         self,
         *,
-        body: CreateDataConnectorRequest | CreateDataConnectorRequestDict | Unset = UNSET,
+        request_body: CreateDataConnectorRequest | CreateDataConnectorRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateDataConnectorRequestDict],
     ) -> DataConnectorDetail:
         """Create a data connector
 
         Create a new data connector. The connector is created in `draft` state. Configure its URL, headers, data inputs, and other settings, then set it to `live` when ready.
 
         Args:
-            body: the request body (CreateDataConnectorRequest | CreateDataConnectorRequestDict).
+            request_body: the whole request body, a ``CreateDataConnectorRequest`` or a ``CreateDataConnectorRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            name: The name of the data connector.
+            description: A description of what this data connector does.
+            http_method: The HTTP method used when calling the external API.
+            url: The URL of the external API endpoint. Supports template variables like `{{order_id}}`.
+            body: The request body template. Supports template variables.
+            direct_fin_usage: Whether the connector is used directly by Fin (true) or only in workflows (false). Defaults to false.
+            audiences: The user types this connector is available for.
+            headers: HTTP headers to include in the request.
+            data_inputs: Input parameters accepted by the connector.
+            customer_authentication: Whether the connector requires customer authentication before executing. Defaults to false.
+            bypass_authentication: Whether authentication is bypassed entirely (public endpoint). Defaults to false.
+            validate_missing_attributes: Whether to validate that all required data inputs have values before executing.
+            mock_response: A sample JSON response from the external API. Auto-generates `response_fields` and sets `configuration_response_type` to `mock_response_type`.
+            token_ids: IDs of authentication tokens to attach to this data connector.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -72,7 +87,8 @@ class DataConnectorsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createDataConnector"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -257,8 +273,9 @@ class DataConnectorsResource(Resource):
         self,
         id: str,
         *,
-        body: UpdateDataConnectorRequest | UpdateDataConnectorRequestDict | Unset = UNSET,
+        request_body: UpdateDataConnectorRequest | UpdateDataConnectorRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[UpdateDataConnectorRequestDict],
     ) -> DataConnectorDetail:
         """Update a data connector
 
@@ -266,7 +283,22 @@ class DataConnectorsResource(Resource):
 
         Args:
             id: The unique identifier of the data connector.
-            body: the request body (UpdateDataConnectorRequest | UpdateDataConnectorRequestDict).
+            request_body: the whole request body, a ``UpdateDataConnectorRequest`` or a ``UpdateDataConnectorRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            name: The name of the data connector.
+            description: A description of what this data connector does.
+            state: The desired state of the connector.
+            http_method: The HTTP method used by the data connector.
+            url: The URL of the external API endpoint. Supports template variables like `{{order_id}}`.
+            body: The request body template. Supports template variables.
+            direct_fin_usage: Whether this connector is used directly by Fin.
+            audiences: The audience types this connector targets.
+            headers: HTTP headers to include in the request.
+            data_inputs: The input parameters accepted by this data connector. Replaces all existing inputs.
+            customer_authentication: Whether OTP authentication is enabled for this connector.
+            bypass_authentication: Whether authentication is bypassed for this connector.
+            validate_missing_attributes: Whether to validate missing attributes before execution.
+            mock_response: A sample JSON response from the external API. Auto-generates `response_fields` and sets `configuration_response_type` to `mock_response_type`.
+            token_ids: IDs of authentication tokens to attach to this data connector. An empty array removes all tokens.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -279,7 +311,8 @@ class DataConnectorsResource(Resource):
             _Request(
                 _OPS["updateDataConnector"],
                 path={"id": id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )

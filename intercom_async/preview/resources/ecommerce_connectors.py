@@ -8,7 +8,7 @@ uploads (up to 99 MB) and multipart uploads for larger catalogs."""
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -42,7 +42,7 @@ class EcommerceConnectorsResource(Resource):
         self,
         id: str,
         *,
-        body: UploadEcommerceCatalogBody | UploadEcommerceCatalogBodyDict | Unset = UNSET,
+        request_body: UploadEcommerceCatalogBody | UploadEcommerceCatalogBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UploadEcommerceCatalogBodyDict],
     ) -> EcommerceCatalogUploadPartResponse | EcommerceCatalogUploadResponse:
@@ -158,7 +158,7 @@ class EcommerceConnectorsResource(Resource):
 
         Args:
             id: The unique identifier of the ecommerce connector.
-            body: the whole request body, a ``UploadEcommerceCatalogBody`` or a ``UploadEcommerceCatalogBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UploadEcommerceCatalogBody`` or a ``UploadEcommerceCatalogBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             catalog: The catalog JSON file. Required for all requests except finalization
             (`finalize=true`). Must be a valid JSON array of product objects. Max 99 MB.
 
@@ -188,7 +188,7 @@ class EcommerceConnectorsResource(Resource):
             _Request(
                 _OPS["uploadEcommerceCatalog"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -32,7 +32,7 @@ All webhook requests include an `X-Fin-Agent-API-Webhook-Signature` header for r
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -82,7 +82,7 @@ class FinAgentResource(Resource):
     async def ask_fin(
         self,
         *,
-        body: AskFinBody | AskFinBodyDict | Unset = UNSET,
+        request_body: AskFinBody | AskFinBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[AskFinBodyDict],
     ) -> AskFinResponse200:
@@ -99,7 +99,7 @@ class FinAgentResource(Resource):
         ends with a `complete` status — there is no `awaiting_user_reply` cycle.
 
         Args:
-            body: the whole request body, a ``AskFinBody`` or a ``AskFinBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``AskFinBody`` or a ``AskFinBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_id: Your external conversation ID. Fin creates a conversation for this ID. If a conversation already exists for it, use `/fin/reply` instead.
             message: A message exchanged within a Fin Agent conversation.
             user: A user object representing the user in a Fin Agent conversation.
@@ -116,7 +116,7 @@ class FinAgentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["askFin"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -125,7 +125,7 @@ class FinAgentResource(Resource):
     async def escalate_fin_conversation(
         self,
         *,
-        body: EscalateFinConversationBody | EscalateFinConversationBodyDict | Unset = UNSET,
+        request_body: EscalateFinConversationBody | EscalateFinConversationBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[EscalateFinConversationBodyDict],
     ) -> EscalateFinConversationResponse200:
@@ -164,7 +164,7 @@ class FinAgentResource(Resource):
         Platforms it remains open for whoever handles it on your own platform.
 
         Args:
-            body: the whole request body, a ``EscalateFinConversationBody`` or a ``EscalateFinConversationBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``EscalateFinConversationBody`` or a ``EscalateFinConversationBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_id: The external ID of the conversation to escalate. Provide this or `user`. Required on Fin for Platforms, where `user` is not supported.
             user: (body field)
             message: Optional first message for the new conversation, used only when escalating on behalf of a `user`. Shown to the end-user (unlike `context`, which is an internal note), so don't include sensitive orchestration data. Defaults to "Requesting human support".
@@ -180,7 +180,7 @@ class FinAgentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["escalateFinConversation"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -189,7 +189,7 @@ class FinAgentResource(Resource):
     async def list_fin_capabilities(
         self,
         *,
-        body: ListFinCapabilitiesBody | ListFinCapabilitiesBodyDict | Unset = UNSET,
+        request_body: ListFinCapabilitiesBody | ListFinCapabilitiesBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ListFinCapabilitiesBodyDict],
     ) -> ListFinCapabilitiesResponse200:
@@ -203,7 +203,7 @@ class FinAgentResource(Resource):
         `reply` and `ask` actions.
 
         Args:
-            body: the whole request body, a ``ListFinCapabilitiesBody`` or a ``ListFinCapabilitiesBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ListFinCapabilitiesBody`` or a ``ListFinCapabilitiesBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             user: (body field)
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -216,7 +216,7 @@ class FinAgentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["listFinCapabilities"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -225,7 +225,7 @@ class FinAgentResource(Resource):
     async def reply_to_fin(
         self,
         *,
-        body: ReplyToFinBody | ReplyToFinBodyDict | Unset = UNSET,
+        request_body: ReplyToFinBody | ReplyToFinBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ReplyToFinBodyDict],
     ) -> ReplyToFinResponse200:
@@ -236,7 +236,7 @@ class FinAgentResource(Resource):
         response so Fin can continue.
 
         Args:
-            body: the whole request body, a ``ReplyToFinBody`` or a ``ReplyToFinBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ReplyToFinBody`` or a ``ReplyToFinBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_id: The ID of the conversation.
             message: A message exchanged within a Fin Agent conversation.
             user: A user object representing the user in a Fin Agent conversation.
@@ -253,7 +253,7 @@ class FinAgentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["replyToFin"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -263,7 +263,7 @@ class FinAgentResource(Resource):
         self,
         procedure_id: str,
         *,
-        body: RunFinProcedureBody | RunFinProcedureBodyDict | Unset = UNSET,
+        request_body: RunFinProcedureBody | RunFinProcedureBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[RunFinProcedureBodyDict],
     ) -> RunFinProcedureResponse200:
@@ -278,7 +278,7 @@ class FinAgentResource(Resource):
 
         Args:
             procedure_id: The ID of the procedure to run.
-            body: the whole request body, a ``RunFinProcedureBody`` or a ``RunFinProcedureBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``RunFinProcedureBody`` or a ``RunFinProcedureBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_id: Your external conversation ID. Fin creates a conversation for this ID. If a conversation already exists for it, use `/fin/reply` instead.
             user: A user object representing the user in a Fin Agent conversation.
             message: A message exchanged within a Fin Agent conversation.
@@ -296,7 +296,7 @@ class FinAgentResource(Resource):
             _Request(
                 _OPS["runFinProcedure"],
                 path={"procedure_id": procedure_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -305,7 +305,7 @@ class FinAgentResource(Resource):
     async def start_fin_conversation(
         self,
         *,
-        body: StartFinConversationBody | StartFinConversationBodyDict | Unset = UNSET,
+        request_body: StartFinConversationBody | StartFinConversationBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[StartFinConversationBodyDict],
     ) -> StartFinConversationResponse200:
@@ -325,7 +325,7 @@ class FinAgentResource(Resource):
         Events can be received via webhooks or Server-Sent Events (SSE) using the `sse_subscription_url` in the response.
 
         Args:
-            body: the whole request body, a ``StartFinConversationBody`` or a ``StartFinConversationBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``StartFinConversationBody`` or a ``StartFinConversationBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_id: The ID of the conversation that is calling Fin via this API.
             message: A message exchanged within a Fin Agent conversation.
             user: A user object representing the user in a Fin Agent conversation.
@@ -343,7 +343,7 @@ class FinAgentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["startFinConversation"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -352,7 +352,7 @@ class FinAgentResource(Resource):
     async def submit_fin_csat(
         self,
         *,
-        body: SubmitFinCsatBody | SubmitFinCsatBodyDict | Unset = UNSET,
+        request_body: SubmitFinCsatBody | SubmitFinCsatBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[SubmitFinCsatBodyDict],
     ) -> SubmitFinCsatResponse200:
@@ -373,7 +373,7 @@ class FinAgentResource(Resource):
         longer be changed.
 
         Args:
-            body: the whole request body, a ``SubmitFinCsatBody`` or a ``SubmitFinCsatBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``SubmitFinCsatBody`` or a ``SubmitFinCsatBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_id: Your external conversation ID — the same ID you started the conversation with, and the one echoed on the `csat_requested` event.
             rating: The rating the user selected — one of the `key` values from the `csat_requested` event's options.
             remark: Optional free-text comment the user left alongside the rating. Can be added to an already-rated survey, but only once — the rating locks after a remark is recorded.
@@ -388,7 +388,7 @@ class FinAgentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["submitFinCsat"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -43,7 +43,7 @@ class FoldersResource(Resource):
     async def create(
         self,
         *,
-        body: CreateFolderBody | CreateFolderBodyDict | Unset = UNSET,
+        request_body: CreateFolderBody | CreateFolderBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateFolderBodyDict],
     ) -> Folder:
@@ -52,7 +52,7 @@ class FoldersResource(Resource):
         You can create a new folder for organizing content by making a POST request to `https://api.intercom.io/folders`.
 
         Args:
-            body: the whole request body, a ``CreateFolderBody`` or a ``CreateFolderBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateFolderBody`` or a ``CreateFolderBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             folder: (body field)
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -65,7 +65,7 @@ class FoldersResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createFolder"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -73,7 +73,7 @@ class FoldersResource(Resource):
 
     async def delete(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> DeletedFolderObject:
@@ -133,7 +133,7 @@ class FoldersResource(Resource):
 
     async def retrieve(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> Folder:
@@ -161,9 +161,9 @@ class FoldersResource(Resource):
 
     async def update(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: UpdateFolderBody | UpdateFolderBodyDict | Unset = UNSET,
+        request_body: UpdateFolderBody | UpdateFolderBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateFolderBodyDict],
     ) -> Folder:
@@ -173,7 +173,7 @@ class FoldersResource(Resource):
 
         Args:
             id: The unique identifier for the folder
-            body: the whole request body, a ``UpdateFolderBody`` or a ``UpdateFolderBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateFolderBody`` or a ``UpdateFolderBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             folder: (body field)
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -187,7 +187,7 @@ class FoldersResource(Resource):
             _Request(
                 _OPS["updateFolder"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

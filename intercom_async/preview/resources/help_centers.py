@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -56,7 +56,7 @@ class HelpCentersResource(Resource):
         self,
         help_center_id: str,
         *,
-        body: CreateHelpCenterRedirectRequest | CreateHelpCenterRedirectRequestDict | Unset = UNSET,
+        request_body: CreateHelpCenterRedirectRequest | CreateHelpCenterRedirectRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateHelpCenterRedirectRequestDict],
     ) -> HelpCenterRedirect:
@@ -68,7 +68,7 @@ class HelpCentersResource(Resource):
 
         Args:
             help_center_id: The unique identifier for the help center.
-            body: the whole request body, a ``CreateHelpCenterRedirectRequest`` or a ``CreateHelpCenterRedirectRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateHelpCenterRedirectRequest`` or a ``CreateHelpCenterRedirectRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             from_url: The source URL to redirect. Must be an absolute URL within the help center's URL space.
             locale: The locale of the target translation (e.g. `en`, `fr`). For article targets this selects the ArticleContent variant.
             target_type: The type of the redirect target.
@@ -85,7 +85,7 @@ class HelpCentersResource(Resource):
             _Request(
                 _OPS["createHelpCenterRedirect"],
                 path={"help_center_id": help_center_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -125,7 +125,7 @@ class HelpCentersResource(Resource):
 
     async def find(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> HelpCenter:
@@ -289,7 +289,7 @@ class HelpCentersCollectionsResource(Resource):
     async def create(
         self,
         *,
-        body: CreateCollectionRequest | CreateCollectionRequestDict | Unset = UNSET,
+        request_body: CreateCollectionRequest | CreateCollectionRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateCollectionRequestDict],
     ) -> Collection:
@@ -298,7 +298,7 @@ class HelpCentersCollectionsResource(Resource):
         You can create a new collection by making a POST request to `https://api.intercom.io/help_center/collections.`
 
         Args:
-            body: the whole request body, a ``CreateCollectionRequest`` or a ``CreateCollectionRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateCollectionRequest`` or a ``CreateCollectionRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the collection. For multilingual collections, this will be the name of the default language's content.
             description: The description of the collection. For multilingual collections, this will be the description of the default language's content.
             translated_content: (body field)
@@ -315,7 +315,7 @@ class HelpCentersCollectionsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createCollection"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -323,7 +323,7 @@ class HelpCentersCollectionsResource(Resource):
 
     async def delete(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> DeletedCollectionObject:
@@ -351,7 +351,7 @@ class HelpCentersCollectionsResource(Resource):
 
     async def find(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> Collection:
@@ -411,9 +411,9 @@ class HelpCentersCollectionsResource(Resource):
 
     async def update(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: UpdateCollectionRequest | UpdateCollectionRequestDict | Unset = UNSET,
+        request_body: UpdateCollectionRequest | UpdateCollectionRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateCollectionRequestDict],
     ) -> Collection:
@@ -423,7 +423,7 @@ class HelpCentersCollectionsResource(Resource):
 
         Args:
             id: The unique identifier for the collection which is given by Intercom.
-            body: the whole request body, a ``UpdateCollectionRequest`` or a ``UpdateCollectionRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateCollectionRequest`` or a ``UpdateCollectionRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the collection. For multilingual collections, this will be the name of the default language's content.
             description: The description of the collection. For multilingual collections, this will be the description of the default language's content.
             translated_content: (body field)
@@ -440,7 +440,7 @@ class HelpCentersCollectionsResource(Resource):
             _Request(
                 _OPS["updateCollection"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

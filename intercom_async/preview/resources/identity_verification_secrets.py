@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -40,7 +40,9 @@ class IdentityVerificationSecretsResource(Resource):
     async def create(
         self,
         *,
-        body: CreateIdentityVerificationSecretRequest | CreateIdentityVerificationSecretRequestDict | Unset = UNSET,
+        request_body: CreateIdentityVerificationSecretRequest
+        | CreateIdentityVerificationSecretRequestDict
+        | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateIdentityVerificationSecretRequestDict],
     ) -> IdentityVerificationSecretWithMaterial:
@@ -53,7 +55,7 @@ class IdentityVerificationSecretsResource(Resource):
         You must enable the secret for at least one platform (`supports_android`, `supports_ios`, or `supports_web`). Rotation flow: create the new secret, roll it out to every client signing `user_hash` values, then delete the old secret with `DELETE /secure_mode_secrets/{id}` once traffic has cut over.
 
         Args:
-            body: the whole request body, a ``CreateIdentityVerificationSecretRequest`` or a ``CreateIdentityVerificationSecretRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateIdentityVerificationSecretRequest`` or a ``CreateIdentityVerificationSecretRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: Human-readable name for the secret.
             supports_android: Enable this secret for the Android SDK.
             supports_ios: Enable this secret for the iOS SDK.
@@ -69,7 +71,7 @@ class IdentityVerificationSecretsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createIdentityVerificationSecret"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

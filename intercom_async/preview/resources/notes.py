@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -41,10 +41,11 @@ class NotesResource(Resource):
 
     async def create(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: CreateNoteBody | CreateNoteBodyDict | Unset = UNSET,
+        request_body: CreateNoteBody | CreateNoteBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateNoteBodyDict],
     ) -> Note:
         """Create a note
 
@@ -52,7 +53,10 @@ class NotesResource(Resource):
 
         Args:
             id: The unique identifier of a given contact.
-            body: the request body (CreateNoteBody | CreateNoteBodyDict).
+            request_body: the whole request body, a ``CreateNoteBody`` or a ``CreateNoteBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            body: The text of the note.
+            contact_id: The unique identifier of a given contact.
+            admin_id: The unique identifier of a given admin.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -65,7 +69,8 @@ class NotesResource(Resource):
             _Request(
                 _OPS["createNote"],
                 path={"id": id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -74,8 +79,9 @@ class NotesResource(Resource):
         self,
         company_id: str,
         *,
-        body: CreateCompanyNoteBody | CreateCompanyNoteBodyDict | Unset = UNSET,
+        request_body: CreateCompanyNoteBody | CreateCompanyNoteBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateCompanyNoteBodyDict],
     ) -> Note:
         """Create a company note
 
@@ -83,7 +89,9 @@ class NotesResource(Resource):
 
         Args:
             company_id: The unique identifier for the company which is given by Intercom
-            body: the request body (CreateCompanyNoteBody | CreateCompanyNoteBodyDict).
+            request_body: the whole request body, a ``CreateCompanyNoteBody`` or a ``CreateCompanyNoteBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            body: The text of the note.
+            admin_id: The unique identifier of the admin creating the note. If not provided, defaults to the admin associated with the access token.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -96,14 +104,15 @@ class NotesResource(Resource):
             _Request(
                 _OPS["createCompanyNote"],
                 path={"company_id": company_id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
     async def find(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> Note:
@@ -131,7 +140,7 @@ class NotesResource(Resource):
 
     def list(
         self,
-        id: int,
+        id: str | int,
         *,
         page: int | Unset = UNSET,
         per_page: int | Unset = UNSET,

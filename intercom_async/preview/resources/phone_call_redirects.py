@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -39,7 +39,7 @@ class PhoneCallRedirectsResource(Resource):
     async def create(
         self,
         *,
-        body: CreatePhoneSwitchRequest | CreatePhoneSwitchRequestDict | Unset = UNSET,
+        request_body: CreatePhoneSwitchRequest | CreatePhoneSwitchRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreatePhoneSwitchRequestDict],
     ) -> PhoneSwitch:
@@ -51,7 +51,7 @@ class PhoneCallRedirectsResource(Resource):
         If custom attributes are specified, they will be added to the user or lead's custom data attributes.
 
         Args:
-            body: the whole request body, a ``CreatePhoneSwitchRequest`` or a ``CreatePhoneSwitchRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreatePhoneSwitchRequest`` or a ``CreatePhoneSwitchRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             phone: Phone number in E.164 format, that will receive the SMS to continue the conversation in the Messenger.
             custom_attributes: An object containing the different custom attributes associated to the conversation as key-value pairs. For relationship attributes the value will be a list of custom object instance models. System-defined attributes such as "CX Score rating" and "CX Score explanation" may also be included.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -65,7 +65,7 @@ class PhoneCallRedirectsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createPhoneSwitch"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -15,7 +15,7 @@ Warning: This API requires the Procedures HITL API feature to be enabled for you
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -48,7 +48,7 @@ class ProceduresResource(Resource):
         self,
         conversation_id: str,
         *,
-        body: CollectAgentInputRequest | CollectAgentInputRequestDict | Unset = UNSET,
+        request_body: CollectAgentInputRequest | CollectAgentInputRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CollectAgentInputRequestDict],
     ) -> CollectProcedureAgentInputResponse200:
@@ -68,7 +68,7 @@ class ProceduresResource(Resource):
 
         Args:
             conversation_id: The ID of the conversation where the HITL step was triggered.
-            body: the whole request body, a ``CollectAgentInputRequest`` or a ``CollectAgentInputRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CollectAgentInputRequest`` or a ``CollectAgentInputRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             step_id: The step_id from the webhook payload, identifying which HITL step this response is for.
             attribute_values: Array of attribute values matching the attributes_to_collect from the webhook payload. Must include a value for every attribute listed.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -83,7 +83,7 @@ class ProceduresResource(Resource):
             _Request(
                 _OPS["collectProcedureAgentInput"],
                 path={"conversation_id": conversation_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

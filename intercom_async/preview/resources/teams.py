@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -128,7 +128,7 @@ class TeamsResource(Resource):
         self,
         id: str,
         *,
-        body: UpdateTeamMembersRequest | UpdateTeamMembersRequestDict | Unset = UNSET,
+        request_body: UpdateTeamMembersRequest | UpdateTeamMembersRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateTeamMembersRequestDict],
     ) -> Team:
@@ -146,7 +146,7 @@ class TeamsResource(Resource):
 
         Args:
             id: The unique identifier of a given team.
-            body: the whole request body, a ``UpdateTeamMembersRequest`` or a ``UpdateTeamMembersRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateTeamMembersRequest`` or a ``UpdateTeamMembersRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             admin_ids: The ids of every teammate who should be a member of the team. Must contain at least one id, and no more than 1000.
             admin_priority_level: (body field)
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -161,7 +161,7 @@ class TeamsResource(Resource):
             _Request(
                 _OPS["updateTeamMembers"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -25,8 +25,8 @@ class AddressableList(_Model):
         url: Url to get more company resources for this contact
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     url: str | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
@@ -37,3 +37,5 @@ class AddressableList(_Model):
         ("url", "url", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -45,8 +45,8 @@ class ArticleListItem(_Model):
         folder_id: The ID of the folder this article belongs to, or null if not in a folder.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     workspace_id: str | Unset = UNSET
     title: str | Unset = UNSET
     description: str | None | Unset = UNSET
@@ -87,3 +87,5 @@ class ArticleListItem(_Model):
         ("folder_id", "folder_id", False, True, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .assign_conversation_request_type import AssignConversationRequestType
 
 
@@ -46,10 +48,15 @@ class AssignConversationRequest(_Model):
         ("body", "body", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_type": ("assignment",),
+        "type": ("admin", "team"),
+    }
 
 
 class AssignConversationRequestDict(TypedDict, total=False):
-    """``AssignConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AssignConversationRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: message_type, type, admin_id, assignee_id.
     """
@@ -58,4 +65,15 @@ class AssignConversationRequestDict(TypedDict, total=False):
     type: AssignConversationRequestType | str
     admin_id: str
     assignee_id: str
+    body: str
+
+
+class AssignConversationRequestFields(TypedDict, total=False):
+    """``AssignConversationRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    message_type: Required[Literal["assignment"]]
+    type: Required[Literal["admin", "team"] | AssignConversationRequestType]
+    admin_id: Required[str]
+    assignee_id: Required[str]
     body: str

@@ -58,7 +58,7 @@ class AttachContactToConversationRequestCustomerType1(_Model):
 
 
 class AttachContactToConversationRequestCustomerType1Dict(TypedDict, total=False):
-    """``AttachContactToConversationRequestCustomerType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AttachContactToConversationRequestCustomerType1`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: user_id.
     """

@@ -30,8 +30,8 @@ class Brand(_Model):
         default_address_settings_id: Default email settings ID for this brand
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     is_default: bool | Unset = UNSET
     created_at: int | Unset = UNSET
@@ -52,3 +52,5 @@ class Brand(_Model):
         ("default_address_settings_id", "default_address_settings_id", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -27,6 +27,6 @@ class ChangeTicketTypeRequestTicketAttributes(_Model):
 
 
 class ChangeTicketTypeRequestTicketAttributesDict(TypedDict, total=False):
-    """``ChangeTicketTypeRequestTicketAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ChangeTicketTypeRequestTicketAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

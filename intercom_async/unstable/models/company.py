@@ -49,8 +49,8 @@ class Company(_Model):
         notes: The list of notes associated with the company
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     app_id: str | Unset = UNSET
     plan: CompanyPlan | Unset = UNSET
@@ -95,3 +95,5 @@ class Company(_Model):
         ("notes", "notes", False, False, ("model", "CompanyNotes")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

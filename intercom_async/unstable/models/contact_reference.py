@@ -25,8 +25,8 @@ class ContactReference(_Model):
         external_id: The unique identifier for the contact which is provided by the Client.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     external_id: str | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
@@ -37,3 +37,5 @@ class ContactReference(_Model):
         ("external_id", "external_id", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

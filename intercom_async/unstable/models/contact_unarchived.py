@@ -26,8 +26,8 @@ class ContactUnarchived(_Model):
         archived: Whether the contact is archived or not.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     external_id: str | None | Unset = UNSET
     archived: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
@@ -40,3 +40,5 @@ class ContactUnarchived(_Model):
         ("archived", "archived", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -34,8 +34,8 @@ class ContentSnippet(_Model):
         updated_at: The time the snippet was last updated as a UNIX timestamp.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     title: str | None | Unset = UNSET
     locale: str | Unset = UNSET
     json_blocks: list[ContentSnippetJsonBlocksItem] | Unset = UNSET
@@ -58,3 +58,5 @@ class ContentSnippet(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -38,8 +38,8 @@ class ConversationSource(_Model):
         email_message_metadata: Contains metadata if the message was sent as an email
     """
 
-    type_: ConversationSourceType | str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: ConversationSourceType | str
+    id: str
     delivered_as: str | Unset = UNSET
     subject: str | Unset = UNSET
     body: str | Unset = UNSET
@@ -64,3 +64,5 @@ class ConversationSource(_Model):
         ("email_message_metadata", "email_message_metadata", False, False, ("model", "SourceEmailMessageMetadata")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

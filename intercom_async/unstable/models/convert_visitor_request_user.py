@@ -42,7 +42,7 @@ class ConvertVisitorRequestUser(_Model):
 
 
 class ConvertVisitorRequestUserDict(TypedDict, total=False):
-    """``ConvertVisitorRequestUser`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ConvertVisitorRequestUser`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str
     user_id: str

@@ -63,7 +63,7 @@ class CreateArticleRequest(_Model):
 
 
 class CreateArticleRequestDict(TypedDict, total=False):
-    """``CreateArticleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateArticleRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: title, author_id.
     """

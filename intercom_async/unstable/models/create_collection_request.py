@@ -50,7 +50,7 @@ class CreateCollectionRequest(_Model):
 
 
 class CreateCollectionRequestDict(TypedDict, total=False):
-    """``CreateCollectionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateCollectionRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name.
     """

@@ -43,7 +43,7 @@ class CreateContentImportSourceRequest(_Model):
 
 
 class CreateContentImportSourceRequestDict(TypedDict, total=False):
-    """``CreateContentImportSourceRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateContentImportSourceRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: sync_behavior, url.
     """

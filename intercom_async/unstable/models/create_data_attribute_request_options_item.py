@@ -32,6 +32,6 @@ class CreateDataAttributeRequestOptionsItem(_Model):
 
 
 class CreateDataAttributeRequestOptionsItemDict(TypedDict, total=False):
-    """``CreateDataAttributeRequestOptionsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateDataAttributeRequestOptionsItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     value: str

@@ -37,7 +37,7 @@ class CreateDataConnectorRequestHeadersItem(_Model):
 
 
 class CreateDataConnectorRequestHeadersItemDict(TypedDict, total=False):
-    """``CreateDataConnectorRequestHeadersItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateDataConnectorRequestHeadersItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     value: str

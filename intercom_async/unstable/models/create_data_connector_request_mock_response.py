@@ -27,6 +27,6 @@ class CreateDataConnectorRequestMockResponse(_Model):
 
 
 class CreateDataConnectorRequestMockResponseDict(TypedDict, total=False):
-    """``CreateDataConnectorRequestMockResponse`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateDataConnectorRequestMockResponse`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

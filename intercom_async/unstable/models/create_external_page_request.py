@@ -55,7 +55,7 @@ class CreateExternalPageRequest(_Model):
 
 
 class CreateExternalPageRequestDict(TypedDict, total=False):
-    """``CreateExternalPageRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateExternalPageRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: title, html, locale, source_id, external_id.
     """

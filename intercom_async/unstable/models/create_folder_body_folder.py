@@ -43,7 +43,7 @@ class CreateFolderBodyFolder(_Model):
 
 
 class CreateFolderBodyFolderDict(TypedDict, total=False):
-    """``CreateFolderBodyFolder`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateFolderBodyFolder`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name.
     """

@@ -46,7 +46,7 @@ class CreateInternalArticleRequest(_Model):
 
 
 class CreateInternalArticleRequestDict(TypedDict, total=False):
-    """``CreateInternalArticleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateInternalArticleRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: title, author_id, owner_id.
     """

@@ -54,7 +54,7 @@ class CreateOrUpdateCustomObjectInstanceRequest(_Model):
 
 
 class CreateOrUpdateCustomObjectInstanceRequestDict(TypedDict, total=False):
-    """``CreateOrUpdateCustomObjectInstanceRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateOrUpdateCustomObjectInstanceRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     external_id: str
     external_created_at: int | None

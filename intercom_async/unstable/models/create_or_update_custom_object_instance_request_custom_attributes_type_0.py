@@ -27,6 +27,6 @@ class CreateOrUpdateCustomObjectInstanceRequestCustomAttributesType0(_Model):
 
 
 class CreateOrUpdateCustomObjectInstanceRequestCustomAttributesType0Dict(TypedDict, total=False):
-    """``CreateOrUpdateCustomObjectInstanceRequestCustomAttributesType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateOrUpdateCustomObjectInstanceRequestCustomAttributesType0`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -32,7 +32,7 @@ class CreateTicketRequestContactsItemType2(_Model):
 
 
 class CreateTicketRequestContactsItemType2Dict(TypedDict, total=False):
-    """``CreateTicketRequestContactsItemType2`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateTicketRequestContactsItemType2`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: email.
     """

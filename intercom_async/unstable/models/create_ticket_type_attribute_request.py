@@ -64,7 +64,7 @@ class CreateTicketTypeAttributeRequest(_Model):
 
 
 class CreateTicketTypeAttributeRequestDict(TypedDict, total=False):
-    """``CreateTicketTypeAttributeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateTicketTypeAttributeRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name, description, data_type.
     """

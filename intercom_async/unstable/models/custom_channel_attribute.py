@@ -37,7 +37,7 @@ class CustomChannelAttribute(_Model):
 
 
 class CustomChannelAttributeDict(TypedDict, total=False):
-    """``CustomChannelAttribute`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CustomChannelAttribute`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id, value.
     """

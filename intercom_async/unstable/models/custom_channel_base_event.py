@@ -44,7 +44,7 @@ class CustomChannelBaseEvent(_Model):
 
 
 class CustomChannelBaseEventDict(TypedDict, total=False):
-    """``CustomChannelBaseEvent`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CustomChannelBaseEvent`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: event_id, external_conversation_id, contact.
     """

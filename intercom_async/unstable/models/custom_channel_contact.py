@@ -46,7 +46,7 @@ class CustomChannelContact(_Model):
 
 
 class CustomChannelContactDict(TypedDict, total=False):
-    """``CustomChannelContact`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CustomChannelContact`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: type, external_id.
     """

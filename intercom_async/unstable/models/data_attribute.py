@@ -43,8 +43,8 @@ class DataAttribute(_Model):
         admin_id: Teammate who created the attribute. Only applicable to CDAs
     """
 
-    type_: str | Unset = UNSET
-    id: int | Unset = UNSET
+    type_: str
+    id: int
     model: DataAttributeModel | str | Unset = UNSET
     name: str | Unset = UNSET
     full_name: str | Unset = UNSET
@@ -83,3 +83,5 @@ class DataAttribute(_Model):
         ("admin_id", "admin_id", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -38,8 +38,8 @@ class DataConnector(_Model):
         execution_results_url: The URL path to fetch execution results for this connector.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     description: str | None | Unset = UNSET
     state: DataConnectorState | str | Unset = UNSET
@@ -68,3 +68,5 @@ class DataConnector(_Model):
         ("execution_results_url", "execution_results_url", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -32,8 +32,8 @@ class InternalArticleListItem(_Model):
         folder_id: The ID of the folder this article belongs to, or null if not in a folder.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     title: str | Unset = UNSET
     body: str | None | Unset = UNSET
     owner_id: int | Unset = UNSET
@@ -58,3 +58,5 @@ class InternalArticleListItem(_Model):
         ("folder_id", "folder_id", False, True, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -36,8 +36,8 @@ class Macro(_Model):
         available_on: Where the macro is available for use.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     body: str | Unset = UNSET
     body_text: str | Unset = UNSET
@@ -62,3 +62,5 @@ class Macro(_Model):
         ("available_on", "available_on", False, False, ("list", ("enum", "MacroAvailableOnItem"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

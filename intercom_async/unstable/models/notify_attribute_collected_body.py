@@ -49,7 +49,7 @@ class NotifyAttributeCollectedBody(_Model):
 
 
 class NotifyAttributeCollectedBodyDict(TypedDict, total=False):
-    """``NotifyAttributeCollectedBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``NotifyAttributeCollectedBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: event_id, external_conversation_id, contact, attribute.
     """

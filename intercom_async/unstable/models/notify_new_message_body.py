@@ -47,7 +47,7 @@ class NotifyNewMessageBody(_Model):
 
 
 class NotifyNewMessageBodyDict(TypedDict, total=False):
-    """``NotifyNewMessageBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``NotifyNewMessageBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: event_id, external_conversation_id, contact, body.
     """

@@ -47,7 +47,7 @@ class NotifyQuickReplySelectedBody(_Model):
 
 
 class NotifyQuickReplySelectedBodyDict(TypedDict, total=False):
-    """``NotifyQuickReplySelectedBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``NotifyQuickReplySelectedBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: event_id, external_conversation_id, contact, quick_reply_option_id.
     """

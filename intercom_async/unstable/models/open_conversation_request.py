@@ -12,6 +12,9 @@ from ..._codec import Model as _Model
 from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
 
 # Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
 @_lazy_fields
@@ -34,13 +37,25 @@ class OpenConversationRequest(_Model):
         ("admin_id", "admin_id", True, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_type": ("open",),
+    }
 
 
 class OpenConversationRequestDict(TypedDict, total=False):
-    """``OpenConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``OpenConversationRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: message_type, admin_id.
     """
 
     message_type: str
     admin_id: str
+
+
+class OpenConversationRequestFields(TypedDict, total=False):
+    """``OpenConversationRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    message_type: Required[Literal["open"]]
+    admin_id: Required[str]

@@ -27,6 +27,6 @@ class QuickReplyOptionTranslationsType0(_Model):
 
 
 class QuickReplyOptionTranslationsType0Dict(TypedDict, total=False):
-    """``QuickReplyOptionTranslationsType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``QuickReplyOptionTranslationsType0`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -40,7 +40,7 @@ class Recipient(_Model):
 
 
 class RecipientDict(TypedDict, total=False):
-    """``Recipient`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``Recipient`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: type, id.
     """

@@ -27,6 +27,6 @@ class RegisterFinVoiceCallRequestDataType0(_Model):
 
 
 class RegisterFinVoiceCallRequestDataType0Dict(TypedDict, total=False):
-    """``RegisterFinVoiceCallRequestDataType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``RegisterFinVoiceCallRequestDataType0`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -30,8 +30,8 @@ class Tag(_Model):
         applied_by: reference to another object
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     applied_at: int | None | Unset = UNSET
     applied_by: Reference | Unset = UNSET
@@ -46,3 +46,5 @@ class Tag(_Model):
         ("applied_by", "applied_by", False, False, ("model", "Reference")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

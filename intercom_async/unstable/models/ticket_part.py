@@ -45,8 +45,8 @@ class TicketPart(_Model):
         updated_attribute_data: The updated attribute data of the ticket part. Only present for attribute update parts.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     part_type: str | Unset = UNSET
     body: str | None | Unset = UNSET
     previous_ticket_state: TicketPartPreviousTicketState | str | Unset = UNSET
@@ -87,3 +87,5 @@ class TicketPart(_Model):
         ),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -29,8 +29,8 @@ class TicketPartAuthor(_Model):
         email: The email of the author
     """
 
-    type_: TicketPartAuthorType | str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: TicketPartAuthorType | str
+    id: str
     name: str | None | Unset = UNSET
     email: str | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
@@ -43,3 +43,5 @@ class TicketPartAuthor(_Model):
         ("email", "email", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -33,8 +33,8 @@ class TicketStateDetailed(_Model):
         ticket_types: A list of ticket types associated with a given ticket state.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     category: TicketStateDetailedCategory | str | Unset = UNSET
     internal_label: str | Unset = UNSET
     external_label: str | Unset = UNSET
@@ -53,3 +53,5 @@ class TicketStateDetailed(_Model):
         ("ticket_types", "ticket_types", False, False, ("model", "TicketStateDetailedTicketTypes")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

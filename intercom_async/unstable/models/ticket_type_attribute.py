@@ -42,8 +42,8 @@ class TicketTypeAttribute(_Model):
         updated_at: The date and time the ticket type attribute was last updated.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     workspace_id: str | Unset = UNSET
     name: str | Unset = UNSET
     description: str | Unset = UNSET
@@ -82,3 +82,5 @@ class TicketTypeAttribute(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

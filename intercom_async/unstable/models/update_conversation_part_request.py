@@ -52,7 +52,7 @@ class UpdateConversationPartRequest(_Model):
 
 
 class UpdateConversationPartRequestDict(TypedDict, total=False):
-    """``UpdateConversationPartRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``UpdateConversationPartRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: experimental, secret.
     """

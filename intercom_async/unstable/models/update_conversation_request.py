@@ -46,7 +46,7 @@ class UpdateConversationRequest(_Model):
 
 
 class UpdateConversationRequestDict(TypedDict, total=False):
-    """``UpdateConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateConversationRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     read: bool
     title: str

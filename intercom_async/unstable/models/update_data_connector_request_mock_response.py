@@ -27,6 +27,6 @@ class UpdateDataConnectorRequestMockResponse(_Model):
 
 
 class UpdateDataConnectorRequestMockResponseDict(TypedDict, total=False):
-    """``UpdateDataConnectorRequestMockResponse`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateDataConnectorRequestMockResponse`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -38,7 +38,7 @@ class UpdateFolderBody(_Model):
 
 
 class UpdateFolderBodyDict(TypedDict, total=False):
-    """``UpdateFolderBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``UpdateFolderBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: folder.
     """

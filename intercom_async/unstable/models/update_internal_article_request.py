@@ -46,7 +46,7 @@ class UpdateInternalArticleRequest(_Model):
 
 
 class UpdateInternalArticleRequestDict(TypedDict, total=False):
-    """``UpdateInternalArticleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateInternalArticleRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     title: str
     body: str

@@ -48,7 +48,7 @@ class UpdateVisitorRequest(_Model):
 
 
 class UpdateVisitorRequestDict(TypedDict, total=False):
-    """``UpdateVisitorRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateVisitorRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str
     user_id: str

@@ -27,6 +27,6 @@ class UpdateVisitorRequestCustomAttributes(_Model):
 
 
 class UpdateVisitorRequestCustomAttributesDict(TypedDict, total=False):
-    """``UpdateVisitorRequestCustomAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateVisitorRequestCustomAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

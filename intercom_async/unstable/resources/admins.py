@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -45,9 +45,9 @@ class AdminsResource(Resource):
 
     async def away(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: SetAwayAdminBody | SetAwayAdminBodyDict | Unset = UNSET,
+        request_body: SetAwayAdminBody | SetAwayAdminBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[SetAwayAdminBodyDict],
     ) -> Admin:
@@ -57,7 +57,7 @@ class AdminsResource(Resource):
 
         Args:
             id: The unique identifier of a given admin
-            body: the whole request body, a ``SetAwayAdminBody`` or a ``SetAwayAdminBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``SetAwayAdminBody`` or a ``SetAwayAdminBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             away_mode_enabled: Set to "true" to change the status of the admin to away.
             away_mode_reassign: Set to "true" to assign any new conversation replies to your default inbox.
             away_status_reason_id: The unique identifier of the away status reason
@@ -73,7 +73,7 @@ class AdminsResource(Resource):
             _Request(
                 _OPS["setAwayAdmin"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -81,7 +81,7 @@ class AdminsResource(Resource):
 
     async def find(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> Admin:
@@ -228,7 +228,7 @@ class AdminsResource(Resource):
     def search_activity_logs(
         self,
         *,
-        body: SearchActivityLogsBody | SearchActivityLogsBodyDict | Unset = UNSET,
+        request_body: SearchActivityLogsBody | SearchActivityLogsBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[SearchActivityLogsBodyDict],
     ) -> AsyncPager[ActivityLogList, ActivityLog | None]:
@@ -237,7 +237,7 @@ class AdminsResource(Resource):
         Search and filter admin activity logs using a POST request with event type filter in the request body. You can find more details about the available event types in the List all activity log event types endpoint.
 
         Args:
-            body: the whole request body, a ``SearchActivityLogsBody`` or a ``SearchActivityLogsBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``SearchActivityLogsBody`` or a ``SearchActivityLogsBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             created_at_after: The start date that you request data for. It must be formatted as a UNIX timestamp.
             created_at_before: The end date that you request data for. It must be formatted as a UNIX timestamp.
             event_types: An optional list of event types to filter activity logs by. Use the list all activity log event types endpoint to retrieve available values.
@@ -254,7 +254,7 @@ class AdminsResource(Resource):
         return self._pager(
             _Request(
                 _OPS["searchActivityLogs"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -101,7 +101,7 @@ class CallsResource(Resource):
 
     async def collect_fin_voice_by_id(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> AiCallResponse:
@@ -190,7 +190,7 @@ class CallsResource(Resource):
     async def list_with_transcripts(
         self,
         *,
-        body: ListCallsWithTranscriptsBody | ListCallsWithTranscriptsBodyDict | Unset = UNSET,
+        request_body: ListCallsWithTranscriptsBody | ListCallsWithTranscriptsBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ListCallsWithTranscriptsBodyDict],
     ) -> ListCallsWithTranscriptsResponse200:
@@ -200,7 +200,7 @@ class CallsResource(Resource):
         A maximum of 20 `conversation_ids` can be provided. If none are provided or more than 20 are provided, a 400 error is returned.
 
         Args:
-            body: the whole request body, a ``ListCallsWithTranscriptsBody`` or a ``ListCallsWithTranscriptsBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ListCallsWithTranscriptsBody`` or a ``ListCallsWithTranscriptsBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_ids: A list of conversation ids to fetch calls for. Maximum 20.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -213,7 +213,7 @@ class CallsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["listCallsWithTranscripts"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -222,7 +222,7 @@ class CallsResource(Resource):
     async def register_fin_voice(
         self,
         *,
-        body: RegisterFinVoiceCallRequest | RegisterFinVoiceCallRequestDict | Unset = UNSET,
+        request_body: RegisterFinVoiceCallRequest | RegisterFinVoiceCallRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[RegisterFinVoiceCallRequestDict],
     ) -> AiCallResponse:
@@ -237,7 +237,7 @@ class CallsResource(Resource):
         - Zoom Phone
 
         Args:
-            body: the whole request body, a ``RegisterFinVoiceCallRequest`` or a ``RegisterFinVoiceCallRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``RegisterFinVoiceCallRequest`` or a ``RegisterFinVoiceCallRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             phone_number: Phone number in E.164 format for the call
             call_id: External call identifier from the call provider
             source: Source of the call. Can be "five9", "zoom_phone", or defaults to "aws_connect"
@@ -253,7 +253,7 @@ class CallsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["registerFinVoiceCall"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -42,7 +42,7 @@ class ContentSnippetsResource(Resource):
     async def create(
         self,
         *,
-        body: ContentSnippetCreateRequest | ContentSnippetCreateRequestDict | Unset = UNSET,
+        request_body: ContentSnippetCreateRequest | ContentSnippetCreateRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ContentSnippetCreateRequestDict],
     ) -> ContentSnippet:
@@ -51,7 +51,7 @@ class ContentSnippetsResource(Resource):
         You can create a new content snippet.
 
         Args:
-            body: the whole request body, a ``ContentSnippetCreateRequest`` or a ``ContentSnippetCreateRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ContentSnippetCreateRequest`` or a ``ContentSnippetCreateRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             title: The title of the content snippet.
             json_blocks: The content blocks that make up the body of the snippet.
             locale: The locale of the content snippet. Defaults to `en`.
@@ -66,7 +66,7 @@ class ContentSnippetsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createContentSnippet"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -134,7 +134,7 @@ class ContentSnippetsResource(Resource):
         self,
         id: str,
         *,
-        body: ContentSnippetUpdateRequest | ContentSnippetUpdateRequestDict | Unset = UNSET,
+        request_body: ContentSnippetUpdateRequest | ContentSnippetUpdateRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ContentSnippetUpdateRequestDict],
     ) -> ContentSnippet:
@@ -144,7 +144,7 @@ class ContentSnippetsResource(Resource):
 
         Args:
             id: The unique identifier for the content snippet.
-            body: the whole request body, a ``ContentSnippetUpdateRequest`` or a ``ContentSnippetUpdateRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ContentSnippetUpdateRequest`` or a ``ContentSnippetUpdateRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             title: The title of the content snippet.
             json_blocks: The content blocks that make up the body of the snippet.
             locale: The locale of the content snippet.
@@ -160,7 +160,7 @@ class ContentSnippetsResource(Resource):
             _Request(
                 _OPS["updateContentSnippet"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

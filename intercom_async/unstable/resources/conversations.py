@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -20,18 +20,24 @@ if TYPE_CHECKING:
     from ..._pagination import AsyncPager
     from ..models.admin_reply_conversation_request import AdminReplyConversationRequest
     from ..models.admin_reply_conversation_request import AdminReplyConversationRequestDict
+    from ..models.admin_reply_conversation_request import AdminReplyConversationRequestFields
     from ..models.assign_conversation_request import AssignConversationRequest
     from ..models.assign_conversation_request import AssignConversationRequestDict
+    from ..models.assign_conversation_request import AssignConversationRequestFields
     from ..models.attach_contact_to_conversation_request import AttachContactToConversationRequest
     from ..models.attach_contact_to_conversation_request import AttachContactToConversationRequestDict
     from ..models.close_conversation_request import CloseConversationRequest
     from ..models.close_conversation_request import CloseConversationRequestDict
+    from ..models.close_conversation_request import CloseConversationRequestFields
     from ..models.contact_reply_email_request import ContactReplyEmailRequest
     from ..models.contact_reply_email_request import ContactReplyEmailRequestDict
+    from ..models.contact_reply_email_request import ContactReplyEmailRequestFields
     from ..models.contact_reply_intercom_user_id_request import ContactReplyIntercomUserIdRequest
     from ..models.contact_reply_intercom_user_id_request import ContactReplyIntercomUserIdRequestDict
+    from ..models.contact_reply_intercom_user_id_request import ContactReplyIntercomUserIdRequestFields
     from ..models.contact_reply_user_id_request import ContactReplyUserIdRequest
     from ..models.contact_reply_user_id_request import ContactReplyUserIdRequestDict
+    from ..models.contact_reply_user_id_request import ContactReplyUserIdRequestFields
     from ..models.conversation import Conversation
     from ..models.conversation_deleted import ConversationDeleted
     from ..models.conversation_list import ConversationList
@@ -41,6 +47,7 @@ if TYPE_CHECKING:
     from ..models.convert_conversation_to_ticket_request import ConvertConversationToTicketRequestDict
     from ..models.create_conversation_request import CreateConversationRequest
     from ..models.create_conversation_request import CreateConversationRequestDict
+    from ..models.create_conversation_request import CreateConversationRequestFields
     from ..models.create_conversation_response_200 import CreateConversationResponse200
     from ..models.deleted_conversation_item import DeletedConversationItem
     from ..models.deleted_conversation_list import DeletedConversationList
@@ -49,16 +56,20 @@ if TYPE_CHECKING:
     from ..models.handling_event_list import HandlingEventList
     from ..models.open_conversation_request import OpenConversationRequest
     from ..models.open_conversation_request import OpenConversationRequestDict
+    from ..models.open_conversation_request import OpenConversationRequestFields
     from ..models.redact_conversation_request_type_0 import RedactConversationRequestType0
     from ..models.redact_conversation_request_type_0 import RedactConversationRequestType0Dict
+    from ..models.redact_conversation_request_type_0 import RedactConversationRequestType0Fields
     from ..models.redact_conversation_request_type_1 import RedactConversationRequestType1
     from ..models.redact_conversation_request_type_1 import RedactConversationRequestType1Dict
+    from ..models.redact_conversation_request_type_1 import RedactConversationRequestType1Fields
     from ..models.search_request import SearchRequest
     from ..models.search_request import SearchRequestDict
     from ..models.side_conversation_list import SideConversationList
     from ..models.side_conversation_summary import SideConversationSummary
     from ..models.snooze_conversation_request import SnoozeConversationRequest
     from ..models.snooze_conversation_request import SnoozeConversationRequestDict
+    from ..models.snooze_conversation_request import SnoozeConversationRequestFields
     from ..models.ticket import Ticket
     from ..models.update_conversation_part_request import UpdateConversationPartRequest
     from ..models.update_conversation_part_request import UpdateConversationPartRequestDict
@@ -83,7 +94,7 @@ class ConversationsResource(Resource):
         self,
         id: str,
         *,
-        body: AttachContactToConversationRequest | AttachContactToConversationRequestDict | Unset = UNSET,
+        request_body: AttachContactToConversationRequest | AttachContactToConversationRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[AttachContactToConversationRequestDict],
     ) -> Conversation:
@@ -96,7 +107,7 @@ class ConversationsResource(Resource):
 
         Args:
             id: The identifier for the conversation as given by Intercom.
-            body: the whole request body, a ``AttachContactToConversationRequest`` or a ``AttachContactToConversationRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``AttachContactToConversationRequest`` or a ``AttachContactToConversationRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             admin_id: The `id` of the admin who is adding the new participant.
             customer: (body field)
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -111,7 +122,7 @@ class ConversationsResource(Resource):
             _Request(
                 _OPS["attachContactToConversation"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -119,9 +130,9 @@ class ConversationsResource(Resource):
 
     async def convert_to_ticket(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: ConvertConversationToTicketRequest | ConvertConversationToTicketRequestDict | Unset = UNSET,
+        request_body: ConvertConversationToTicketRequest | ConvertConversationToTicketRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ConvertConversationToTicketRequestDict],
     ) -> Ticket:
@@ -131,7 +142,7 @@ class ConversationsResource(Resource):
 
         Args:
             id: The id of the conversation to target
-            body: the whole request body, a ``ConvertConversationToTicketRequest`` or a ``ConvertConversationToTicketRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ConvertConversationToTicketRequest`` or a ``ConvertConversationToTicketRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             ticket_type_id: The ID of the type of ticket you want to convert the conversation to
             ticket_state_id: The ID of the ticket state associated with the ticket type.
             attributes: The attributes set on the ticket. When setting the default title and description attributes, the attribute keys that should be used are `_default_title_` and `_default_description_`. When setting ticket type attributes of the list attribute type, the key should be the attribute name and the value of the attribute should be the list item id, obtainable by [listing the ticket type](ref:get_ticket-types). For example, if the ticket type has an attribute called `priority` of type `list`, the key should be `priority` and the value of the attribute should be the guid of the list item (e.g. `de1825a0-0164-4070-8ca6-13e22462fa7e`).
@@ -147,7 +158,7 @@ class ConversationsResource(Resource):
             _Request(
                 _OPS["convertConversationToTicket"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -156,8 +167,9 @@ class ConversationsResource(Resource):
     async def create(
         self,
         *,
-        body: CreateConversationRequest | CreateConversationRequestDict | Unset = UNSET,
+        request_body: CreateConversationRequest | CreateConversationRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateConversationRequestFields],
     ) -> CreateConversationResponse200:
         """Creates a conversation
 
@@ -171,7 +183,11 @@ class ConversationsResource(Resource):
         This will return the Message model that has been created.
 
         Args:
-            body: the request body (CreateConversationRequest | CreateConversationRequestDict).
+            request_body: the whole request body, a ``CreateConversationRequest`` or a ``CreateConversationRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            from_: (body field)
+            body: The content of the message. HTML is not supported.
+            attachment_urls: A list of image URLs that will be added as attachments. You can include up to 10 URLs.
+            created_at: The time the conversation was created as a UTC Unix timestamp. If not provided, the current time will be used. This field is only recommneded for migrating past conversations from another source into Intercom.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -183,14 +199,15 @@ class ConversationsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createConversation"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
     async def delete(
         self,
-        id: int,
+        id: str | int,
         *,
         retain_metrics: bool | Unset = UNSET,
         request_options: RequestOptions | None = None,
@@ -236,7 +253,7 @@ class ConversationsResource(Resource):
         conversation_id: str,
         contact_id: str,
         *,
-        body: DetachContactFromConversationRequest | DetachContactFromConversationRequestDict | Unset = UNSET,
+        request_body: DetachContactFromConversationRequest | DetachContactFromConversationRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[DetachContactFromConversationRequestDict],
     ) -> Conversation:
@@ -250,7 +267,7 @@ class ConversationsResource(Resource):
         Args:
             conversation_id: The identifier for the conversation as given by Intercom.
             contact_id: The identifier for the contact as given by Intercom.
-            body: the whole request body, a ``DetachContactFromConversationRequest`` or a ``DetachContactFromConversationRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``DetachContactFromConversationRequest`` or a ``DetachContactFromConversationRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             admin_id: The `id` of the admin who is performing the action.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -264,7 +281,7 @@ class ConversationsResource(Resource):
             _Request(
                 _OPS["detachContactFromConversation"],
                 path={"conversation_id": conversation_id, "contact_id": contact_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -272,7 +289,7 @@ class ConversationsResource(Resource):
 
     async def find(
         self,
-        id: int,
+        id: str | int,
         *,
         display_as: str | Unset = UNSET,
         include_translations: bool | Unset = UNSET,
@@ -454,11 +471,12 @@ class ConversationsResource(Resource):
             )
         )
 
+    @overload
     async def manage(
         self,
         id: str,
         *,
-        body: CloseConversationRequest
+        request_body: CloseConversationRequest
         | CloseConversationRequestDict
         | SnoozeConversationRequest
         | SnoozeConversationRequestDict
@@ -468,6 +486,59 @@ class ConversationsResource(Resource):
         | AssignConversationRequestDict
         | Unset = UNSET,
         request_options: RequestOptions | None = None,
+    ) -> Conversation: ...
+
+    @overload
+    async def manage(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[CloseConversationRequestFields],
+    ) -> Conversation: ...
+
+    @overload
+    async def manage(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[SnoozeConversationRequestFields],
+    ) -> Conversation: ...
+
+    @overload
+    async def manage(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[OpenConversationRequestFields],
+    ) -> Conversation: ...
+
+    @overload
+    async def manage(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[AssignConversationRequestFields],
+    ) -> Conversation: ...
+
+    async def manage(
+        self,
+        id: str,
+        *,
+        request_body: CloseConversationRequest
+        | CloseConversationRequestDict
+        | SnoozeConversationRequest
+        | SnoozeConversationRequestDict
+        | OpenConversationRequest
+        | OpenConversationRequestDict
+        | AssignConversationRequest
+        | AssignConversationRequestDict
+        | Unset = UNSET,
+        request_options: RequestOptions | None = None,
+        **fields: Any,
     ) -> Conversation:
         """Manage a conversation
 
@@ -479,7 +550,11 @@ class ConversationsResource(Resource):
 
         Args:
             id: The identifier for the conversation as given by Intercom.
-            body: the request body (CloseConversationRequest | CloseConversationRequestDict | SnoozeConversationRequest | SnoozeConversationRequestDict | OpenConversationRequest | OpenConversationRequestDict | AssignConversationRequest | AssignConversationRequestDict).
+            request_body: the whole request body, one of ``CloseConversationRequest``, ``SnoozeConversationRequest``, ``OpenConversationRequest``, ``AssignConversationRequest`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
+            CloseConversationRequest fields (* required): message_type*='close', type*='admin', admin_id*, body.
+            SnoozeConversationRequest fields (* required): message_type*='snoozed', admin_id*, snoozed_until*.
+            OpenConversationRequest fields (* required): message_type*='open', admin_id*.
+            AssignConversationRequest fields (* required): message_type*='assignment', type*='admin'|'team', admin_id*, assignee_id*, body.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -492,20 +567,50 @@ class ConversationsResource(Resource):
             _Request(
                 _OPS["manageConversation"],
                 path={"id": id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
+    @overload
     async def redact_conversation_part(
         self,
         *,
-        body: RedactConversationRequestType0
+        request_body: RedactConversationRequestType0
         | RedactConversationRequestType0Dict
         | RedactConversationRequestType1
         | RedactConversationRequestType1Dict
         | Unset = UNSET,
         request_options: RequestOptions | None = None,
+    ) -> Conversation: ...
+
+    @overload
+    async def redact_conversation_part(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[RedactConversationRequestType0Fields],
+    ) -> Conversation: ...
+
+    @overload
+    async def redact_conversation_part(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[RedactConversationRequestType1Fields],
+    ) -> Conversation: ...
+
+    async def redact_conversation_part(
+        self,
+        *,
+        request_body: RedactConversationRequestType0
+        | RedactConversationRequestType0Dict
+        | RedactConversationRequestType1
+        | RedactConversationRequestType1Dict
+        | Unset = UNSET,
+        request_options: RequestOptions | None = None,
+        **fields: Any,
     ) -> Conversation:
         """Redact a conversation part
 
@@ -515,7 +620,9 @@ class ConversationsResource(Resource):
         If you are redacting a conversation part, it must have a `body`. If you are redacting a source message, it must have been created by a contact. We will return a `conversation_part_not_redactable` error if these criteria are not met.
 
         Args:
-            body: the request body (RedactConversationRequestType0 | RedactConversationRequestType0Dict | RedactConversationRequestType1 | RedactConversationRequestType1Dict).
+            request_body: the whole request body, one of ``RedactConversationRequestType0``, ``RedactConversationRequestType1`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
+            RedactConversationRequestType0 fields (* required): type*='conversation_part', conversation_id*, conversation_part_id*.
+            RedactConversationRequestType1 fields (* required): type*='source', conversation_id*, source_id*.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -527,16 +634,18 @@ class ConversationsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["redactConversation"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
+    @overload
     async def reply(
         self,
         id: str,
         *,
-        body: ContactReplyIntercomUserIdRequest
+        request_body: ContactReplyIntercomUserIdRequest
         | ContactReplyIntercomUserIdRequestDict
         | ContactReplyEmailRequest
         | ContactReplyEmailRequestDict
@@ -546,6 +655,59 @@ class ConversationsResource(Resource):
         | AdminReplyConversationRequestDict
         | Unset = UNSET,
         request_options: RequestOptions | None = None,
+    ) -> Conversation: ...
+
+    @overload
+    async def reply(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[ContactReplyIntercomUserIdRequestFields],
+    ) -> Conversation: ...
+
+    @overload
+    async def reply(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[ContactReplyEmailRequestFields],
+    ) -> Conversation: ...
+
+    @overload
+    async def reply(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[ContactReplyUserIdRequestFields],
+    ) -> Conversation: ...
+
+    @overload
+    async def reply(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[AdminReplyConversationRequestFields],
+    ) -> Conversation: ...
+
+    async def reply(
+        self,
+        id: str,
+        *,
+        request_body: ContactReplyIntercomUserIdRequest
+        | ContactReplyIntercomUserIdRequestDict
+        | ContactReplyEmailRequest
+        | ContactReplyEmailRequestDict
+        | ContactReplyUserIdRequest
+        | ContactReplyUserIdRequestDict
+        | AdminReplyConversationRequest
+        | AdminReplyConversationRequestDict
+        | Unset = UNSET,
+        request_options: RequestOptions | None = None,
+        **fields: Any,
     ) -> Conversation:
         """Reply to a conversation
 
@@ -553,7 +715,11 @@ class ConversationsResource(Resource):
 
         Args:
             id: The Intercom provisioned identifier for the conversation or the string "last" to reply to the last part of the conversation
-            body: the request body (ContactReplyIntercomUserIdRequest | ContactReplyIntercomUserIdRequestDict | ContactReplyEmailRequest | ContactReplyEmailRequestDict | ContactReplyUserIdRequest | ContactReplyUserIdRequestDict | AdminReplyConversationRequest | AdminReplyConversationRequestDict).
+            request_body: the whole request body, one of ``ContactReplyIntercomUserIdRequest``, ``ContactReplyEmailRequest``, ``ContactReplyUserIdRequest``, ``AdminReplyConversationRequest`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
+            ContactReplyIntercomUserIdRequest fields (* required): message_type*='comment', type*='user', body*, intercom_user_id*, created_at, attachment_urls, reply_options, attachment_files.
+            ContactReplyEmailRequest fields (* required): message_type*='comment', type*='user', body*, email*, created_at, attachment_urls, reply_options, attachment_files.
+            ContactReplyUserIdRequest fields (* required): message_type*='comment', type*='user', body*, user_id*, created_at, attachment_urls, reply_options, attachment_files.
+            AdminReplyConversationRequest fields (* required): message_type*='comment'|'note'|'quick_reply', type*='admin', admin_id*, body, created_at, reply_options, attachment_urls, attachment_files.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -566,7 +732,8 @@ class ConversationsResource(Resource):
             _Request(
                 _OPS["replyConversation"],
                 path={"id": id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -574,7 +741,7 @@ class ConversationsResource(Resource):
     def search(
         self,
         *,
-        body: SearchRequest | SearchRequestDict | Unset = UNSET,
+        request_body: SearchRequest | SearchRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[SearchRequestDict],
     ) -> AsyncPager[ConversationList, ConversationListItem]:
@@ -681,7 +848,7 @@ class ConversationsResource(Resource):
         | $        | String                         | Ends With                                                    |
 
         Args:
-            body: the whole request body, a ``SearchRequest`` or a ``SearchRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``SearchRequest`` or a ``SearchRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             query: (body field)
             pagination: (body field)
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -695,7 +862,7 @@ class ConversationsResource(Resource):
         return self._pager(
             _Request(
                 _OPS["searchConversations"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -703,10 +870,10 @@ class ConversationsResource(Resource):
 
     async def update(
         self,
-        id: int,
+        id: str | int,
         *,
         display_as: str | Unset = UNSET,
-        body: UpdateConversationRequest | UpdateConversationRequestDict | Unset = UNSET,
+        request_body: UpdateConversationRequest | UpdateConversationRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateConversationRequestDict],
     ) -> Conversation:
@@ -724,7 +891,7 @@ class ConversationsResource(Resource):
         Args:
             id: The id of the conversation to target
             display_as: Set to plaintext to retrieve conversation messages in plain text. This affects both the body and subject fields.
-            body: the whole request body, a ``UpdateConversationRequest`` or a ``UpdateConversationRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateConversationRequest`` or a ``UpdateConversationRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             read: Mark a conversation as read within Intercom.
             title: The title given to the conversation
             custom_attributes: An object containing the different custom attributes associated to the conversation as key-value pairs. For relationship attributes the value will be a list of custom object instance models.
@@ -742,7 +909,7 @@ class ConversationsResource(Resource):
                 _OPS["updateConversation"],
                 path={"id": id},
                 query={"display_as": display_as},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -753,7 +920,7 @@ class ConversationsResource(Resource):
         conversation_id: str,
         id: str,
         *,
-        body: UpdateConversationPartRequest | UpdateConversationPartRequestDict | Unset = UNSET,
+        request_body: UpdateConversationPartRequest | UpdateConversationPartRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateConversationPartRequestDict],
     ) -> ConversationPart:
@@ -767,7 +934,7 @@ class ConversationsResource(Resource):
         Args:
             conversation_id: The identifier for the conversation as given by Intercom.
             id: The identifier for the conversation part.
-            body: the whole request body, a ``UpdateConversationPartRequest`` or a ``UpdateConversationPartRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateConversationPartRequest`` or a ``UpdateConversationPartRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             experimental: Must be true to use this experimental endpoint.
             secret: HMAC secret for authenticating the experimental request.
             send_state: The send state to set on the external reply.
@@ -786,7 +953,7 @@ class ConversationsResource(Resource):
             _Request(
                 _OPS["updateConversationPart"],
                 path={"conversation_id": conversation_id, "id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

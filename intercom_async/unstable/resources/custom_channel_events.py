@@ -11,7 +11,7 @@ Intercom treats your integration like any other Intercom channel, allowing your 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -49,7 +49,7 @@ class CustomChannelEventsResource(Resource):
     async def notify_attribute_collected(
         self,
         *,
-        body: NotifyAttributeCollectedBody | NotifyAttributeCollectedBodyDict | Unset = UNSET,
+        request_body: NotifyAttributeCollectedBody | NotifyAttributeCollectedBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[NotifyAttributeCollectedBodyDict],
     ) -> CustomChannelNotificationResponse:
@@ -59,7 +59,7 @@ class CustomChannelEventsResource(Resource):
         > **Note:** This endpoint is currently under managed availability. Please reach out to your accounts team to discuss access and tailored, hands-on support.
 
         Args:
-            body: the whole request body, a ``NotifyAttributeCollectedBody`` or a ``NotifyAttributeCollectedBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``NotifyAttributeCollectedBody`` or a ``NotifyAttributeCollectedBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             event_id: Unique identifier for the event.
             external_conversation_id: Identifier for the conversation in your application.
             contact: Custom Channel - Simplified Contact
@@ -75,7 +75,7 @@ class CustomChannelEventsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["notifyAttributeCollected"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -84,7 +84,7 @@ class CustomChannelEventsResource(Resource):
     async def notify_new_conversation(
         self,
         *,
-        body: CustomChannelBaseEvent | CustomChannelBaseEventDict | Unset = UNSET,
+        request_body: CustomChannelBaseEvent | CustomChannelBaseEventDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CustomChannelBaseEventDict],
     ) -> CustomChannelNotificationResponse:
@@ -94,7 +94,7 @@ class CustomChannelEventsResource(Resource):
         > **Note:** This endpoint is currently under managed availability. Please reach out to your accounts team to discuss access and tailored, hands-on support.
 
         Args:
-            body: the whole request body, a ``CustomChannelBaseEvent`` or a ``CustomChannelBaseEventDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CustomChannelBaseEvent`` or a ``CustomChannelBaseEventDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             event_id: Unique identifier for the event.
             external_conversation_id: Identifier for the conversation in your application.
             contact: Custom Channel - Simplified Contact
@@ -109,7 +109,7 @@ class CustomChannelEventsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["notifyNewConversation"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -118,8 +118,9 @@ class CustomChannelEventsResource(Resource):
     async def notify_new_message(
         self,
         *,
-        body: NotifyNewMessageBody | NotifyNewMessageBodyDict | Unset = UNSET,
+        request_body: NotifyNewMessageBody | NotifyNewMessageBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[NotifyNewMessageBodyDict],
     ) -> CustomChannelNotificationResponse:
         """Notify Intercom of a new message in a custom channel conversation
 
@@ -127,7 +128,11 @@ class CustomChannelEventsResource(Resource):
         > **Note:** This endpoint is currently under managed availability. Please reach out to your accounts team to discuss access and tailored, hands-on support.
 
         Args:
-            body: the request body (NotifyNewMessageBody | NotifyNewMessageBodyDict).
+            request_body: the whole request body, a ``NotifyNewMessageBody`` or a ``NotifyNewMessageBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            event_id: Unique identifier for the event.
+            external_conversation_id: Identifier for the conversation in your application.
+            contact: Custom Channel - Simplified Contact
+            body: The message content sent by the user.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -139,7 +144,8 @@ class CustomChannelEventsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["notifyNewMessage"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -147,7 +153,7 @@ class CustomChannelEventsResource(Resource):
     async def notify_quick_reply_selected(
         self,
         *,
-        body: NotifyQuickReplySelectedBody | NotifyQuickReplySelectedBodyDict | Unset = UNSET,
+        request_body: NotifyQuickReplySelectedBody | NotifyQuickReplySelectedBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[NotifyQuickReplySelectedBodyDict],
     ) -> CustomChannelNotificationResponse:
@@ -157,7 +163,7 @@ class CustomChannelEventsResource(Resource):
         > **Note:** This endpoint is currently under managed availability. Please reach out to your accounts team to discuss access and tailored, hands-on support.
 
         Args:
-            body: the whole request body, a ``NotifyQuickReplySelectedBody`` or a ``NotifyQuickReplySelectedBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``NotifyQuickReplySelectedBody`` or a ``NotifyQuickReplySelectedBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             event_id: Unique identifier for the event.
             external_conversation_id: Identifier for the conversation in your application.
             contact: Custom Channel - Simplified Contact
@@ -173,7 +179,7 @@ class CustomChannelEventsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["notifyQuickReplySelected"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

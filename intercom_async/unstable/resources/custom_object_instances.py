@@ -10,7 +10,7 @@ From now on, to access this endpoint, you need additional permissions. Please he
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -44,7 +44,9 @@ class CustomObjectInstancesResource(Resource):
         self,
         custom_object_type_identifier: str,
         *,
-        body: CreateOrUpdateCustomObjectInstanceRequest | CreateOrUpdateCustomObjectInstanceRequestDict | Unset = UNSET,
+        request_body: CreateOrUpdateCustomObjectInstanceRequest
+        | CreateOrUpdateCustomObjectInstanceRequestDict
+        | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateOrUpdateCustomObjectInstanceRequestDict],
     ) -> CustomObjectInstance:
@@ -54,7 +56,7 @@ class CustomObjectInstancesResource(Resource):
 
         Args:
             custom_object_type_identifier: The unique identifier of the custom object type that defines the structure of the custom object instance.
-            body: the whole request body, a ``CreateOrUpdateCustomObjectInstanceRequest`` or a ``CreateOrUpdateCustomObjectInstanceRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateOrUpdateCustomObjectInstanceRequest`` or a ``CreateOrUpdateCustomObjectInstanceRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             external_id: A unique identifier for the Custom Object instance in the external system it originated from.
             external_created_at: The time when the Custom Object instance was created in the external system it originated from.
             external_updated_at: The time when the Custom Object instance was last updated in the external system it originated from.
@@ -71,7 +73,7 @@ class CustomObjectInstancesResource(Resource):
             _Request(
                 _OPS["createCustomObjectInstances"],
                 path={"custom_object_type_identifier": custom_object_type_identifier},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -76,7 +76,7 @@ class DataExportResource(Resource):
     async def create(
         self,
         *,
-        body: CreateDataExportsRequest | CreateDataExportsRequestDict | Unset = UNSET,
+        request_body: CreateDataExportsRequest | CreateDataExportsRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateDataExportsRequestDict],
     ) -> DataExport:
@@ -99,7 +99,7 @@ class DataExportResource(Resource):
         > Requesting data for 2018-06-01 until 2018-06-30 will get all data for those days including those specified - e.g. 2018-06-01 00:00:00 until 2018-06-30 23:59:99.
 
         Args:
-            body: the whole request body, a ``CreateDataExportsRequest`` or a ``CreateDataExportsRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateDataExportsRequest`` or a ``CreateDataExportsRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             created_at_after: The start date that you request data for. It must be formatted as a unix timestamp.
             created_at_before: The end date that you request data for. It must be formatted as a unix timestamp.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -113,7 +113,7 @@ class DataExportResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createDataExport"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -191,14 +191,14 @@ class DataExportResource(Resource):
     async def enqueue_reporting_data(
         self,
         *,
-        body: PostExportReportingDataEnqueueBody | PostExportReportingDataEnqueueBodyDict | Unset = UNSET,
+        request_body: PostExportReportingDataEnqueueBody | PostExportReportingDataEnqueueBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[PostExportReportingDataEnqueueBodyDict],
     ) -> PostExportReportingDataEnqueueResponse200:
         """Enqueue a new reporting data export job
 
         Args:
-            body: the whole request body, a ``PostExportReportingDataEnqueueBody`` or a ``PostExportReportingDataEnqueueBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``PostExportReportingDataEnqueueBody`` or a ``PostExportReportingDataEnqueueBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             dataset_id: (body field)
             attribute_ids: List of attribute identifiers to include in the export. Requires qualified_id format (e.g., "people.Brand", "standard.conversation_id"). Use the qualified_id returned from the get_datasets response.
             start_time: (body field)
@@ -214,7 +214,7 @@ class DataExportResource(Resource):
         return await self._call(
             _Request(
                 _OPS["postExportReportingDataEnqueue"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

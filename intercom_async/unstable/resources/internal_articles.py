@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -44,15 +44,21 @@ class InternalArticlesResource(Resource):
     async def create(
         self,
         *,
-        body: CreateInternalArticleRequest | CreateInternalArticleRequestDict | Unset = UNSET,
+        request_body: CreateInternalArticleRequest | CreateInternalArticleRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateInternalArticleRequestDict],
     ) -> InternalArticleListItem:
         """Create an internal article
 
         You can create a new internal article by making a POST request to `https://api.intercom.io/internal_articles`.
 
         Args:
-            body: the request body (CreateInternalArticleRequest | CreateInternalArticleRequestDict).
+            request_body: the whole request body, a ``CreateInternalArticleRequest`` or a ``CreateInternalArticleRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            title: The title of the article.
+            author_id: The id of the author of the article.
+            owner_id: The id of the owner of the article.
+            body: The content of the article.
+            folder_id: The ID of the folder to place this article in, or null to leave it without a folder.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -64,14 +70,15 @@ class InternalArticlesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createInternalArticle"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
     async def delete(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> DeletedInternalArticleObject:
@@ -129,7 +136,7 @@ class InternalArticlesResource(Resource):
 
     async def retrieve(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> InternalArticleListItem:
@@ -189,10 +196,11 @@ class InternalArticlesResource(Resource):
 
     async def update(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: UpdateInternalArticleRequest | UpdateInternalArticleRequestDict | Unset = UNSET,
+        request_body: UpdateInternalArticleRequest | UpdateInternalArticleRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[UpdateInternalArticleRequestDict],
     ) -> InternalArticleListItem:
         """Update an internal article
 
@@ -200,7 +208,12 @@ class InternalArticlesResource(Resource):
 
         Args:
             id: The unique identifier for the internal article which is given by Intercom.
-            body: the request body (UpdateInternalArticleRequest | UpdateInternalArticleRequestDict).
+            request_body: the whole request body, a ``UpdateInternalArticleRequest`` or a ``UpdateInternalArticleRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            title: The title of the article.
+            body: The content of the article.
+            author_id: The id of the author of the article.
+            owner_id: The id of the owner of the article.
+            folder_id: The ID of the folder to place this article in, or null to remove it from its folder.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -213,7 +226,8 @@ class InternalArticlesResource(Resource):
             _Request(
                 _OPS["updateInternalArticle"],
                 path={"id": id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )

@@ -21,9 +21,11 @@ _MODULES: dict[str, str] = {
     "AdminPriorityLevel": "admin_priority_level",
     "AdminReplyConversationRequest": "admin_reply_conversation_request",
     "AdminReplyConversationRequestDict": "admin_reply_conversation_request",
+    "AdminReplyConversationRequestFields": "admin_reply_conversation_request",
     "AdminReplyConversationRequestMessageType": "admin_reply_conversation_request_message_type",
     "AdminReplyTicketRequest": "admin_reply_ticket_request",
     "AdminReplyTicketRequestDict": "admin_reply_ticket_request",
+    "AdminReplyTicketRequestFields": "admin_reply_ticket_request",
     "AdminReplyTicketRequestMessageType": "admin_reply_ticket_request_message_type",
     "AdminReplyTicketRequestReplyOptionsItem": "admin_reply_ticket_request_reply_options_item",
     "AdminReplyTicketRequestReplyOptionsItemDict": "admin_reply_ticket_request_reply_options_item",
@@ -51,6 +53,7 @@ _MODULES: dict[str, str] = {
     "ArticleTranslatedContentTypeType1": "article_translated_content_type_type_1",
     "AssignConversationRequest": "assign_conversation_request",
     "AssignConversationRequestDict": "assign_conversation_request",
+    "AssignConversationRequestFields": "assign_conversation_request",
     "AssignConversationRequestType": "assign_conversation_request_type",
     "AttachContactToACompanyBody": "attach_contact_to_a_company_body",
     "AttachContactToACompanyBodyDict": "attach_contact_to_a_company_body",
@@ -72,6 +75,7 @@ _MODULES: dict[str, str] = {
     "AttachTagToTicketBodyDict": "attach_tag_to_ticket_body",
     "CloseConversationRequest": "close_conversation_request",
     "CloseConversationRequestDict": "close_conversation_request",
+    "CloseConversationRequestFields": "close_conversation_request",
     "Collection": "collection",
     "CollectionList": "collection_list",
     "Company": "company",
@@ -98,16 +102,22 @@ _MODULES: dict[str, str] = {
     "ContactReplyBaseRequest": "contact_reply_base_request",
     "ContactReplyEmailRequest": "contact_reply_email_request",
     "ContactReplyEmailRequestDict": "contact_reply_email_request",
+    "ContactReplyEmailRequestFields": "contact_reply_email_request",
     "ContactReplyIntercomUserIdRequest": "contact_reply_intercom_user_id_request",
     "ContactReplyIntercomUserIdRequestDict": "contact_reply_intercom_user_id_request",
+    "ContactReplyIntercomUserIdRequestFields": "contact_reply_intercom_user_id_request",
     "ContactReplyTicketEmailRequest": "contact_reply_ticket_email_request",
     "ContactReplyTicketEmailRequestDict": "contact_reply_ticket_email_request",
+    "ContactReplyTicketEmailRequestFields": "contact_reply_ticket_email_request",
     "ContactReplyTicketIntercomUserIdRequest": "contact_reply_ticket_intercom_user_id_request",
     "ContactReplyTicketIntercomUserIdRequestDict": "contact_reply_ticket_intercom_user_id_request",
+    "ContactReplyTicketIntercomUserIdRequestFields": "contact_reply_ticket_intercom_user_id_request",
     "ContactReplyTicketUserIdRequest": "contact_reply_ticket_user_id_request",
     "ContactReplyTicketUserIdRequestDict": "contact_reply_ticket_user_id_request",
+    "ContactReplyTicketUserIdRequestFields": "contact_reply_ticket_user_id_request",
     "ContactReplyUserIdRequest": "contact_reply_user_id_request",
     "ContactReplyUserIdRequestDict": "contact_reply_user_id_request",
+    "ContactReplyUserIdRequestFields": "contact_reply_user_id_request",
     "ContactSegments": "contact_segments",
     "ContactSocialProfiles": "contact_social_profiles",
     "ContactSubscriptionTypes": "contact_subscription_types",
@@ -151,6 +161,7 @@ _MODULES: dict[str, str] = {
     "CreateContactRequestDict": "create_contact_request",
     "CreateConversationRequest": "create_conversation_request",
     "CreateConversationRequestDict": "create_conversation_request",
+    "CreateConversationRequestFields": "create_conversation_request",
     "CreateConversationRequestFrom": "create_conversation_request_from",
     "CreateConversationRequestFromDict": "create_conversation_request_from",
     "CreateConversationRequestFromType": "create_conversation_request_from_type",
@@ -171,6 +182,7 @@ _MODULES: dict[str, str] = {
     "CreateDataExportsRequestDict": "create_data_exports_request",
     "CreateMessageRequest": "create_message_request",
     "CreateMessageRequestDict": "create_message_request",
+    "CreateMessageRequestFields": "create_message_request",
     "CreateMessageRequestFrom": "create_message_request_from",
     "CreateMessageRequestFromDict": "create_message_request_from",
     "CreateMessageRequestMessageType": "create_message_request_message_type",
@@ -185,6 +197,7 @@ _MODULES: dict[str, str] = {
     "CreateOrUpdateCompanyRequestDict": "create_or_update_company_request",
     "CreateOrUpdateTagRequest": "create_or_update_tag_request",
     "CreateOrUpdateTagRequestDict": "create_or_update_tag_request",
+    "CreateOrUpdateTagRequestFields": "create_or_update_tag_request",
     "CreatePhoneSwitchRequest": "create_phone_switch_request",
     "CreatePhoneSwitchRequestDict": "create_phone_switch_request",
     "CreateTicketRequest": "create_ticket_request",
@@ -255,6 +268,7 @@ _MODULES: dict[str, str] = {
     "LisDataEventsFilterType2": "lis_data_events_filter_type_2",
     "MergeContactsRequest": "merge_contacts_request",
     "MergeContactsRequestDict": "merge_contacts_request",
+    "MergeContactsRequestFields": "merge_contacts_request",
     "Message": "message",
     "MessageMessageType": "message_message_type",
     "MultipleFilterSearchRequest": "multiple_filter_search_request",
@@ -273,6 +287,7 @@ _MODULES: dict[str, str] = {
     "NoteList": "note_list",
     "OpenConversationRequest": "open_conversation_request",
     "OpenConversationRequestDict": "open_conversation_request",
+    "OpenConversationRequestFields": "open_conversation_request",
     "PagesLink": "pages_link",
     "PaginatedResponse": "paginated_response",
     "PaginatedResponseType": "paginated_response_type",
@@ -280,8 +295,10 @@ _MODULES: dict[str, str] = {
     "PhoneSwitch": "phone_switch",
     "RedactConversationRequestType0": "redact_conversation_request_type_0",
     "RedactConversationRequestType0Dict": "redact_conversation_request_type_0",
+    "RedactConversationRequestType0Fields": "redact_conversation_request_type_0",
     "RedactConversationRequestType1": "redact_conversation_request_type_1",
     "RedactConversationRequestType1Dict": "redact_conversation_request_type_1",
+    "RedactConversationRequestType1Fields": "redact_conversation_request_type_1",
     "Reference": "reference",
     "SearchRequest": "search_request",
     "SearchRequestDict": "search_request",
@@ -298,6 +315,7 @@ _MODULES: dict[str, str] = {
     "SlaAppliedSlaStatus": "sla_applied_sla_status",
     "SnoozeConversationRequest": "snooze_conversation_request",
     "SnoozeConversationRequestDict": "snooze_conversation_request",
+    "SnoozeConversationRequestFields": "snooze_conversation_request",
     "SocialProfile": "social_profile",
     "StartingAfterPaging": "starting_after_paging",
     "StartingAfterPagingDict": "starting_after_paging",
@@ -312,9 +330,11 @@ _MODULES: dict[str, str] = {
     "TagCompanyRequestCompaniesItem": "tag_company_request_companies_item",
     "TagCompanyRequestCompaniesItemDict": "tag_company_request_companies_item",
     "TagCompanyRequestDict": "tag_company_request",
+    "TagCompanyRequestFields": "tag_company_request",
     "TagList": "tag_list",
     "TagMultipleUsersRequest": "tag_multiple_users_request",
     "TagMultipleUsersRequestDict": "tag_multiple_users_request",
+    "TagMultipleUsersRequestFields": "tag_multiple_users_request",
     "TagMultipleUsersRequestUsersItem": "tag_multiple_users_request_users_item",
     "TagMultipleUsersRequestUsersItemDict": "tag_multiple_users_request_users_item",
     "Tags": "tags",
@@ -348,6 +368,7 @@ _MODULES: dict[str, str] = {
     "UntagCompanyRequestCompaniesItem": "untag_company_request_companies_item",
     "UntagCompanyRequestCompaniesItemDict": "untag_company_request_companies_item",
     "UntagCompanyRequestDict": "untag_company_request",
+    "UntagCompanyRequestFields": "untag_company_request",
     "UpdateArticleRequest": "update_article_request",
     "UpdateArticleRequestDict": "update_article_request",
     "UpdateArticleRequestState": "update_article_request_state",
@@ -417,11 +438,15 @@ if TYPE_CHECKING:
     from .admin_priority_level import AdminPriorityLevel as AdminPriorityLevel
     from .admin_reply_conversation_request import AdminReplyConversationRequest as AdminReplyConversationRequest
     from .admin_reply_conversation_request import AdminReplyConversationRequestDict as AdminReplyConversationRequestDict
+    from .admin_reply_conversation_request import (
+        AdminReplyConversationRequestFields as AdminReplyConversationRequestFields,
+    )
     from .admin_reply_conversation_request_message_type import (
         AdminReplyConversationRequestMessageType as AdminReplyConversationRequestMessageType,
     )
     from .admin_reply_ticket_request import AdminReplyTicketRequest as AdminReplyTicketRequest
     from .admin_reply_ticket_request import AdminReplyTicketRequestDict as AdminReplyTicketRequestDict
+    from .admin_reply_ticket_request import AdminReplyTicketRequestFields as AdminReplyTicketRequestFields
     from .admin_reply_ticket_request_message_type import (
         AdminReplyTicketRequestMessageType as AdminReplyTicketRequestMessageType,
     )
@@ -465,6 +490,7 @@ if TYPE_CHECKING:
     )
     from .assign_conversation_request import AssignConversationRequest as AssignConversationRequest
     from .assign_conversation_request import AssignConversationRequestDict as AssignConversationRequestDict
+    from .assign_conversation_request import AssignConversationRequestFields as AssignConversationRequestFields
     from .assign_conversation_request_type import AssignConversationRequestType as AssignConversationRequestType
     from .attach_contact_to_a_company_body import AttachContactToACompanyBody as AttachContactToACompanyBody
     from .attach_contact_to_a_company_body import AttachContactToACompanyBodyDict as AttachContactToACompanyBodyDict
@@ -506,6 +532,7 @@ if TYPE_CHECKING:
     from .attach_tag_to_ticket_body import AttachTagToTicketBodyDict as AttachTagToTicketBodyDict
     from .close_conversation_request import CloseConversationRequest as CloseConversationRequest
     from .close_conversation_request import CloseConversationRequestDict as CloseConversationRequestDict
+    from .close_conversation_request import CloseConversationRequestFields as CloseConversationRequestFields
     from .collection import Collection as Collection
     from .collection_list import CollectionList as CollectionList
     from .company import Company as Company
@@ -532,15 +559,22 @@ if TYPE_CHECKING:
     from .contact_reply_base_request import ContactReplyBaseRequest as ContactReplyBaseRequest
     from .contact_reply_email_request import ContactReplyEmailRequest as ContactReplyEmailRequest
     from .contact_reply_email_request import ContactReplyEmailRequestDict as ContactReplyEmailRequestDict
+    from .contact_reply_email_request import ContactReplyEmailRequestFields as ContactReplyEmailRequestFields
     from .contact_reply_intercom_user_id_request import (
         ContactReplyIntercomUserIdRequest as ContactReplyIntercomUserIdRequest,
     )
     from .contact_reply_intercom_user_id_request import (
         ContactReplyIntercomUserIdRequestDict as ContactReplyIntercomUserIdRequestDict,
     )
+    from .contact_reply_intercom_user_id_request import (
+        ContactReplyIntercomUserIdRequestFields as ContactReplyIntercomUserIdRequestFields,
+    )
     from .contact_reply_ticket_email_request import ContactReplyTicketEmailRequest as ContactReplyTicketEmailRequest
     from .contact_reply_ticket_email_request import (
         ContactReplyTicketEmailRequestDict as ContactReplyTicketEmailRequestDict,
+    )
+    from .contact_reply_ticket_email_request import (
+        ContactReplyTicketEmailRequestFields as ContactReplyTicketEmailRequestFields,
     )
     from .contact_reply_ticket_intercom_user_id_request import (
         ContactReplyTicketIntercomUserIdRequest as ContactReplyTicketIntercomUserIdRequest,
@@ -548,12 +582,19 @@ if TYPE_CHECKING:
     from .contact_reply_ticket_intercom_user_id_request import (
         ContactReplyTicketIntercomUserIdRequestDict as ContactReplyTicketIntercomUserIdRequestDict,
     )
+    from .contact_reply_ticket_intercom_user_id_request import (
+        ContactReplyTicketIntercomUserIdRequestFields as ContactReplyTicketIntercomUserIdRequestFields,
+    )
     from .contact_reply_ticket_user_id_request import ContactReplyTicketUserIdRequest as ContactReplyTicketUserIdRequest
     from .contact_reply_ticket_user_id_request import (
         ContactReplyTicketUserIdRequestDict as ContactReplyTicketUserIdRequestDict,
     )
+    from .contact_reply_ticket_user_id_request import (
+        ContactReplyTicketUserIdRequestFields as ContactReplyTicketUserIdRequestFields,
+    )
     from .contact_reply_user_id_request import ContactReplyUserIdRequest as ContactReplyUserIdRequest
     from .contact_reply_user_id_request import ContactReplyUserIdRequestDict as ContactReplyUserIdRequestDict
+    from .contact_reply_user_id_request import ContactReplyUserIdRequestFields as ContactReplyUserIdRequestFields
     from .contact_segments import ContactSegments as ContactSegments
     from .contact_social_profiles import ContactSocialProfiles as ContactSocialProfiles
     from .contact_subscription_types import ContactSubscriptionTypes as ContactSubscriptionTypes
@@ -605,6 +646,7 @@ if TYPE_CHECKING:
     from .create_contact_request import CreateContactRequestDict as CreateContactRequestDict
     from .create_conversation_request import CreateConversationRequest as CreateConversationRequest
     from .create_conversation_request import CreateConversationRequestDict as CreateConversationRequestDict
+    from .create_conversation_request import CreateConversationRequestFields as CreateConversationRequestFields
     from .create_conversation_request_from import CreateConversationRequestFrom as CreateConversationRequestFrom
     from .create_conversation_request_from import CreateConversationRequestFromDict as CreateConversationRequestFromDict
     from .create_conversation_request_from_type import (
@@ -637,6 +679,7 @@ if TYPE_CHECKING:
     from .create_data_exports_request import CreateDataExportsRequestDict as CreateDataExportsRequestDict
     from .create_message_request import CreateMessageRequest as CreateMessageRequest
     from .create_message_request import CreateMessageRequestDict as CreateMessageRequestDict
+    from .create_message_request import CreateMessageRequestFields as CreateMessageRequestFields
     from .create_message_request_from import CreateMessageRequestFrom as CreateMessageRequestFrom
     from .create_message_request_from import CreateMessageRequestFromDict as CreateMessageRequestFromDict
     from .create_message_request_message_type import CreateMessageRequestMessageType as CreateMessageRequestMessageType
@@ -655,6 +698,7 @@ if TYPE_CHECKING:
     from .create_or_update_company_request import CreateOrUpdateCompanyRequestDict as CreateOrUpdateCompanyRequestDict
     from .create_or_update_tag_request import CreateOrUpdateTagRequest as CreateOrUpdateTagRequest
     from .create_or_update_tag_request import CreateOrUpdateTagRequestDict as CreateOrUpdateTagRequestDict
+    from .create_or_update_tag_request import CreateOrUpdateTagRequestFields as CreateOrUpdateTagRequestFields
     from .create_phone_switch_request import CreatePhoneSwitchRequest as CreatePhoneSwitchRequest
     from .create_phone_switch_request import CreatePhoneSwitchRequestDict as CreatePhoneSwitchRequestDict
     from .create_ticket_request import CreateTicketRequest as CreateTicketRequest
@@ -749,6 +793,7 @@ if TYPE_CHECKING:
     from .lis_data_events_filter_type_2 import LisDataEventsFilterType2 as LisDataEventsFilterType2
     from .merge_contacts_request import MergeContactsRequest as MergeContactsRequest
     from .merge_contacts_request import MergeContactsRequestDict as MergeContactsRequestDict
+    from .merge_contacts_request import MergeContactsRequestFields as MergeContactsRequestFields
     from .message import Message as Message
     from .message_message_type import MessageMessageType as MessageMessageType
     from .multiple_filter_search_request import MultipleFilterSearchRequest as MultipleFilterSearchRequest
@@ -769,6 +814,7 @@ if TYPE_CHECKING:
     from .note_list import NoteList as NoteList
     from .open_conversation_request import OpenConversationRequest as OpenConversationRequest
     from .open_conversation_request import OpenConversationRequestDict as OpenConversationRequestDict
+    from .open_conversation_request import OpenConversationRequestFields as OpenConversationRequestFields
     from .pages_link import PagesLink as PagesLink
     from .paginated_response import PaginatedResponse as PaginatedResponse
     from .paginated_response_type import PaginatedResponseType as PaginatedResponseType
@@ -778,9 +824,15 @@ if TYPE_CHECKING:
     from .redact_conversation_request_type_0 import (
         RedactConversationRequestType0Dict as RedactConversationRequestType0Dict,
     )
+    from .redact_conversation_request_type_0 import (
+        RedactConversationRequestType0Fields as RedactConversationRequestType0Fields,
+    )
     from .redact_conversation_request_type_1 import RedactConversationRequestType1 as RedactConversationRequestType1
     from .redact_conversation_request_type_1 import (
         RedactConversationRequestType1Dict as RedactConversationRequestType1Dict,
+    )
+    from .redact_conversation_request_type_1 import (
+        RedactConversationRequestType1Fields as RedactConversationRequestType1Fields,
     )
     from .reference import Reference as Reference
     from .search_request import SearchRequest as SearchRequest
@@ -800,6 +852,7 @@ if TYPE_CHECKING:
     from .sla_applied_sla_status import SlaAppliedSlaStatus as SlaAppliedSlaStatus
     from .snooze_conversation_request import SnoozeConversationRequest as SnoozeConversationRequest
     from .snooze_conversation_request import SnoozeConversationRequestDict as SnoozeConversationRequestDict
+    from .snooze_conversation_request import SnoozeConversationRequestFields as SnoozeConversationRequestFields
     from .social_profile import SocialProfile as SocialProfile
     from .starting_after_paging import StartingAfterPaging as StartingAfterPaging
     from .starting_after_paging import StartingAfterPagingDict as StartingAfterPagingDict
@@ -818,9 +871,11 @@ if TYPE_CHECKING:
         TagCompanyRequestCompaniesItemDict as TagCompanyRequestCompaniesItemDict,
     )
     from .tag_company_request import TagCompanyRequestDict as TagCompanyRequestDict
+    from .tag_company_request import TagCompanyRequestFields as TagCompanyRequestFields
     from .tag_list import TagList as TagList
     from .tag_multiple_users_request import TagMultipleUsersRequest as TagMultipleUsersRequest
     from .tag_multiple_users_request import TagMultipleUsersRequestDict as TagMultipleUsersRequestDict
+    from .tag_multiple_users_request import TagMultipleUsersRequestFields as TagMultipleUsersRequestFields
     from .tag_multiple_users_request_users_item import (
         TagMultipleUsersRequestUsersItem as TagMultipleUsersRequestUsersItem,
     )
@@ -862,6 +917,7 @@ if TYPE_CHECKING:
         UntagCompanyRequestCompaniesItemDict as UntagCompanyRequestCompaniesItemDict,
     )
     from .untag_company_request import UntagCompanyRequestDict as UntagCompanyRequestDict
+    from .untag_company_request import UntagCompanyRequestFields as UntagCompanyRequestFields
     from .update_article_request import UpdateArticleRequest as UpdateArticleRequest
     from .update_article_request import UpdateArticleRequestDict as UpdateArticleRequestDict
     from .update_article_request_state import UpdateArticleRequestState as UpdateArticleRequestState

@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .admin_reply_conversation_request_message_type import AdminReplyConversationRequestMessageType
     from .conversation_attachment_files import ConversationAttachmentFiles
     from .conversation_attachment_files import ConversationAttachmentFilesDict
@@ -54,10 +56,15 @@ class AdminReplyConversationRequest(_Model):
         ("attachment_files", "attachment_files", False, False, ("list", ("model", "ConversationAttachmentFiles"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_type": ("comment", "note"),
+        "type": ("admin",),
+    }
 
 
 class AdminReplyConversationRequestDict(TypedDict, total=False):
-    """``AdminReplyConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AdminReplyConversationRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: message_type, type, admin_id.
     """
@@ -65,6 +72,19 @@ class AdminReplyConversationRequestDict(TypedDict, total=False):
     message_type: AdminReplyConversationRequestMessageType | str
     type: str
     admin_id: str
+    body: str
+    created_at: int
+    attachment_urls: list[str]
+    attachment_files: list[ConversationAttachmentFiles | ConversationAttachmentFilesDict]
+
+
+class AdminReplyConversationRequestFields(TypedDict, total=False):
+    """``AdminReplyConversationRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    message_type: Required[Literal["comment", "note"] | AdminReplyConversationRequestMessageType]
+    type: Required[Literal["admin"]]
+    admin_id: Required[str]
     body: str
     created_at: int
     attachment_urls: list[str]

@@ -42,8 +42,8 @@ class ArticleListItem(_Model):
         translated_content
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     workspace_id: str | Unset = UNSET
     title: str | Unset = UNSET
     description: str | None | Unset = UNSET
@@ -80,3 +80,5 @@ class ArticleListItem(_Model):
         ("translated_content", "translated_content", False, True, ("model", "ArticleTranslatedContent")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -37,7 +37,7 @@ class AttachSubscriptionTypeToContactBody(_Model):
 
 
 class AttachSubscriptionTypeToContactBodyDict(TypedDict, total=False):
-    """``AttachSubscriptionTypeToContactBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AttachSubscriptionTypeToContactBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id, consent_type.
     """

@@ -76,8 +76,8 @@ class Contact(_Model):
         social_profiles: An object containing social profiles that a contact has.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     external_id: str | None | Unset = UNSET
     workspace_id: str | Unset = UNSET
     role: str | Unset = UNSET
@@ -172,3 +172,5 @@ class Contact(_Model):
         ("social_profiles", "social_profiles", False, False, ("model", "ContactSocialProfiles")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

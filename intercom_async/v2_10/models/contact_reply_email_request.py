@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .conversation_attachment_files import ConversationAttachmentFiles
     from .conversation_attachment_files import ConversationAttachmentFilesDict
 
@@ -50,10 +52,15 @@ class ContactReplyEmailRequest(_Model):
         ("attachment_files", "attachment_files", False, False, ("list", ("model", "ConversationAttachmentFiles"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_type": ("comment",),
+        "type": ("user",),
+    }
 
 
 class ContactReplyEmailRequestDict(TypedDict, total=False):
-    """``ContactReplyEmailRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ContactReplyEmailRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: message_type, type, body, email.
     """
@@ -62,5 +69,17 @@ class ContactReplyEmailRequestDict(TypedDict, total=False):
     type: str
     body: str
     email: str
+    attachment_urls: list[str]
+    attachment_files: list[ConversationAttachmentFiles | ConversationAttachmentFilesDict]
+
+
+class ContactReplyEmailRequestFields(TypedDict, total=False):
+    """``ContactReplyEmailRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    message_type: Required[Literal["comment"]]
+    type: Required[Literal["user"]]
+    body: Required[str]
+    email: Required[str]
     attachment_urls: list[str]
     attachment_files: list[ConversationAttachmentFiles | ConversationAttachmentFilesDict]

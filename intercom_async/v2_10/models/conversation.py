@@ -59,8 +59,8 @@ class Conversation(_Model):
         linked_objects: An object containing metadata about linked conversations and linked tickets. Up to 1000 can be returned.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     title: str | None | Unset = UNSET
     created_at: int | Unset = UNSET
     updated_at: int | Unset = UNSET
@@ -111,3 +111,5 @@ class Conversation(_Model):
         ("linked_objects", "linked_objects", False, False, ("model", "LinkedObjectList")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

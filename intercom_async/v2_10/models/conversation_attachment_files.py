@@ -40,7 +40,7 @@ class ConversationAttachmentFiles(_Model):
 
 
 class ConversationAttachmentFilesDict(TypedDict, total=False):
-    """``ConversationAttachmentFiles`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ConversationAttachmentFiles`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     content_type: str
     data: str

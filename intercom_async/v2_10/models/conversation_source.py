@@ -36,8 +36,8 @@ class ConversationSource(_Model):
         redacted: Whether or not the source message has been redacted. Only applicable for contact initiated messages.
     """
 
-    type_: ConversationSourceType | str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: ConversationSourceType | str
+    id: str
     delivered_as: str | Unset = UNSET
     subject: str | Unset = UNSET
     body: str | Unset = UNSET
@@ -60,3 +60,5 @@ class ConversationSource(_Model):
         ("redacted", "redacted", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

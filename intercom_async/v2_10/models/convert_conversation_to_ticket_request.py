@@ -40,7 +40,7 @@ class ConvertConversationToTicketRequest(_Model):
 
 
 class ConvertConversationToTicketRequestDict(TypedDict, total=False):
-    """``ConvertConversationToTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ConvertConversationToTicketRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: ticket_type_id.
     """

@@ -50,7 +50,7 @@ class ConvertVisitorRequest(_Model):
 
 
 class ConvertVisitorRequestDict(TypedDict, total=False):
-    """``ConvertVisitorRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ConvertVisitorRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: type, user, visitor.
     """

@@ -69,7 +69,7 @@ class CreateContactRequest(_Model):
 
 
 class CreateContactRequestDict(TypedDict, total=False):
-    """``CreateContactRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateContactRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     role: str
     external_id: str

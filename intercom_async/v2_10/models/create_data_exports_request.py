@@ -37,7 +37,7 @@ class CreateDataExportsRequest(_Model):
 
 
 class CreateDataExportsRequestDict(TypedDict, total=False):
-    """``CreateDataExportsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateDataExportsRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: created_at_after, created_at_before.
     """

@@ -40,7 +40,7 @@ class CreateMessageRequestTo(_Model):
 
 
 class CreateMessageRequestToDict(TypedDict, total=False):
-    """``CreateMessageRequestTo`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateMessageRequestTo`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: type, id.
     """

@@ -27,6 +27,6 @@ class CreateOrUpdateCompanyRequestCustomAttributes(_Model):
 
 
 class CreateOrUpdateCompanyRequestCustomAttributesDict(TypedDict, total=False):
-    """``CreateOrUpdateCompanyRequestCustomAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateOrUpdateCompanyRequestCustomAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -27,6 +27,6 @@ class CustomAttributes(_Model):
 
 
 class CustomAttributesDict(TypedDict, total=False):
-    """``CustomAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CustomAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -32,7 +32,7 @@ class DetachContactFromConversationRequest(_Model):
 
 
 class DetachContactFromConversationRequestDict(TypedDict, total=False):
-    """``DetachContactFromConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``DetachContactFromConversationRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: admin_id.
     """

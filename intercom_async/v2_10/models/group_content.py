@@ -43,7 +43,7 @@ class GroupContent(_Model):
 
 
 class GroupContentDict(TypedDict, total=False):
-    """``GroupContent`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``GroupContent`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     type: GroupContentTypeType1 | str | None
     name: str

@@ -60,7 +60,7 @@ class NewsItemRequest(_Model):
 
 
 class NewsItemRequestDict(TypedDict, total=False):
-    """``NewsItemRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``NewsItemRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: title, sender_id.
     """

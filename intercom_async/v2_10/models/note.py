@@ -32,8 +32,8 @@ class Note(_Model):
         body: The body text of the note.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     created_at: int | Unset = UNSET
     contact: NoteContactType0 | None | Unset = UNSET
     author: Admin | None | Unset = UNSET
@@ -50,3 +50,5 @@ class Note(_Model):
         ("body", "body", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -24,8 +24,8 @@ class NoteContactType0(_Model):
         id: The id of the contact.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
     # (json name, attribute, required, nullable, type): drives decoding, to_dict(), union matching, strict mode
@@ -34,3 +34,5 @@ class NoteContactType0(_Model):
         ("id", "id", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

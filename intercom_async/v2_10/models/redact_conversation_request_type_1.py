@@ -12,6 +12,9 @@ from ..._codec import Model as _Model
 from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
 
 # Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
 @_lazy_fields
@@ -37,10 +40,14 @@ class RedactConversationRequestType1(_Model):
         ("source_id", "source_id", True, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "type": ("source",),
+    }
 
 
 class RedactConversationRequestType1Dict(TypedDict, total=False):
-    """``RedactConversationRequestType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``RedactConversationRequestType1`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: type, conversation_id, source_id.
     """
@@ -48,3 +55,12 @@ class RedactConversationRequestType1Dict(TypedDict, total=False):
     type: str
     conversation_id: str
     source_id: str
+
+
+class RedactConversationRequestType1Fields(TypedDict, total=False):
+    """``RedactConversationRequestType1``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    type: Required[Literal["source"]]
+    conversation_id: Required[str]
+    source_id: Required[str]

@@ -12,6 +12,9 @@ from ..._codec import Model as _Model
 from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
 
 # Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
 @_lazy_fields
@@ -37,10 +40,14 @@ class SnoozeConversationRequest(_Model):
         ("snoozed_until", "snoozed_until", True, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_type": ("snoozed",),
+    }
 
 
 class SnoozeConversationRequestDict(TypedDict, total=False):
-    """``SnoozeConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``SnoozeConversationRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: message_type, admin_id, snoozed_until.
     """
@@ -48,3 +55,12 @@ class SnoozeConversationRequestDict(TypedDict, total=False):
     message_type: str
     admin_id: str
     snoozed_until: int
+
+
+class SnoozeConversationRequestFields(TypedDict, total=False):
+    """``SnoozeConversationRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    message_type: Required[Literal["snoozed"]]
+    admin_id: Required[str]
+    snoozed_until: Required[int]

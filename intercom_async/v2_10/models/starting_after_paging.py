@@ -37,7 +37,7 @@ class StartingAfterPaging(_Model):
 
 
 class StartingAfterPagingDict(TypedDict, total=False):
-    """``StartingAfterPaging`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``StartingAfterPaging`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     per_page: int
     starting_after: str | None

@@ -30,8 +30,8 @@ class Team(_Model):
         admin_priority_level
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     admin_ids: list[int] | Unset = UNSET
     admin_priority_level: AdminPriorityLevel | None | Unset = UNSET
@@ -46,3 +46,5 @@ class Team(_Model):
         ("admin_priority_level", "admin_priority_level", False, True, ("model", "AdminPriorityLevel")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -42,8 +42,8 @@ class TicketPart(_Model):
         redacted: Whether or not the ticket part has been redacted.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     part_type: str | Unset = UNSET
     body: str | None | Unset = UNSET
     previous_ticket_state: TicketPartPreviousTicketState | str | Unset = UNSET
@@ -74,3 +74,5 @@ class TicketPart(_Model):
         ("redacted", "redacted", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

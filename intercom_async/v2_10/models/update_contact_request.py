@@ -67,7 +67,7 @@ class UpdateContactRequest(_Model):
 
 
 class UpdateContactRequestDict(TypedDict, total=False):
-    """``UpdateContactRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateContactRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     role: str
     external_id: str

@@ -43,7 +43,7 @@ class UpdateDataAttributeRequest(_Model):
 
 
 class UpdateDataAttributeRequestDict(TypedDict, total=False):
-    """``UpdateDataAttributeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateDataAttributeRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     archived: bool
     description: str

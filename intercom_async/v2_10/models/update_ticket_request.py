@@ -55,7 +55,7 @@ class UpdateTicketRequest(_Model):
 
 
 class UpdateTicketRequestDict(TypedDict, total=False):
-    """``UpdateTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateTicketRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     ticket_attributes: UpdateTicketRequestTicketAttributes | dict[str, Any]
     state: UpdateTicketRequestState | str

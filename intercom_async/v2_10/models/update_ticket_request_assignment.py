@@ -37,7 +37,7 @@ class UpdateTicketRequestAssignment(_Model):
 
 
 class UpdateTicketRequestAssignmentDict(TypedDict, total=False):
-    """``UpdateTicketRequestAssignment`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateTicketRequestAssignment`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     admin_id: str
     assignee_id: str

@@ -27,6 +27,6 @@ class UpdateTicketRequestTicketAttributes(_Model):
 
 
 class UpdateTicketRequestTicketAttributesDict(TypedDict, total=False):
-    """``UpdateTicketRequestTicketAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateTicketRequestTicketAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -25,8 +25,8 @@ class VisitorDeletedObject(_Model):
         user_id: Automatically generated identifier for the Visitor.
     """
 
-    id: str | Unset = UNSET
-    type_: str | Unset = UNSET
+    id: str
+    type_: str
     user_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
@@ -37,3 +37,5 @@ class VisitorDeletedObject(_Model):
         ("user_id", "user_id", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"id", "type_"})

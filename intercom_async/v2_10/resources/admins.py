@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -42,9 +42,9 @@ class AdminsResource(Resource):
 
     async def away(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: SetAwayAdminBody | SetAwayAdminBodyDict | Unset = UNSET,
+        request_body: SetAwayAdminBody | SetAwayAdminBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[SetAwayAdminBodyDict],
     ) -> Admin:
@@ -54,7 +54,7 @@ class AdminsResource(Resource):
 
         Args:
             id: The unique identifier of a given admin
-            body: the whole request body, a ``SetAwayAdminBody`` or a ``SetAwayAdminBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``SetAwayAdminBody`` or a ``SetAwayAdminBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             away_mode_enabled: Set to "true" to change the status of the admin to away.
             away_mode_reassign: Set to "true" to assign any new conversation replies to your default inbox.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -69,7 +69,7 @@ class AdminsResource(Resource):
             _Request(
                 _OPS["setAwayAdmin"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -77,7 +77,7 @@ class AdminsResource(Resource):
 
     async def find(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> Admin:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -45,15 +45,24 @@ class ArticlesResource(Resource):
     async def create(
         self,
         *,
-        body: CreateArticleRequest | CreateArticleRequestDict | Unset = UNSET,
+        request_body: CreateArticleRequest | CreateArticleRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateArticleRequestDict],
     ) -> Article:
         """Create an article
 
         You can create a new article by making a POST request to `https://api.intercom.io/articles`.
 
         Args:
-            body: the request body (CreateArticleRequest | CreateArticleRequestDict).
+            request_body: the whole request body, a ``CreateArticleRequest`` or a ``CreateArticleRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            title: The title of the article.For multilingual articles, this will be the title of the default language's content.
+            author_id: The id of the author of the article. For multilingual articles, this will be the id of the author of the default language's content. Must be a teammate on the help center's workspace.
+            description: The description of the article. For multilingual articles, this will be the description of the default language's content.
+            body: The content of the article. For multilingual articles, this will be the body of the default language's content.
+            state: Whether the article will be `published` or will be a `draft`. Defaults to draft. For multilingual articles, this will be the state of the default language's content.
+            parent_id: The id of the article's parent collection or section. An article without this field stands alone.
+            parent_type: The type of parent, which can either be a `collection` or `section`.
+            translated_content: (body field)
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -65,14 +74,15 @@ class ArticlesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createArticle"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
     async def delete(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> DeletedArticleObject:
@@ -100,7 +110,7 @@ class ArticlesResource(Resource):
 
     async def find(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> Article:
@@ -207,10 +217,11 @@ class ArticlesResource(Resource):
 
     async def update(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: UpdateArticleRequest | UpdateArticleRequestDict | Unset = UNSET,
+        request_body: UpdateArticleRequest | UpdateArticleRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[UpdateArticleRequestDict],
     ) -> Article:
         """Update an article
 
@@ -218,7 +229,15 @@ class ArticlesResource(Resource):
 
         Args:
             id: The unique identifier for the article which is given by Intercom.
-            body: the request body (UpdateArticleRequest | UpdateArticleRequestDict).
+            request_body: the whole request body, a ``UpdateArticleRequest`` or a ``UpdateArticleRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            title: The title of the article.For multilingual articles, this will be the title of the default language's content.
+            description: The description of the article. For multilingual articles, this will be the description of the default language's content.
+            body: The content of the article. For multilingual articles, this will be the body of the default language's content.
+            author_id: The id of the author of the article. For multilingual articles, this will be the id of the author of the default language's content. Must be a teammate on the help center's workspace.
+            state: Whether the article will be `published` or will be a `draft`. Omitting this field leaves the publish state unchanged, so a draft stays a draft and an edit to a published article goes live immediately unless that article already has a pending draft. For multilingual articles, this will be the state of the default language's content.
+            parent_id: The id of the article's parent collection or section. An article without this field stands alone.
+            parent_type: The type of parent, which can either be a `collection` or `section`.
+            translated_content: (body field)
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -231,7 +250,8 @@ class ArticlesResource(Resource):
             _Request(
                 _OPS["updateArticle"],
                 path={"id": id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )

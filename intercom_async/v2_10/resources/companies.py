@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -47,9 +47,11 @@ class CompaniesResource(Resource):
     async def attach_contact(
         self,
         id: str,
+        /,
         *,
-        body: AttachContactToACompanyBody | AttachContactToACompanyBodyDict | Unset = UNSET,
+        request_body: AttachContactToACompanyBody | AttachContactToACompanyBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[AttachContactToACompanyBodyDict],
     ) -> Company:
         """Attach a Contact to a Company
 
@@ -57,7 +59,8 @@ class CompaniesResource(Resource):
 
         Args:
             id: The unique identifier for the contact which is given by Intercom
-            body: the request body (AttachContactToACompanyBody | AttachContactToACompanyBodyDict).
+            request_body: the whole request body, a ``AttachContactToACompanyBody`` or a ``AttachContactToACompanyBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            id: The unique identifier for the company which is given by Intercom
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -70,7 +73,8 @@ class CompaniesResource(Resource):
             _Request(
                 _OPS["attachContactToACompany"],
                 path={"id": id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -78,7 +82,7 @@ class CompaniesResource(Resource):
     async def create_or_update(
         self,
         *,
-        body: CreateOrUpdateCompanyRequest | CreateOrUpdateCompanyRequestDict | Unset = UNSET,
+        request_body: CreateOrUpdateCompanyRequest | CreateOrUpdateCompanyRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateOrUpdateCompanyRequestDict],
     ) -> Company:
@@ -94,7 +98,7 @@ class CompaniesResource(Resource):
         You can set a unique `company_id` value when creating a company. However, it is not possible to update `company_id`. Be sure to set a unique value once upon creation of the company.
 
         Args:
-            body: the whole request body, a ``CreateOrUpdateCompanyRequest`` or a ``CreateOrUpdateCompanyRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateOrUpdateCompanyRequest`` or a ``CreateOrUpdateCompanyRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the Company
             company_id: The company id you have defined for the company. Can't be updated
             plan: The name of the plan you have associated with the company.
@@ -115,7 +119,7 @@ class CompaniesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createOrUpdateCompany"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

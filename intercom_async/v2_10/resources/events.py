@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -45,7 +45,7 @@ class EventsResource(Resource):
     async def create(
         self,
         *,
-        body: CreateDataEventRequest | CreateDataEventRequestDict | Unset = UNSET,
+        request_body: CreateDataEventRequest | CreateDataEventRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateDataEventRequestDict],
     ) -> None:
@@ -93,7 +93,7 @@ class EventsResource(Resource):
         - Server errors will return a `500` response code and may contain an error message in the body.
 
         Args:
-            body: the whole request body, a ``CreateDataEventRequest`` or a ``CreateDataEventRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateDataEventRequest`` or a ``CreateDataEventRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             event_name: The name of the event that occurred. This is presented to your App's admins when filtering and creating segments - a good event name is typically a past tense 'verb-noun' combination, to improve readability, for example `updated-plan`.
             created_at: The time the event occurred as a UTC Unix timestamp
             user_id: Your identifier for the user.
@@ -111,7 +111,7 @@ class EventsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createDataEvent"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -166,7 +166,7 @@ class EventsResource(Resource):
     async def summaries(
         self,
         *,
-        body: CreateDataEventSummariesRequest | CreateDataEventSummariesRequestDict | Unset = UNSET,
+        request_body: CreateDataEventSummariesRequest | CreateDataEventSummariesRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateDataEventSummariesRequestDict],
     ) -> None:
@@ -175,7 +175,7 @@ class EventsResource(Resource):
         Create event summaries for a user. Event summaries are used to track the number of times an event has occurred, the first time it occurred and the last time it occurred.
 
         Args:
-            body: the whole request body, a ``CreateDataEventSummariesRequest`` or a ``CreateDataEventSummariesRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateDataEventSummariesRequest`` or a ``CreateDataEventSummariesRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             user_id: Your identifier for the user.
             event_summaries: A list of event summaries for the user. Each event summary should contain the event name, the time the event occurred, and the number of times the event occurred. The event name should be a past tense 'verb-noun' combination, to improve readability, for example `updated-plan`.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -189,7 +189,7 @@ class EventsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["dataEventSummaries"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

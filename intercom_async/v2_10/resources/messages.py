@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..._pagination import AsyncPager
     from ..models.create_message_request import CreateMessageRequest
     from ..models.create_message_request import CreateMessageRequestDict
+    from ..models.create_message_request import CreateMessageRequestFields
     from ..models.message import Message
 
 
@@ -39,8 +40,9 @@ class MessagesResource(Resource):
     async def create(
         self,
         *,
-        body: CreateMessageRequest | CreateMessageRequestDict | Unset = UNSET,
+        request_body: CreateMessageRequest | CreateMessageRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateMessageRequestFields],
     ) -> Message:
         """Create a message
 
@@ -57,7 +59,14 @@ class MessagesResource(Resource):
         > As this is a message, there will be no conversation present until the contact responds. Once they do, you will have to search for a contact's conversations with the id of the message.
 
         Args:
-            body: the request body (CreateMessageRequest | CreateMessageRequestDict).
+            request_body: the whole request body, a ``CreateMessageRequest`` or a ``CreateMessageRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            message_type: The kind of message being created. Values: `in_app` or `email`.
+            subject: The title of the email.
+            body: The content of the message. HTML and plaintext are supported.
+            template: The style of the outgoing message. Possible values `plain` or `personal`.
+            from_: The sender of the message. If not provided, the default sender will be used.
+            to: The sender of the message. If not provided, the default sender will be used.
+            create_conversation_without_contact_reply: Whether a conversation should be opened in the inbox for the message without the contact replying. Defaults to false if not provided.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -69,7 +78,8 @@ class MessagesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createMessage"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -20,12 +20,16 @@ if TYPE_CHECKING:
     from ..._pagination import AsyncPager
     from ..models.admin_reply_ticket_request import AdminReplyTicketRequest
     from ..models.admin_reply_ticket_request import AdminReplyTicketRequestDict
+    from ..models.admin_reply_ticket_request import AdminReplyTicketRequestFields
     from ..models.contact_reply_ticket_email_request import ContactReplyTicketEmailRequest
     from ..models.contact_reply_ticket_email_request import ContactReplyTicketEmailRequestDict
+    from ..models.contact_reply_ticket_email_request import ContactReplyTicketEmailRequestFields
     from ..models.contact_reply_ticket_intercom_user_id_request import ContactReplyTicketIntercomUserIdRequest
     from ..models.contact_reply_ticket_intercom_user_id_request import ContactReplyTicketIntercomUserIdRequestDict
+    from ..models.contact_reply_ticket_intercom_user_id_request import ContactReplyTicketIntercomUserIdRequestFields
     from ..models.contact_reply_ticket_user_id_request import ContactReplyTicketUserIdRequest
     from ..models.contact_reply_ticket_user_id_request import ContactReplyTicketUserIdRequestDict
+    from ..models.contact_reply_ticket_user_id_request import ContactReplyTicketUserIdRequestFields
     from ..models.create_ticket_request import CreateTicketRequest
     from ..models.create_ticket_request import CreateTicketRequestDict
     from ..models.search_request import SearchRequest
@@ -53,7 +57,7 @@ class TicketsResource(Resource):
     async def create(
         self,
         *,
-        body: CreateTicketRequest | CreateTicketRequestDict | Unset = UNSET,
+        request_body: CreateTicketRequest | CreateTicketRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateTicketRequestDict],
     ) -> Ticket:
@@ -62,7 +66,7 @@ class TicketsResource(Resource):
         You can create a new ticket.
 
         Args:
-            body: the whole request body, a ``CreateTicketRequest`` or a ``CreateTicketRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateTicketRequest`` or a ``CreateTicketRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             ticket_type_id: The ID of the type of ticket you want to create
             contacts: The list of contacts (users or leads) affected by this ticket. Currently only one is allowed
             company_id: The ID of the company that the ticket is associated with. The ID that you set upon company creation.
@@ -78,7 +82,7 @@ class TicketsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createTicket"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -115,11 +119,12 @@ class TicketsResource(Resource):
             )
         )
 
+    @overload
     async def reply(
         self,
         id: str,
         *,
-        body: ContactReplyTicketIntercomUserIdRequest
+        request_body: ContactReplyTicketIntercomUserIdRequest
         | ContactReplyTicketIntercomUserIdRequestDict
         | ContactReplyTicketUserIdRequest
         | ContactReplyTicketUserIdRequestDict
@@ -129,6 +134,59 @@ class TicketsResource(Resource):
         | AdminReplyTicketRequestDict
         | Unset = UNSET,
         request_options: RequestOptions | None = None,
+    ) -> TicketReply: ...
+
+    @overload
+    async def reply(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[ContactReplyTicketIntercomUserIdRequestFields],
+    ) -> TicketReply: ...
+
+    @overload
+    async def reply(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[ContactReplyTicketUserIdRequestFields],
+    ) -> TicketReply: ...
+
+    @overload
+    async def reply(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[ContactReplyTicketEmailRequestFields],
+    ) -> TicketReply: ...
+
+    @overload
+    async def reply(
+        self,
+        id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[AdminReplyTicketRequestFields],
+    ) -> TicketReply: ...
+
+    async def reply(
+        self,
+        id: str,
+        *,
+        request_body: ContactReplyTicketIntercomUserIdRequest
+        | ContactReplyTicketIntercomUserIdRequestDict
+        | ContactReplyTicketUserIdRequest
+        | ContactReplyTicketUserIdRequestDict
+        | ContactReplyTicketEmailRequest
+        | ContactReplyTicketEmailRequestDict
+        | AdminReplyTicketRequest
+        | AdminReplyTicketRequestDict
+        | Unset = UNSET,
+        request_options: RequestOptions | None = None,
+        **fields: Any,
     ) -> TicketReply:
         """Reply to a ticket
 
@@ -139,7 +197,11 @@ class TicketsResource(Resource):
 
             Note: Not the Inbox ticket ID
             This is the internal `id` field from the API response, not the `ticket_id` displayed in the Intercom Inbox (e.g., #12345). Use the `id` value from the ticket object returned by the API.
-            body: the request body (ContactReplyTicketIntercomUserIdRequest | ContactReplyTicketIntercomUserIdRequestDict | ContactReplyTicketUserIdRequest | ContactReplyTicketUserIdRequestDict | ContactReplyTicketEmailRequest | ContactReplyTicketEmailRequestDict | AdminReplyTicketRequest | AdminReplyTicketRequestDict).
+            request_body: the whole request body, one of ``ContactReplyTicketIntercomUserIdRequest``, ``ContactReplyTicketUserIdRequest``, ``ContactReplyTicketEmailRequest``, ``AdminReplyTicketRequest`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
+            ContactReplyTicketIntercomUserIdRequest fields (* required): message_type*='comment', type*='user', body*, intercom_user_id*, attachment_urls.
+            ContactReplyTicketUserIdRequest fields (* required): message_type*='comment', type*='user', body*, user_id*, attachment_urls.
+            ContactReplyTicketEmailRequest fields (* required): message_type*='comment', type*='user', body*, email*, attachment_urls.
+            AdminReplyTicketRequest fields (* required): message_type*='comment'|'note'|'quick_reply', type*='admin', admin_id*, body, reply_options, attachment_urls, cross_post.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -152,7 +214,8 @@ class TicketsResource(Resource):
             _Request(
                 _OPS["replyTicket"],
                 path={"id": id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -160,7 +223,7 @@ class TicketsResource(Resource):
     def search(
         self,
         *,
-        body: SearchRequest | SearchRequestDict | Unset = UNSET,
+        request_body: SearchRequest | SearchRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[SearchRequestDict],
     ) -> AsyncPager[TicketList, Ticket | None]:
@@ -229,7 +292,7 @@ class TicketsResource(Resource):
         | $        | String                         | Ends With                                                    |
 
         Args:
-            body: the whole request body, a ``SearchRequest`` or a ``SearchRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``SearchRequest`` or a ``SearchRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             query: (body field)
             pagination: (body field)
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -243,7 +306,7 @@ class TicketsResource(Resource):
         return self._pager(
             _Request(
                 _OPS["searchTickets"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -253,7 +316,7 @@ class TicketsResource(Resource):
         self,
         id: str,
         *,
-        body: UpdateTicketRequest | UpdateTicketRequestDict | Unset = UNSET,
+        request_body: UpdateTicketRequest | UpdateTicketRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateTicketRequestDict],
     ) -> Ticket:
@@ -266,7 +329,7 @@ class TicketsResource(Resource):
 
             Note: Not the Inbox ticket ID
             This is the internal `id` field from the API response, not the `ticket_id` displayed in the Intercom Inbox (e.g., #12345). Use the `id` value from the ticket object returned by the API.
-            body: the whole request body, a ``UpdateTicketRequest`` or a ``UpdateTicketRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateTicketRequest`` or a ``UpdateTicketRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             ticket_attributes: The attributes set on the ticket.
             state: The state of the ticket.
             open: Specify if a ticket is open. Set to false to close a ticket. Closing a ticket will also unsnooze it.
@@ -285,7 +348,7 @@ class TicketsResource(Resource):
             _Request(
                 _OPS["updateTicket"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -26,8 +26,8 @@ class ActivityLogPerformedBy(_Model):
         ip: The IP address of the admin.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     email: str | Unset = UNSET
     ip: str | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
@@ -40,3 +40,5 @@ class ActivityLogPerformedBy(_Model):
         ("ip", "ip", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

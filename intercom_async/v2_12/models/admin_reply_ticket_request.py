@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .admin_reply_ticket_request_message_type import AdminReplyTicketRequestMessageType
     from .admin_reply_ticket_request_reply_options_item import AdminReplyTicketRequestReplyOptionsItem
     from .admin_reply_ticket_request_reply_options_item import AdminReplyTicketRequestReplyOptionsItemDict
@@ -63,10 +65,15 @@ class AdminReplyTicketRequest(_Model):
         ("cross_post", "cross_post", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_type": ("comment", "note", "quick_reply"),
+        "type": ("admin",),
+    }
 
 
 class AdminReplyTicketRequestDict(TypedDict, total=False):
-    """``AdminReplyTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AdminReplyTicketRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: message_type, type, admin_id.
     """
@@ -74,6 +81,20 @@ class AdminReplyTicketRequestDict(TypedDict, total=False):
     message_type: AdminReplyTicketRequestMessageType | str
     type: str
     admin_id: str
+    body: str
+    created_at: int
+    reply_options: list[AdminReplyTicketRequestReplyOptionsItem | AdminReplyTicketRequestReplyOptionsItemDict]
+    attachment_urls: list[str]
+    cross_post: bool
+
+
+class AdminReplyTicketRequestFields(TypedDict, total=False):
+    """``AdminReplyTicketRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    message_type: Required[Literal["comment", "note", "quick_reply"] | AdminReplyTicketRequestMessageType]
+    type: Required[Literal["admin"]]
+    admin_id: Required[str]
     body: str
     created_at: int
     reply_options: list[AdminReplyTicketRequestReplyOptionsItem | AdminReplyTicketRequestReplyOptionsItemDict]

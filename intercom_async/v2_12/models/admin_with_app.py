@@ -38,8 +38,8 @@ class AdminWithApp(_Model):
         app: App that the admin belongs to.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     email: str | Unset = UNSET
     job_title: str | Unset = UNSET
@@ -68,3 +68,5 @@ class AdminWithApp(_Model):
         ("app", "app", False, True, ("model", "App")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

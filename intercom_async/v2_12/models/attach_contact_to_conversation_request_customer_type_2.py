@@ -58,7 +58,7 @@ class AttachContactToConversationRequestCustomerType2(_Model):
 
 
 class AttachContactToConversationRequestCustomerType2Dict(TypedDict, total=False):
-    """``AttachContactToConversationRequestCustomerType2`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AttachContactToConversationRequestCustomerType2`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: email.
     """

@@ -47,8 +47,8 @@ class Company(_Model):
         segments: The list of segments associated with the company
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     app_id: str | Unset = UNSET
     plan: CompanyPlan | Unset = UNSET
@@ -91,3 +91,5 @@ class Company(_Model):
         ("segments", "segments", False, False, ("model", "CompanySegments")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -12,6 +12,9 @@ from ..._codec import Model as _Model
 from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
 
 # Fields decode lazily from the parsed JSON on first access; from_dict, to_dict, repr: see intercom_async._codec.
 @_lazy_fields
@@ -46,10 +49,15 @@ class ContactReplyTicketUserIdRequest(_Model):
         ("attachment_urls", "attachment_urls", False, False, ("list", "str")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_type": ("comment",),
+        "type": ("user",),
+    }
 
 
 class ContactReplyTicketUserIdRequestDict(TypedDict, total=False):
-    """``ContactReplyTicketUserIdRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ContactReplyTicketUserIdRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: message_type, type, body, user_id.
     """
@@ -58,5 +66,17 @@ class ContactReplyTicketUserIdRequestDict(TypedDict, total=False):
     type: str
     body: str
     user_id: str
+    created_at: int
+    attachment_urls: list[str]
+
+
+class ContactReplyTicketUserIdRequestFields(TypedDict, total=False):
+    """``ContactReplyTicketUserIdRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    message_type: Required[Literal["comment"]]
+    type: Required[Literal["user"]]
+    body: Required[str]
+    user_id: Required[str]
     created_at: int
     attachment_urls: list[str]

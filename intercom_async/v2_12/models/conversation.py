@@ -62,8 +62,8 @@ class Conversation(_Model):
         ai_agent
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     title: str | None | Unset = UNSET
     created_at: int | Unset = UNSET
     updated_at: int | Unset = UNSET
@@ -118,3 +118,5 @@ class Conversation(_Model):
         ("ai_agent", "ai_agent", False, True, ("model", "AiAgent")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -39,8 +39,8 @@ class ConversationPart(_Model):
         redacted: Whether or not the conversation part has been redacted.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     part_type: str | Unset = UNSET
     body: str | None | Unset = UNSET
     created_at: int | Unset = UNSET
@@ -69,3 +69,5 @@ class ConversationPart(_Model):
         ("redacted", "redacted", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -26,8 +26,8 @@ class ConversationPartAuthor(_Model):
         email: The email of the author
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | None | Unset = UNSET
     email: str | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
@@ -40,3 +40,5 @@ class ConversationPartAuthor(_Model):
         ("email", "email", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

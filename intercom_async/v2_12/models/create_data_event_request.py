@@ -52,7 +52,7 @@ class CreateDataEventRequest(_Model):
 
 
 class CreateDataEventRequestDict(TypedDict, total=False):
-    """``CreateDataEventRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateDataEventRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     event_name: str
     created_at: int

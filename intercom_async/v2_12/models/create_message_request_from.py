@@ -37,7 +37,7 @@ class CreateMessageRequestFrom(_Model):
 
 
 class CreateMessageRequestFromDict(TypedDict, total=False):
-    """``CreateMessageRequestFrom`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateMessageRequestFrom`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: type, id.
     """

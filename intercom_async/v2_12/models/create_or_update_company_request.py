@@ -67,7 +67,7 @@ class CreateOrUpdateCompanyRequest(_Model):
 
 
 class CreateOrUpdateCompanyRequestDict(TypedDict, total=False):
-    """``CreateOrUpdateCompanyRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateOrUpdateCompanyRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     company_id: str

@@ -40,7 +40,7 @@ class CreatePhoneSwitchRequest(_Model):
 
 
 class CreatePhoneSwitchRequestDict(TypedDict, total=False):
-    """``CreatePhoneSwitchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreatePhoneSwitchRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: phone.
     """

@@ -75,7 +75,7 @@ class CreateTicketRequest(_Model):
 
 
 class CreateTicketRequestDict(TypedDict, total=False):
-    """``CreateTicketRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateTicketRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: ticket_type_id, contacts.
     """

@@ -50,7 +50,7 @@ class CreateTicketTypeRequest(_Model):
 
 
 class CreateTicketTypeRequestDict(TypedDict, total=False):
-    """``CreateTicketTypeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateTicketTypeRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name.
     """

@@ -34,7 +34,7 @@ class CustomerRequestType0(_Model):
 
 
 class CustomerRequestType0Dict(TypedDict, total=False):
-    """``CustomerRequestType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CustomerRequestType0`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: intercom_user_id.
     """

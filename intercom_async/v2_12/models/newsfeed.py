@@ -29,8 +29,8 @@ class Newsfeed(_Model):
         updated_at: Timestamp for when the newsfeed was last updated.
     """
 
-    id: str | Unset = UNSET
-    type_: str | Unset = UNSET
+    id: str
+    type_: str
     name: str | Unset = UNSET
     created_at: int | Unset = UNSET
     updated_at: int | Unset = UNSET
@@ -45,3 +45,5 @@ class Newsfeed(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"id", "type_"})

@@ -37,7 +37,7 @@ class NewsfeedAssignment(_Model):
 
 
 class NewsfeedAssignmentDict(TypedDict, total=False):
-    """``NewsfeedAssignment`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``NewsfeedAssignment`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     newsfeed_id: int
     published_at: int

@@ -48,8 +48,8 @@ class Ticket(_Model):
         is_shared: Whether or not the ticket is shared with the customer.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     ticket_id: str | Unset = UNSET
     category: TicketCategory | str | Unset = UNSET
     ticket_attributes: TicketCustomAttributes | Unset = UNSET
@@ -88,3 +88,5 @@ class Ticket(_Model):
         ("is_shared", "is_shared", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

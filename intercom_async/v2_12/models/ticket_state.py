@@ -30,8 +30,8 @@ class TicketState(_Model):
         external_label: The state the ticket is currently in, in a human readable form - visible to customers, in the messenger, email and tickets portal.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     category: TicketStateCategory | str | Unset = UNSET
     internal_label: str | Unset = UNSET
     external_label: str | Unset = UNSET
@@ -46,3 +46,5 @@ class TicketState(_Model):
         ("external_label", "external_label", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -40,7 +40,7 @@ class UntagCompanyRequestCompaniesItem(_Model):
 
 
 class UntagCompanyRequestCompaniesItemDict(TypedDict, total=False):
-    """``UntagCompanyRequestCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UntagCompanyRequestCompaniesItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str
     company_id: str

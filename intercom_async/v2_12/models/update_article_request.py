@@ -60,7 +60,7 @@ class UpdateArticleRequest(_Model):
 
 
 class UpdateArticleRequestDict(TypedDict, total=False):
-    """``UpdateArticleRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateArticleRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     title: str
     description: str

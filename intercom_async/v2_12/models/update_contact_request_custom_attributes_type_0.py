@@ -27,6 +27,6 @@ class UpdateContactRequestCustomAttributesType0(_Model):
 
 
 class UpdateContactRequestCustomAttributesType0Dict(TypedDict, total=False):
-    """``UpdateContactRequestCustomAttributesType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateContactRequestCustomAttributesType0`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -19,7 +19,7 @@ You can then iterate through the content from that source via its API and POST i
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -60,7 +60,7 @@ class AiContentResource(Resource):
     async def create_content_import_source(
         self,
         *,
-        body: CreateContentImportSourceRequest | CreateContentImportSourceRequestDict | Unset = UNSET,
+        request_body: CreateContentImportSourceRequest | CreateContentImportSourceRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateContentImportSourceRequestDict],
     ) -> ContentImportSource:
@@ -69,7 +69,7 @@ class AiContentResource(Resource):
         You can create a new content import source by sending a POST request to this endpoint.
 
         Args:
-            body: the whole request body, a ``CreateContentImportSourceRequest`` or a ``CreateContentImportSourceRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateContentImportSourceRequest`` or a ``CreateContentImportSourceRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             sync_behavior: If you intend to create or update External Pages via the API, this should be set to `api`. Always `api`.
             url: The URL of the content import source.
             status: The status of the content import source.
@@ -84,7 +84,7 @@ class AiContentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createContentImportSource"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -93,7 +93,7 @@ class AiContentResource(Resource):
     async def create_external_page(
         self,
         *,
-        body: CreateExternalPageRequest | CreateExternalPageRequestDict | Unset = UNSET,
+        request_body: CreateExternalPageRequest | CreateExternalPageRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateExternalPageRequestDict],
     ) -> ExternalPage:
@@ -102,7 +102,7 @@ class AiContentResource(Resource):
         You can create a new external page by sending a POST request to this endpoint. If an external page already exists with the specified source_id and external_id, it will be updated instead.
 
         Args:
-            body: the whole request body, a ``CreateExternalPageRequest`` or a ``CreateExternalPageRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateExternalPageRequest`` or a ``CreateExternalPageRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             title: The title of the external page.
             html: The body of the external page in HTML.
             locale: Always en Always `en`.
@@ -122,7 +122,7 @@ class AiContentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createExternalPage"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -292,7 +292,7 @@ class AiContentResource(Resource):
         self,
         id: str,
         *,
-        body: UpdateContentImportSourceRequest | UpdateContentImportSourceRequestDict | Unset = UNSET,
+        request_body: UpdateContentImportSourceRequest | UpdateContentImportSourceRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateContentImportSourceRequestDict],
     ) -> ContentImportSource:
@@ -302,7 +302,7 @@ class AiContentResource(Resource):
 
         Args:
             id: The unique identifier for the content import source which is given by Intercom.
-            body: the whole request body, a ``UpdateContentImportSourceRequest`` or a ``UpdateContentImportSourceRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateContentImportSourceRequest`` or a ``UpdateContentImportSourceRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             sync_behavior: If you intend to create or update External Pages via the API, this should be set to `api`. You can not change the value to or from api.
             url: The URL of the content import source. This may only be different from the existing value if the sync behavior is API.
             status: The status of the content import source.
@@ -318,7 +318,7 @@ class AiContentResource(Resource):
             _Request(
                 _OPS["updateContentImportSource"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -328,7 +328,7 @@ class AiContentResource(Resource):
         self,
         id: str,
         *,
-        body: UpdateExternalPageRequest | UpdateExternalPageRequestDict | Unset = UNSET,
+        request_body: UpdateExternalPageRequest | UpdateExternalPageRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateExternalPageRequestDict],
     ) -> ExternalPage:
@@ -338,7 +338,7 @@ class AiContentResource(Resource):
 
         Args:
             id: The unique identifier for the external page which is given by Intercom.
-            body: the whole request body, a ``UpdateExternalPageRequest`` or a ``UpdateExternalPageRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateExternalPageRequest`` or a ``UpdateExternalPageRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             title: The title of the external page.
             html: The body of the external page in HTML.
             url: The URL of the external page. This will be used by Fin to link end users to the page it based its answer on.
@@ -358,7 +358,7 @@ class AiContentResource(Resource):
             _Request(
                 _OPS["updateExternalPage"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

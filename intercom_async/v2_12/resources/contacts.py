@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ..models.create_contact_request import CreateContactRequestDict
     from ..models.merge_contacts_request import MergeContactsRequest
     from ..models.merge_contacts_request import MergeContactsRequestDict
+    from ..models.merge_contacts_request import MergeContactsRequestFields
     from ..models.search_request import SearchRequest
     from ..models.search_request import SearchRequestDict
     from ..models.subscription_type import SubscriptionType
@@ -86,7 +87,7 @@ class ContactsResource(Resource):
         self,
         contact_id: str,
         *,
-        body: AttachSubscriptionTypeToContactBody | AttachSubscriptionTypeToContactBodyDict | Unset = UNSET,
+        request_body: AttachSubscriptionTypeToContactBody | AttachSubscriptionTypeToContactBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[AttachSubscriptionTypeToContactBodyDict],
     ) -> SubscriptionType:
@@ -102,7 +103,7 @@ class ContactsResource(Resource):
 
         Args:
             contact_id: The unique identifier for the contact which is given by Intercom
-            body: the whole request body, a ``AttachSubscriptionTypeToContactBody`` or a ``AttachSubscriptionTypeToContactBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``AttachSubscriptionTypeToContactBody`` or a ``AttachSubscriptionTypeToContactBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             id: The unique identifier for the subscription which is given by Intercom
             consent_type: The consent_type of a subscription, opt_out or opt_in.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -117,7 +118,7 @@ class ContactsResource(Resource):
             _Request(
                 _OPS["attachSubscriptionTypeToContact"],
                 path={"contact_id": contact_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -126,7 +127,7 @@ class ContactsResource(Resource):
     async def create(
         self,
         *,
-        body: CreateContactRequest | CreateContactRequestDict | Unset = UNSET,
+        request_body: CreateContactRequest | CreateContactRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateContactRequestDict],
     ) -> Contact:
@@ -135,7 +136,7 @@ class ContactsResource(Resource):
         You can create a new contact (ie. user or lead).
 
         Args:
-            body: the whole request body, a ``CreateContactRequest`` or a ``CreateContactRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateContactRequest`` or a ``CreateContactRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             role: The role of the contact.
             external_id: A unique identifier for the contact which is given to Intercom
             email: The contacts email
@@ -158,7 +159,7 @@ class ContactsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["CreateContact"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -418,8 +419,9 @@ class ContactsResource(Resource):
     async def merge_lead_in_user(
         self,
         *,
-        body: MergeContactsRequest | MergeContactsRequestDict | Unset = UNSET,
+        request_body: MergeContactsRequest | MergeContactsRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[MergeContactsRequestFields],
     ) -> Contact:
         """Merge a lead and a user
 
@@ -434,7 +436,9 @@ class ContactsResource(Resource):
           Only the target contact (`into`) remains accessible. If your application stores contact IDs, update them to use the target contact's ID after a merge.
 
         Args:
-            body: the request body (MergeContactsRequest | MergeContactsRequestDict).
+            request_body: the whole request body, a ``MergeContactsRequest`` or a ``MergeContactsRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            from_: The unique identifier for the contact to merge away from. Must be a lead.
+            into: The unique identifier for the contact to merge into. Must be a user.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -446,7 +450,8 @@ class ContactsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["MergeContact"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -454,7 +459,7 @@ class ContactsResource(Resource):
     def search(
         self,
         *,
-        body: SearchRequest | SearchRequestDict | Unset = UNSET,
+        request_body: SearchRequest | SearchRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[SearchRequestDict],
     ) -> AsyncPager[ContactList, Contact]:
@@ -579,7 +584,7 @@ class ContactsResource(Resource):
         | $        | String                               | Ends With                                                               |
 
         Args:
-            body: the whole request body, a ``SearchRequest`` or a ``SearchRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``SearchRequest`` or a ``SearchRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             query: (body field)
             pagination: (body field)
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -593,7 +598,7 @@ class ContactsResource(Resource):
         return self._pager(
             _Request(
                 _OPS["SearchContacts"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -631,7 +636,7 @@ class ContactsResource(Resource):
         self,
         id: str,
         *,
-        body: UpdateContactRequest | UpdateContactRequestDict | Unset = UNSET,
+        request_body: UpdateContactRequest | UpdateContactRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateContactRequestDict],
     ) -> Contact:
@@ -641,7 +646,7 @@ class ContactsResource(Resource):
 
         Args:
             id: id
-            body: the whole request body, a ``UpdateContactRequest`` or a ``UpdateContactRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateContactRequest`` or a ``UpdateContactRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             role: The role of the contact.
             external_id: A unique identifier for the contact which is given to Intercom
             email: The contacts email
@@ -665,7 +670,7 @@ class ContactsResource(Resource):
             _Request(
                 _OPS["UpdateContact"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

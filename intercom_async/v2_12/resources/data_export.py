@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -67,7 +67,7 @@ class DataExportResource(Resource):
     async def create(
         self,
         *,
-        body: CreateDataExportsRequest | CreateDataExportsRequestDict | Unset = UNSET,
+        request_body: CreateDataExportsRequest | CreateDataExportsRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateDataExportsRequestDict],
     ) -> DataExport:
@@ -92,7 +92,7 @@ class DataExportResource(Resource):
         > Requesting data for 2018-06-01 until 2018-06-30 will get all data for those days including those specified - e.g. 2018-06-01 00:00:00 until 2018-06-30 23:59:99.
 
         Args:
-            body: the whole request body, a ``CreateDataExportsRequest`` or a ``CreateDataExportsRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateDataExportsRequest`` or a ``CreateDataExportsRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             created_at_after: The start date that you request data for. It must be formatted as a unix timestamp.
             created_at_before: The end date that you request data for. It must be formatted as a unix timestamp.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -106,7 +106,7 @@ class DataExportResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createDataExport"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -37,8 +37,8 @@ class Admin(_Model):
         team_priority_level
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     email: str | Unset = UNSET
     job_title: str | Unset = UNSET
@@ -67,3 +67,5 @@ class Admin(_Model):
         ("team_priority_level", "team_priority_level", False, True, ("model", "TeamPriorityLevel")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -37,7 +37,7 @@ class AdminReplyTicketRequestReplyOptionsItem(_Model):
 
 
 class AdminReplyTicketRequestReplyOptionsItemDict(TypedDict, total=False):
-    """``AdminReplyTicketRequestReplyOptionsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AdminReplyTicketRequestReplyOptionsItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: text, uuid.
     """

@@ -62,7 +62,7 @@ class ArticleContent(_Model):
 
 
 class ArticleContentDict(TypedDict, total=False):
-    """``ArticleContent`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ArticleContent`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     type: ArticleContentTypeType1 | str | None
     title: str

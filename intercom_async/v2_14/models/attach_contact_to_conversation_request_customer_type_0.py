@@ -58,7 +58,7 @@ class AttachContactToConversationRequestCustomerType0(_Model):
 
 
 class AttachContactToConversationRequestCustomerType0Dict(TypedDict, total=False):
-    """``AttachContactToConversationRequestCustomerType0`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AttachContactToConversationRequestCustomerType0`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: intercom_user_id.
     """

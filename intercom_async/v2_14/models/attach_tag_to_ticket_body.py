@@ -37,7 +37,7 @@ class AttachTagToTicketBody(_Model):
 
 
 class AttachTagToTicketBodyDict(TypedDict, total=False):
-    """``AttachTagToTicketBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AttachTagToTicketBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id, admin_id.
     """

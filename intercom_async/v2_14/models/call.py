@@ -41,8 +41,8 @@ class Call(_Model):
         fin_transcription_url: API URL to the AI Agent (Fin) call transcript if available.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     conversation_id: str | None | Unset = UNSET
     admin_id: str | None | Unset = UNSET
     contact_id: str | None | Unset = UNSET
@@ -145,3 +145,5 @@ class Call(_Model):
         ("fin_transcription_url", "fin_transcription_url", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -54,8 +54,8 @@ class ConversationPart(_Model):
         app_package_code: The app package code if this part was created via API. null if the part was not created via API.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     part_type: str | Unset = UNSET
     body: str | None | Unset = UNSET
     created_at: int | Unset = UNSET
@@ -119,3 +119,5 @@ class ConversationPart(_Model):
         ("app_package_code", "app_package_code", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -42,7 +42,7 @@ class ConvertVisitorRequestVisitor(_Model):
 
 
 class ConvertVisitorRequestVisitorDict(TypedDict, total=False):
-    """``ConvertVisitorRequestVisitor`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ConvertVisitorRequestVisitor`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str
     user_id: str

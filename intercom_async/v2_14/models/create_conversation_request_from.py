@@ -40,7 +40,7 @@ class CreateConversationRequestFrom(_Model):
 
 
 class CreateConversationRequestFromDict(TypedDict, total=False):
-    """``CreateConversationRequestFrom`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateConversationRequestFrom`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: type, id.
     """

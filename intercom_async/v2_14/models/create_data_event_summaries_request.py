@@ -47,7 +47,7 @@ class CreateDataEventSummariesRequest(_Model):
 
 
 class CreateDataEventSummariesRequestDict(TypedDict, total=False):
-    """``CreateDataEventSummariesRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateDataEventSummariesRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     user_id: str
     event_summaries: CreateDataEventSummariesRequestEventSummaries | CreateDataEventSummariesRequestEventSummariesDict

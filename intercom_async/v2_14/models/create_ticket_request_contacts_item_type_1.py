@@ -34,7 +34,7 @@ class CreateTicketRequestContactsItemType1(_Model):
 
 
 class CreateTicketRequestContactsItemType1Dict(TypedDict, total=False):
-    """``CreateTicketRequestContactsItemType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateTicketRequestContactsItemType1`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: external_id.
     """

@@ -32,7 +32,7 @@ class CustomerRequestType1(_Model):
 
 
 class CustomerRequestType1Dict(TypedDict, total=False):
-    """``CustomerRequestType1`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CustomerRequestType1`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: user_id.
     """

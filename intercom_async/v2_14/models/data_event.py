@@ -35,9 +35,9 @@ class DataEvent(_Model):
 
     event_name: str
     created_at: int
-    type_: str | Unset = UNSET
+    type_: str
+    id: str
     user_id: str | Unset = UNSET
-    id: str | Unset = UNSET
     intercom_user_id: str | Unset = UNSET
     email: str | Unset = UNSET
     metadata: DataEventMetadata | Unset = UNSET
@@ -55,3 +55,5 @@ class DataEvent(_Model):
         ("metadata", "metadata", False, False, ("model", "DataEventMetadata")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -32,7 +32,7 @@ class DetachTagFromConversationBody(_Model):
 
 
 class DetachTagFromConversationBodyDict(TypedDict, total=False):
-    """``DetachTagFromConversationBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``DetachTagFromConversationBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: admin_id.
     """

@@ -30,6 +30,6 @@ class FinAgentConversationMetadataAttributes(_Model):
 
 
 class FinAgentConversationMetadataAttributesDict(TypedDict, total=False):
-    """``FinAgentConversationMetadataAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``FinAgentConversationMetadataAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -51,7 +51,7 @@ class FinAgentMessage(_Model):
 
 
 class FinAgentMessageDict(TypedDict, total=False):
-    """``FinAgentMessage`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``FinAgentMessage`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: author, body, timestamp.
     """

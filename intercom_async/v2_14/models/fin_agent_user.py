@@ -49,7 +49,7 @@ class FinAgentUser(_Model):
 
 
 class FinAgentUserDict(TypedDict, total=False):
-    """``FinAgentUser`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``FinAgentUser`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

@@ -30,6 +30,6 @@ class FinAgentUserAttributes(_Model):
 
 
 class FinAgentUserAttributesDict(TypedDict, total=False):
-    """``FinAgentUserAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``FinAgentUserAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -31,8 +31,8 @@ class InternalArticleListItem(_Model):
         locale: The default locale of the article.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     title: str | Unset = UNSET
     body: str | None | Unset = UNSET
     owner_id: int | Unset = UNSET
@@ -55,3 +55,5 @@ class InternalArticleListItem(_Model):
         ("locale", "locale", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

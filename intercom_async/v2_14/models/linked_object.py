@@ -29,8 +29,8 @@ class LinkedObject(_Model):
         category: Category of the Linked Ticket Object.
     """
 
-    type_: LinkedObjectType | str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: LinkedObjectType | str
+    id: str
     category: LinkedObjectCategoryType1 | str | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
@@ -41,3 +41,5 @@ class LinkedObject(_Model):
         ("category", "category", False, True, ("enum", "LinkedObjectCategoryType1")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

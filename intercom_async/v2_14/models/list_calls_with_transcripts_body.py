@@ -34,7 +34,7 @@ class ListCallsWithTranscriptsBody(_Model):
 
 
 class ListCallsWithTranscriptsBodyDict(TypedDict, total=False):
-    """``ListCallsWithTranscriptsBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ListCallsWithTranscriptsBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: conversation_ids.
     """

@@ -48,8 +48,8 @@ class ListCallsWithTranscriptsResponse200DataItem(_Model):
         transcript_status: The status of the transcript if available.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     conversation_id: str | None | Unset = UNSET
     admin_id: str | None | Unset = UNSET
     contact_id: str | None | Unset = UNSET
@@ -162,3 +162,5 @@ class ListCallsWithTranscriptsResponse200DataItem(_Model):
         ("transcript_status", "transcript_status", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -54,7 +54,7 @@ class MultipleFilterSearchRequest(_Model):
 
 
 class MultipleFilterSearchRequestDict(TypedDict, total=False):
-    """``MultipleFilterSearchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``MultipleFilterSearchRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     operator: MultipleFilterSearchRequestOperator | str
     value: (

@@ -43,7 +43,7 @@ class PostExportReportingDataEnqueueBody(_Model):
 
 
 class PostExportReportingDataEnqueueBodyDict(TypedDict, total=False):
-    """``PostExportReportingDataEnqueueBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``PostExportReportingDataEnqueueBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: dataset_id, attribute_ids, start_time, end_time.
     """

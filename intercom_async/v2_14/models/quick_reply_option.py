@@ -43,7 +43,7 @@ class QuickReplyOption(_Model):
 
 
 class QuickReplyOptionDict(TypedDict, total=False):
-    """``QuickReplyOption`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``QuickReplyOption`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: text, uuid.
     """

@@ -24,7 +24,7 @@ class Reference(_Model):
         id
     """
 
-    type_: str | Unset = UNSET
+    type_: str
     id: str | None | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
@@ -34,3 +34,5 @@ class Reference(_Model):
         ("id", "id", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_"})

@@ -57,7 +57,7 @@ class SearchRequest(_Model):
 
 
 class SearchRequestDict(TypedDict, total=False):
-    """``SearchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``SearchRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: query.
     """

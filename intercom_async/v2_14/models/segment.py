@@ -32,8 +32,8 @@ class Segment(_Model):
         count: The number of items in the user segment. It's returned when `include_count=true` is included in the request.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     created_at: int | Unset = UNSET
     updated_at: int | Unset = UNSET
@@ -52,3 +52,5 @@ class Segment(_Model):
         ("count", "count", False, True, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

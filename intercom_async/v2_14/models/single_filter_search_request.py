@@ -71,7 +71,7 @@ class SingleFilterSearchRequest(_Model):
 
 
 class SingleFilterSearchRequestDict(TypedDict, total=False):
-    """``SingleFilterSearchRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``SingleFilterSearchRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     field: str
     operator: SingleFilterSearchRequestOperator | str

@@ -37,7 +37,7 @@ class TagCompanyRequestCompaniesItem(_Model):
 
 
 class TagCompanyRequestCompaniesItemDict(TypedDict, total=False):
-    """``TagCompanyRequestCompaniesItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``TagCompanyRequestCompaniesItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     id: str
     company_id: str

@@ -35,6 +35,6 @@ class TicketRequestCustomAttributes(_Model):
 
 
 class TicketRequestCustomAttributesDict(TypedDict, total=False):
-    """``TicketRequestCustomAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``TicketRequestCustomAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

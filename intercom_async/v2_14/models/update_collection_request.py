@@ -47,7 +47,7 @@ class UpdateCollectionRequest(_Model):
 
 
 class UpdateCollectionRequestDict(TypedDict, total=False):
-    """``UpdateCollectionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateCollectionRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     description: str

@@ -55,7 +55,7 @@ class UpdateCompanyRequest(_Model):
 
 
 class UpdateCompanyRequestDict(TypedDict, total=False):
-    """``UpdateCompanyRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateCompanyRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     plan: str

@@ -27,6 +27,6 @@ class UpdateCompanyRequestCustomAttributes(_Model):
 
 
 class UpdateCompanyRequestCustomAttributesDict(TypedDict, total=False):
-    """``UpdateCompanyRequestCustomAttributes`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateCompanyRequestCustomAttributes`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

@@ -44,7 +44,7 @@ class UpdateContentImportSourceRequest(_Model):
 
 
 class UpdateContentImportSourceRequestDict(TypedDict, total=False):
-    """``UpdateContentImportSourceRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``UpdateContentImportSourceRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: sync_behavior, url.
     """

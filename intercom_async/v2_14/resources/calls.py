@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -71,7 +71,7 @@ class CallsResource(Resource):
     async def list_with_transcripts(
         self,
         *,
-        body: ListCallsWithTranscriptsBody | ListCallsWithTranscriptsBodyDict | Unset = UNSET,
+        request_body: ListCallsWithTranscriptsBody | ListCallsWithTranscriptsBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ListCallsWithTranscriptsBodyDict],
     ) -> ListCallsWithTranscriptsResponse200:
@@ -81,7 +81,7 @@ class CallsResource(Resource):
         A maximum of 20 `conversation_ids` can be provided. If none are provided or more than 20 are provided, a 400 error is returned.
 
         Args:
-            body: the whole request body, a ``ListCallsWithTranscriptsBody`` or a ``ListCallsWithTranscriptsBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ListCallsWithTranscriptsBody`` or a ``ListCallsWithTranscriptsBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_ids: A list of conversation ids to fetch calls for. Maximum 20.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -94,7 +94,7 @@ class CallsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["listCallsWithTranscripts"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

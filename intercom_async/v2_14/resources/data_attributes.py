@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -43,7 +43,7 @@ class DataAttributesResource(Resource):
     async def create(
         self,
         *,
-        body: CreateDataAttributeRequest | CreateDataAttributeRequestDict | Unset = UNSET,
+        request_body: CreateDataAttributeRequest | CreateDataAttributeRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateDataAttributeRequestDict],
     ) -> DataAttribute:
@@ -52,7 +52,7 @@ class DataAttributesResource(Resource):
         You can create a data attributes for a `contact` or a `company`.
 
         Args:
-            body: the whole request body, a ``CreateDataAttributeRequest`` or a ``CreateDataAttributeRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateDataAttributeRequest`` or a ``CreateDataAttributeRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the data attribute.
             model: The model that the data attribute belongs to.
             data_type: (body field)
@@ -70,7 +70,7 @@ class DataAttributesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createDataAttribute"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -108,9 +108,9 @@ class DataAttributesResource(Resource):
 
     async def update(
         self,
-        data_attribute_id: int,
+        data_attribute_id: str | int,
         *,
-        body: UpdateDataAttributeRequest | UpdateDataAttributeRequestDict | Unset = UNSET,
+        request_body: UpdateDataAttributeRequest | UpdateDataAttributeRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateDataAttributeRequestDict],
     ) -> DataAttribute:
@@ -124,7 +124,7 @@ class DataAttributesResource(Resource):
 
         Args:
             data_attribute_id: The data attribute id
-            body: the whole request body, a ``UpdateDataAttributeRequest`` or a ``UpdateDataAttributeRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateDataAttributeRequest`` or a ``UpdateDataAttributeRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             archived: Whether the attribute is to be archived or not.
             description: The readable description you see in the UI for the attribute.
             messenger_writable: Can this attribute be updated by the Messenger
@@ -141,7 +141,7 @@ class DataAttributesResource(Resource):
             _Request(
                 _OPS["updateDataAttribute"],
                 path={"data_attribute_id": data_attribute_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -49,7 +49,7 @@ class HelpCentersResource(Resource):
 
     async def find(
         self,
-        help_center_id: int,
+        help_center_id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> HelpCenter:
@@ -136,7 +136,7 @@ class HelpCentersCollectionsResource(Resource):
     async def create(
         self,
         *,
-        body: CreateCollectionRequest | CreateCollectionRequestDict | Unset = UNSET,
+        request_body: CreateCollectionRequest | CreateCollectionRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateCollectionRequestDict],
     ) -> Collection:
@@ -145,7 +145,7 @@ class HelpCentersCollectionsResource(Resource):
         You can create a new collection by making a POST request to `https://api.intercom.io/help_center/collections.`
 
         Args:
-            body: the whole request body, a ``CreateCollectionRequest`` or a ``CreateCollectionRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateCollectionRequest`` or a ``CreateCollectionRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the collection. For multilingual collections, this will be the name of the default language's content.
             description: The description of the collection. For multilingual collections, this will be the description of the default language's content.
             translated_content: (body field)
@@ -162,7 +162,7 @@ class HelpCentersCollectionsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createCollection"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -170,7 +170,7 @@ class HelpCentersCollectionsResource(Resource):
 
     async def delete(
         self,
-        collection_id: int,
+        collection_id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> DeletedCollectionObject:
@@ -198,7 +198,7 @@ class HelpCentersCollectionsResource(Resource):
 
     async def find(
         self,
-        collection_id: int,
+        collection_id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> Collection:
@@ -258,9 +258,9 @@ class HelpCentersCollectionsResource(Resource):
 
     async def update(
         self,
-        collection_id: int,
+        collection_id: str | int,
         *,
-        body: UpdateCollectionRequest | UpdateCollectionRequestDict | Unset = UNSET,
+        request_body: UpdateCollectionRequest | UpdateCollectionRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateCollectionRequestDict],
     ) -> Collection:
@@ -270,7 +270,7 @@ class HelpCentersCollectionsResource(Resource):
 
         Args:
             collection_id: The unique identifier for the collection which is given by Intercom.
-            body: the whole request body, a ``UpdateCollectionRequest`` or a ``UpdateCollectionRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateCollectionRequest`` or a ``UpdateCollectionRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the collection. For multilingual collections, this will be the name of the default language's content.
             description: The description of the collection. For multilingual collections, this will be the description of the default language's content.
             translated_content: (body field)
@@ -287,7 +287,7 @@ class HelpCentersCollectionsResource(Resource):
             _Request(
                 _OPS["updateCollection"],
                 path={"collection_id": collection_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

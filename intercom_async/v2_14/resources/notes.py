@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -39,10 +39,11 @@ class NotesResource(Resource):
 
     async def create(
         self,
-        contact_id: int,
+        contact_id: str | int,
         *,
-        body: CreateNoteBody | CreateNoteBodyDict | Unset = UNSET,
+        request_body: CreateNoteBody | CreateNoteBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateNoteBodyDict],
     ) -> Note:
         """Create a note
 
@@ -50,7 +51,9 @@ class NotesResource(Resource):
 
         Args:
             contact_id: The unique identifier of a given contact.
-            body: the request body (CreateNoteBody | CreateNoteBodyDict).
+            request_body: the whole request body, a ``CreateNoteBody`` or a ``CreateNoteBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            body: The text of the note.
+            admin_id: The unique identifier of a given admin.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -63,14 +66,15 @@ class NotesResource(Resource):
             _Request(
                 _OPS["createNote"],
                 path={"contact_id": contact_id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
     async def find(
         self,
-        note_id: int,
+        note_id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> Note:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..models.attach_tag_to_ticket_body import AttachTagToTicketBodyDict
     from ..models.create_or_update_tag_request import CreateOrUpdateTagRequest
     from ..models.create_or_update_tag_request import CreateOrUpdateTagRequestDict
+    from ..models.create_or_update_tag_request import CreateOrUpdateTagRequestFields
     from ..models.detach_tag_from_conversation_body import DetachTagFromConversationBody
     from ..models.detach_tag_from_conversation_body import DetachTagFromConversationBodyDict
     from ..models.detach_tag_from_ticket_body import DetachTagFromTicketBody
@@ -34,11 +35,14 @@ if TYPE_CHECKING:
     from ..models.tag_basic import TagBasic
     from ..models.tag_company_request import TagCompanyRequest
     from ..models.tag_company_request import TagCompanyRequestDict
+    from ..models.tag_company_request import TagCompanyRequestFields
     from ..models.tag_list import TagList
     from ..models.tag_multiple_users_request import TagMultipleUsersRequest
     from ..models.tag_multiple_users_request import TagMultipleUsersRequestDict
+    from ..models.tag_multiple_users_request import TagMultipleUsersRequestFields
     from ..models.untag_company_request import UntagCompanyRequest
     from ..models.untag_company_request import UntagCompanyRequestDict
+    from ..models.untag_company_request import UntagCompanyRequestFields
 
 
 class TagsResource(Resource):
@@ -54,10 +58,11 @@ class TagsResource(Resource):
         """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
         return TagsResourceWithStreamingResponse(self)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateOrUpdateTagRequest
+        request_body: CreateOrUpdateTagRequest
         | CreateOrUpdateTagRequestDict
         | TagCompanyRequest
         | TagCompanyRequestDict
@@ -67,6 +72,54 @@ class TagsResource(Resource):
         | TagMultipleUsersRequestDict
         | Unset = UNSET,
         request_options: RequestOptions | None = None,
+    ) -> TagBasic: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateOrUpdateTagRequestFields],
+    ) -> TagBasic: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[TagCompanyRequestFields],
+    ) -> TagBasic: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[UntagCompanyRequestFields],
+    ) -> TagBasic: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[TagMultipleUsersRequestFields],
+    ) -> TagBasic: ...
+
+    async def create(
+        self,
+        *,
+        request_body: CreateOrUpdateTagRequest
+        | CreateOrUpdateTagRequestDict
+        | TagCompanyRequest
+        | TagCompanyRequestDict
+        | UntagCompanyRequest
+        | UntagCompanyRequestDict
+        | TagMultipleUsersRequest
+        | TagMultipleUsersRequestDict
+        | Unset = UNSET,
+        request_options: RequestOptions | None = None,
+        **fields: Any,
     ) -> TagBasic:
         """Create or update a tag, Tag or untag companies, Tag contacts
 
@@ -85,7 +138,11 @@ class TagsResource(Resource):
         Each operation will return a tag object.
 
         Args:
-            body: the request body (CreateOrUpdateTagRequest | CreateOrUpdateTagRequestDict | TagCompanyRequest | TagCompanyRequestDict | UntagCompanyRequest | UntagCompanyRequestDict | TagMultipleUsersRequest | TagMultipleUsersRequestDict).
+            request_body: the whole request body, one of ``CreateOrUpdateTagRequest``, ``TagCompanyRequest``, ``UntagCompanyRequest``, ``TagMultipleUsersRequest`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
+            CreateOrUpdateTagRequest fields (* required): name*, id.
+            TagCompanyRequest fields (* required): name*, companies*.
+            UntagCompanyRequest fields (* required): name*, companies*.
+            TagMultipleUsersRequest fields (* required): name*, users*.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -97,7 +154,8 @@ class TagsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createTag"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -188,7 +246,7 @@ class TagsResource(Resource):
         self,
         contact_id: str,
         *,
-        body: AttachTagToContactBody | AttachTagToContactBodyDict | Unset = UNSET,
+        request_body: AttachTagToContactBody | AttachTagToContactBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[AttachTagToContactBodyDict],
     ) -> Tag:
@@ -198,7 +256,7 @@ class TagsResource(Resource):
 
         Args:
             contact_id: The unique identifier for the contact which is given by Intercom
-            body: the whole request body, a ``AttachTagToContactBody`` or a ``AttachTagToContactBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``AttachTagToContactBody`` or a ``AttachTagToContactBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             id: The unique identifier for the tag which is given by Intercom
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -212,7 +270,7 @@ class TagsResource(Resource):
             _Request(
                 _OPS["attachTagToContact"],
                 path={"contact_id": contact_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -222,7 +280,7 @@ class TagsResource(Resource):
         self,
         conversation_id: str,
         *,
-        body: AttachTagToConversationBody | AttachTagToConversationBodyDict | Unset = UNSET,
+        request_body: AttachTagToConversationBody | AttachTagToConversationBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[AttachTagToConversationBodyDict],
     ) -> Tag:
@@ -232,7 +290,7 @@ class TagsResource(Resource):
 
         Args:
             conversation_id: conversation_id
-            body: the whole request body, a ``AttachTagToConversationBody`` or a ``AttachTagToConversationBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``AttachTagToConversationBody`` or a ``AttachTagToConversationBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             id: The unique identifier for the tag which is given by Intercom
             admin_id: The unique identifier for the admin which is given by Intercom.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -247,7 +305,7 @@ class TagsResource(Resource):
             _Request(
                 _OPS["attachTagToConversation"],
                 path={"conversation_id": conversation_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -257,7 +315,7 @@ class TagsResource(Resource):
         self,
         ticket_id: str,
         *,
-        body: AttachTagToTicketBody | AttachTagToTicketBodyDict | Unset = UNSET,
+        request_body: AttachTagToTicketBody | AttachTagToTicketBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[AttachTagToTicketBodyDict],
     ) -> Tag:
@@ -267,7 +325,7 @@ class TagsResource(Resource):
 
         Args:
             ticket_id: ticket_id
-            body: the whole request body, a ``AttachTagToTicketBody`` or a ``AttachTagToTicketBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``AttachTagToTicketBody`` or a ``AttachTagToTicketBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             id: The unique identifier for the tag which is given by Intercom
             admin_id: The unique identifier for the admin which is given by Intercom.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -282,7 +340,7 @@ class TagsResource(Resource):
             _Request(
                 _OPS["attachTagToTicket"],
                 path={"ticket_id": ticket_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -323,7 +381,7 @@ class TagsResource(Resource):
         conversation_id: str,
         tag_id: str,
         *,
-        body: DetachTagFromConversationBody | DetachTagFromConversationBodyDict | Unset = UNSET,
+        request_body: DetachTagFromConversationBody | DetachTagFromConversationBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[DetachTagFromConversationBodyDict],
     ) -> Tag:
@@ -334,7 +392,7 @@ class TagsResource(Resource):
         Args:
             conversation_id: conversation_id
             tag_id: tag_id
-            body: the whole request body, a ``DetachTagFromConversationBody`` or a ``DetachTagFromConversationBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``DetachTagFromConversationBody`` or a ``DetachTagFromConversationBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             admin_id: The unique identifier for the admin which is given by Intercom.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -348,7 +406,7 @@ class TagsResource(Resource):
             _Request(
                 _OPS["detachTagFromConversation"],
                 path={"conversation_id": conversation_id, "tag_id": tag_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -359,7 +417,7 @@ class TagsResource(Resource):
         ticket_id: str,
         tag_id: str,
         *,
-        body: DetachTagFromTicketBody | DetachTagFromTicketBodyDict | Unset = UNSET,
+        request_body: DetachTagFromTicketBody | DetachTagFromTicketBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[DetachTagFromTicketBodyDict],
     ) -> Tag:
@@ -370,7 +428,7 @@ class TagsResource(Resource):
         Args:
             ticket_id: ticket_id
             tag_id: The unique identifier for the tag which is given by Intercom
-            body: the whole request body, a ``DetachTagFromTicketBody`` or a ``DetachTagFromTicketBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``DetachTagFromTicketBody`` or a ``DetachTagFromTicketBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             admin_id: The unique identifier for the admin which is given by Intercom.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -384,7 +442,7 @@ class TagsResource(Resource):
             _Request(
                 _OPS["detachTagFromTicket"],
                 path={"ticket_id": ticket_id, "tag_id": tag_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -70,7 +70,7 @@ class VisitorsResource(Resource):
     async def merge_to_contact(
         self,
         *,
-        body: ConvertVisitorRequest | ConvertVisitorRequestDict | Unset = UNSET,
+        request_body: ConvertVisitorRequest | ConvertVisitorRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ConvertVisitorRequestDict],
     ) -> Contact:
@@ -83,7 +83,7 @@ class VisitorsResource(Resource):
         > If the User exists, then the Visitor will be merged into it, the Visitor deleted and the User returned. If the User does not exist, the Visitor will be converted to a User, with the User identifiers replacing it's Visitor identifiers.
 
         Args:
-            body: the whole request body, a ``ConvertVisitorRequest`` or a ``ConvertVisitorRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ConvertVisitorRequest`` or a ``ConvertVisitorRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             type: Represents the role of the Contact model. Accepts `lead` or `user`.
             user: The unique identifiers retained after converting or merging.
 
@@ -102,7 +102,7 @@ class VisitorsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["convertVisitor"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -111,7 +111,7 @@ class VisitorsResource(Resource):
     async def update(
         self,
         *,
-        body: UpdateVisitorRequest | UpdateVisitorRequestDict | Unset = UNSET,
+        request_body: UpdateVisitorRequest | UpdateVisitorRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateVisitorRequestDict],
     ) -> Visitor:
@@ -124,7 +124,7 @@ class VisitorsResource(Resource):
         **Option 2.** You can update a visitor by passing in the `id` of the visitor in the Request body.
 
         Args:
-            body: the whole request body, a ``UpdateVisitorRequest`` or a ``UpdateVisitorRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateVisitorRequest`` or a ``UpdateVisitorRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             id: A unique identified for the visitor which is given by Intercom.
             user_id: A unique identified for the visitor which is given by you.
             name: The visitor's name.
@@ -140,7 +140,7 @@ class VisitorsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["updateVisitor"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -27,9 +27,11 @@ _MODULES: dict[str, str] = {
     "AdminPriorityLevel": "admin_priority_level",
     "AdminReplyConversationRequest": "admin_reply_conversation_request",
     "AdminReplyConversationRequestDict": "admin_reply_conversation_request",
+    "AdminReplyConversationRequestFields": "admin_reply_conversation_request",
     "AdminReplyConversationRequestMessageType": "admin_reply_conversation_request_message_type",
     "AdminReplyTicketRequest": "admin_reply_ticket_request",
     "AdminReplyTicketRequestDict": "admin_reply_ticket_request",
+    "AdminReplyTicketRequestFields": "admin_reply_ticket_request",
     "AdminReplyTicketRequestMessageType": "admin_reply_ticket_request_message_type",
     "AdminReplyTicketRequestReplyOptionsItem": "admin_reply_ticket_request_reply_options_item",
     "AdminReplyTicketRequestReplyOptionsItemDict": "admin_reply_ticket_request_reply_options_item",
@@ -71,6 +73,7 @@ _MODULES: dict[str, str] = {
     "ArticleVersionSummaryState": "article_version_summary_state",
     "AssignConversationRequest": "assign_conversation_request",
     "AssignConversationRequestDict": "assign_conversation_request",
+    "AssignConversationRequestFields": "assign_conversation_request",
     "AssignConversationRequestType": "assign_conversation_request_type",
     "AttachContactToACompanyBody": "attach_contact_to_a_company_body",
     "AttachContactToACompanyBodyDict": "attach_contact_to_a_company_body",
@@ -116,6 +119,7 @@ _MODULES: dict[str, str] = {
     "ChangeTicketTypeRequestTicketAttributesDict": "change_ticket_type_request_ticket_attributes",
     "CloseConversationRequest": "close_conversation_request",
     "CloseConversationRequestDict": "close_conversation_request",
+    "CloseConversationRequestFields": "close_conversation_request",
     "Collection": "collection",
     "CollectionList": "collection_list",
     "Company": "company",
@@ -148,16 +152,22 @@ _MODULES: dict[str, str] = {
     "ContactReplyBaseRequestReplyOptionsItemDict": "contact_reply_base_request_reply_options_item",
     "ContactReplyEmailRequest": "contact_reply_email_request",
     "ContactReplyEmailRequestDict": "contact_reply_email_request",
+    "ContactReplyEmailRequestFields": "contact_reply_email_request",
     "ContactReplyIntercomUserIdRequest": "contact_reply_intercom_user_id_request",
     "ContactReplyIntercomUserIdRequestDict": "contact_reply_intercom_user_id_request",
+    "ContactReplyIntercomUserIdRequestFields": "contact_reply_intercom_user_id_request",
     "ContactReplyTicketEmailRequest": "contact_reply_ticket_email_request",
     "ContactReplyTicketEmailRequestDict": "contact_reply_ticket_email_request",
+    "ContactReplyTicketEmailRequestFields": "contact_reply_ticket_email_request",
     "ContactReplyTicketIntercomUserIdRequest": "contact_reply_ticket_intercom_user_id_request",
     "ContactReplyTicketIntercomUserIdRequestDict": "contact_reply_ticket_intercom_user_id_request",
+    "ContactReplyTicketIntercomUserIdRequestFields": "contact_reply_ticket_intercom_user_id_request",
     "ContactReplyTicketUserIdRequest": "contact_reply_ticket_user_id_request",
     "ContactReplyTicketUserIdRequestDict": "contact_reply_ticket_user_id_request",
+    "ContactReplyTicketUserIdRequestFields": "contact_reply_ticket_user_id_request",
     "ContactReplyUserIdRequest": "contact_reply_user_id_request",
     "ContactReplyUserIdRequestDict": "contact_reply_user_id_request",
+    "ContactReplyUserIdRequestFields": "contact_reply_user_id_request",
     "ContactSearchRequest": "contact_search_request",
     "ContactSearchRequestDict": "contact_search_request",
     "ContactSearchRequestSort": "contact_search_request_sort",
@@ -288,16 +298,22 @@ _MODULES: dict[str, str] = {
     "CreateContentImportSourceRequestStatus": "create_content_import_source_request_status",
     "CreateConversationAttributeBooleanRequest": "create_conversation_attribute_boolean_request",
     "CreateConversationAttributeBooleanRequestDict": "create_conversation_attribute_boolean_request",
+    "CreateConversationAttributeBooleanRequestFields": "create_conversation_attribute_boolean_request",
     "CreateConversationAttributeDatetimeRequest": "create_conversation_attribute_datetime_request",
     "CreateConversationAttributeDatetimeRequestDict": "create_conversation_attribute_datetime_request",
+    "CreateConversationAttributeDatetimeRequestFields": "create_conversation_attribute_datetime_request",
     "CreateConversationAttributeDecimalRequest": "create_conversation_attribute_decimal_request",
     "CreateConversationAttributeDecimalRequestDict": "create_conversation_attribute_decimal_request",
+    "CreateConversationAttributeDecimalRequestFields": "create_conversation_attribute_decimal_request",
     "CreateConversationAttributeFilesRequest": "create_conversation_attribute_files_request",
     "CreateConversationAttributeFilesRequestDict": "create_conversation_attribute_files_request",
+    "CreateConversationAttributeFilesRequestFields": "create_conversation_attribute_files_request",
     "CreateConversationAttributeIntegerRequest": "create_conversation_attribute_integer_request",
     "CreateConversationAttributeIntegerRequestDict": "create_conversation_attribute_integer_request",
+    "CreateConversationAttributeIntegerRequestFields": "create_conversation_attribute_integer_request",
     "CreateConversationAttributeListRequest": "create_conversation_attribute_list_request",
     "CreateConversationAttributeListRequestDict": "create_conversation_attribute_list_request",
+    "CreateConversationAttributeListRequestFields": "create_conversation_attribute_list_request",
     "CreateConversationAttributeOptionRequest": "create_conversation_attribute_option_request",
     "CreateConversationAttributeOptionRequestDict": "create_conversation_attribute_option_request",
     "CreateConversationAttributeRelationshipRequest": "create_conversation_attribute_relationship_request",
@@ -305,12 +321,15 @@ _MODULES: dict[str, str] = {
     "CreateConversationAttributeRelationshipRequestAllof1ReferenceDict": "create_conversation_attribute_relationship_request_allof_1_reference",
     "CreateConversationAttributeRelationshipRequestAllof1ReferenceType": "create_conversation_attribute_relationship_request_allof_1_reference_type",
     "CreateConversationAttributeRelationshipRequestDict": "create_conversation_attribute_relationship_request",
+    "CreateConversationAttributeRelationshipRequestFields": "create_conversation_attribute_relationship_request",
     "CreateConversationAttributeRequestBase": "create_conversation_attribute_request_base",
     "CreateConversationAttributeRequestBaseDataType": "create_conversation_attribute_request_base_data_type",
     "CreateConversationAttributeStringRequest": "create_conversation_attribute_string_request",
     "CreateConversationAttributeStringRequestDict": "create_conversation_attribute_string_request",
+    "CreateConversationAttributeStringRequestFields": "create_conversation_attribute_string_request",
     "CreateConversationRequest": "create_conversation_request",
     "CreateConversationRequestDict": "create_conversation_request",
+    "CreateConversationRequestFields": "create_conversation_request",
     "CreateConversationRequestFrom": "create_conversation_request_from",
     "CreateConversationRequestFromDict": "create_conversation_request_from",
     "CreateConversationRequestFromType": "create_conversation_request_from_type",
@@ -351,6 +370,7 @@ _MODULES: dict[str, str] = {
     "CreateInternalArticleRequestDict": "create_internal_article_request",
     "CreateMessageRequest": "create_message_request",
     "CreateMessageRequestDict": "create_message_request",
+    "CreateMessageRequestFields": "create_message_request",
     "CreateMessageRequestFrom": "create_message_request_from",
     "CreateMessageRequestFromDict": "create_message_request_from",
     "CreateMessageRequestMessageType": "create_message_request_message_type",
@@ -371,6 +391,7 @@ _MODULES: dict[str, str] = {
     "CreateOrUpdateCustomObjectInstanceRequestDict": "create_or_update_custom_object_instance_request",
     "CreateOrUpdateTagRequest": "create_or_update_tag_request",
     "CreateOrUpdateTagRequestDict": "create_or_update_tag_request",
+    "CreateOrUpdateTagRequestFields": "create_or_update_tag_request",
     "CreatePhoneSwitchRequest": "create_phone_switch_request",
     "CreatePhoneSwitchRequestDict": "create_phone_switch_request",
     "CreateTicketRequest": "create_ticket_request",
@@ -564,6 +585,7 @@ _MODULES: dict[str, str] = {
     "MacroVisibleTo": "macro_visible_to",
     "MergeContactsRequest": "merge_contacts_request",
     "MergeContactsRequestDict": "merge_contacts_request",
+    "MergeContactsRequestFields": "merge_contacts_request",
     "MergeConversationsRequest": "merge_conversations_request",
     "MergeConversationsRequestDict": "merge_conversations_request",
     "MergeHistoryItem": "merge_history_item",
@@ -596,6 +618,7 @@ _MODULES: dict[str, str] = {
     "OfficeHoursTimeIntervalDict": "office_hours_time_interval",
     "OpenConversationRequest": "open_conversation_request",
     "OpenConversationRequestDict": "open_conversation_request",
+    "OpenConversationRequestFields": "open_conversation_request",
     "OperatorWorkflowEvent": "operator_workflow_event",
     "OperatorWorkflowEventEvent": "operator_workflow_event_event",
     "OperatorWorkflowEventWorkflow": "operator_workflow_event_workflow",
@@ -620,8 +643,10 @@ _MODULES: dict[str, str] = {
     "RecipientType": "recipient_type",
     "RedactConversationRequestType0": "redact_conversation_request_type_0",
     "RedactConversationRequestType0Dict": "redact_conversation_request_type_0",
+    "RedactConversationRequestType0Fields": "redact_conversation_request_type_0",
     "RedactConversationRequestType1": "redact_conversation_request_type_1",
     "RedactConversationRequestType1Dict": "redact_conversation_request_type_1",
+    "RedactConversationRequestType1Fields": "redact_conversation_request_type_1",
     "Reference": "reference",
     "RegisterFinVoiceCallRequest": "register_fin_voice_call_request",
     "RegisterFinVoiceCallRequestDataType0": "register_fin_voice_call_request_data_type_0",
@@ -662,6 +687,7 @@ _MODULES: dict[str, str] = {
     "SlaAppliedSlaStatus": "sla_applied_sla_status",
     "SnoozeConversationRequest": "snooze_conversation_request",
     "SnoozeConversationRequestDict": "snooze_conversation_request",
+    "SnoozeConversationRequestFields": "snooze_conversation_request",
     "SocialProfile": "social_profile",
     "SourceEmailMessageMetadata": "source_email_message_metadata",
     "StartFinConversationBody": "start_fin_conversation_body",
@@ -688,12 +714,14 @@ _MODULES: dict[str, str] = {
     "TagCompanyRequestCompaniesItem": "tag_company_request_companies_item",
     "TagCompanyRequestCompaniesItemDict": "tag_company_request_companies_item",
     "TagCompanyRequestDict": "tag_company_request",
+    "TagCompanyRequestFields": "tag_company_request",
     "TagCreateResponse": "tag_create_response",
     "TagCreateResponseAllof1CompaniesItem": "tag_create_response_allof_1_companies_item",
     "TagCreateResponseAllof1UsersItem": "tag_create_response_allof_1_users_item",
     "TagList": "tag_list",
     "TagMultipleUsersRequest": "tag_multiple_users_request",
     "TagMultipleUsersRequestDict": "tag_multiple_users_request",
+    "TagMultipleUsersRequestFields": "tag_multiple_users_request",
     "TagMultipleUsersRequestUsersItem": "tag_multiple_users_request_users_item",
     "TagMultipleUsersRequestUsersItemDict": "tag_multiple_users_request_users_item",
     "Tags": "tags",
@@ -741,6 +769,7 @@ _MODULES: dict[str, str] = {
     "UntagCompanyRequestCompaniesItem": "untag_company_request_companies_item",
     "UntagCompanyRequestCompaniesItemDict": "untag_company_request_companies_item",
     "UntagCompanyRequestDict": "untag_company_request",
+    "UntagCompanyRequestFields": "untag_company_request",
     "UpdateArticleRequest": "update_article_request",
     "UpdateArticleRequestDict": "update_article_request",
     "UpdateArticleRequestState": "update_article_request_state",
@@ -870,11 +899,15 @@ if TYPE_CHECKING:
     from .admin_priority_level import AdminPriorityLevel as AdminPriorityLevel
     from .admin_reply_conversation_request import AdminReplyConversationRequest as AdminReplyConversationRequest
     from .admin_reply_conversation_request import AdminReplyConversationRequestDict as AdminReplyConversationRequestDict
+    from .admin_reply_conversation_request import (
+        AdminReplyConversationRequestFields as AdminReplyConversationRequestFields,
+    )
     from .admin_reply_conversation_request_message_type import (
         AdminReplyConversationRequestMessageType as AdminReplyConversationRequestMessageType,
     )
     from .admin_reply_ticket_request import AdminReplyTicketRequest as AdminReplyTicketRequest
     from .admin_reply_ticket_request import AdminReplyTicketRequestDict as AdminReplyTicketRequestDict
+    from .admin_reply_ticket_request import AdminReplyTicketRequestFields as AdminReplyTicketRequestFields
     from .admin_reply_ticket_request_message_type import (
         AdminReplyTicketRequestMessageType as AdminReplyTicketRequestMessageType,
     )
@@ -936,6 +969,7 @@ if TYPE_CHECKING:
     from .article_version_summary_state import ArticleVersionSummaryState as ArticleVersionSummaryState
     from .assign_conversation_request import AssignConversationRequest as AssignConversationRequest
     from .assign_conversation_request import AssignConversationRequestDict as AssignConversationRequestDict
+    from .assign_conversation_request import AssignConversationRequestFields as AssignConversationRequestFields
     from .assign_conversation_request_type import AssignConversationRequestType as AssignConversationRequestType
     from .attach_contact_to_a_company_body import AttachContactToACompanyBody as AttachContactToACompanyBody
     from .attach_contact_to_a_company_body import AttachContactToACompanyBodyDict as AttachContactToACompanyBodyDict
@@ -1011,6 +1045,7 @@ if TYPE_CHECKING:
     )
     from .close_conversation_request import CloseConversationRequest as CloseConversationRequest
     from .close_conversation_request import CloseConversationRequestDict as CloseConversationRequestDict
+    from .close_conversation_request import CloseConversationRequestFields as CloseConversationRequestFields
     from .collection import Collection as Collection
     from .collection_list import CollectionList as CollectionList
     from .company import Company as Company
@@ -1047,15 +1082,22 @@ if TYPE_CHECKING:
     )
     from .contact_reply_email_request import ContactReplyEmailRequest as ContactReplyEmailRequest
     from .contact_reply_email_request import ContactReplyEmailRequestDict as ContactReplyEmailRequestDict
+    from .contact_reply_email_request import ContactReplyEmailRequestFields as ContactReplyEmailRequestFields
     from .contact_reply_intercom_user_id_request import (
         ContactReplyIntercomUserIdRequest as ContactReplyIntercomUserIdRequest,
     )
     from .contact_reply_intercom_user_id_request import (
         ContactReplyIntercomUserIdRequestDict as ContactReplyIntercomUserIdRequestDict,
     )
+    from .contact_reply_intercom_user_id_request import (
+        ContactReplyIntercomUserIdRequestFields as ContactReplyIntercomUserIdRequestFields,
+    )
     from .contact_reply_ticket_email_request import ContactReplyTicketEmailRequest as ContactReplyTicketEmailRequest
     from .contact_reply_ticket_email_request import (
         ContactReplyTicketEmailRequestDict as ContactReplyTicketEmailRequestDict,
+    )
+    from .contact_reply_ticket_email_request import (
+        ContactReplyTicketEmailRequestFields as ContactReplyTicketEmailRequestFields,
     )
     from .contact_reply_ticket_intercom_user_id_request import (
         ContactReplyTicketIntercomUserIdRequest as ContactReplyTicketIntercomUserIdRequest,
@@ -1063,12 +1105,19 @@ if TYPE_CHECKING:
     from .contact_reply_ticket_intercom_user_id_request import (
         ContactReplyTicketIntercomUserIdRequestDict as ContactReplyTicketIntercomUserIdRequestDict,
     )
+    from .contact_reply_ticket_intercom_user_id_request import (
+        ContactReplyTicketIntercomUserIdRequestFields as ContactReplyTicketIntercomUserIdRequestFields,
+    )
     from .contact_reply_ticket_user_id_request import ContactReplyTicketUserIdRequest as ContactReplyTicketUserIdRequest
     from .contact_reply_ticket_user_id_request import (
         ContactReplyTicketUserIdRequestDict as ContactReplyTicketUserIdRequestDict,
     )
+    from .contact_reply_ticket_user_id_request import (
+        ContactReplyTicketUserIdRequestFields as ContactReplyTicketUserIdRequestFields,
+    )
     from .contact_reply_user_id_request import ContactReplyUserIdRequest as ContactReplyUserIdRequest
     from .contact_reply_user_id_request import ContactReplyUserIdRequestDict as ContactReplyUserIdRequestDict
+    from .contact_reply_user_id_request import ContactReplyUserIdRequestFields as ContactReplyUserIdRequestFields
     from .contact_search_request import ContactSearchRequest as ContactSearchRequest
     from .contact_search_request import ContactSearchRequestDict as ContactSearchRequestDict
     from .contact_search_request_sort import ContactSearchRequestSort as ContactSearchRequestSort
@@ -1285,11 +1334,17 @@ if TYPE_CHECKING:
     from .create_conversation_attribute_boolean_request import (
         CreateConversationAttributeBooleanRequestDict as CreateConversationAttributeBooleanRequestDict,
     )
+    from .create_conversation_attribute_boolean_request import (
+        CreateConversationAttributeBooleanRequestFields as CreateConversationAttributeBooleanRequestFields,
+    )
     from .create_conversation_attribute_datetime_request import (
         CreateConversationAttributeDatetimeRequest as CreateConversationAttributeDatetimeRequest,
     )
     from .create_conversation_attribute_datetime_request import (
         CreateConversationAttributeDatetimeRequestDict as CreateConversationAttributeDatetimeRequestDict,
+    )
+    from .create_conversation_attribute_datetime_request import (
+        CreateConversationAttributeDatetimeRequestFields as CreateConversationAttributeDatetimeRequestFields,
     )
     from .create_conversation_attribute_decimal_request import (
         CreateConversationAttributeDecimalRequest as CreateConversationAttributeDecimalRequest,
@@ -1297,11 +1352,17 @@ if TYPE_CHECKING:
     from .create_conversation_attribute_decimal_request import (
         CreateConversationAttributeDecimalRequestDict as CreateConversationAttributeDecimalRequestDict,
     )
+    from .create_conversation_attribute_decimal_request import (
+        CreateConversationAttributeDecimalRequestFields as CreateConversationAttributeDecimalRequestFields,
+    )
     from .create_conversation_attribute_files_request import (
         CreateConversationAttributeFilesRequest as CreateConversationAttributeFilesRequest,
     )
     from .create_conversation_attribute_files_request import (
         CreateConversationAttributeFilesRequestDict as CreateConversationAttributeFilesRequestDict,
+    )
+    from .create_conversation_attribute_files_request import (
+        CreateConversationAttributeFilesRequestFields as CreateConversationAttributeFilesRequestFields,
     )
     from .create_conversation_attribute_integer_request import (
         CreateConversationAttributeIntegerRequest as CreateConversationAttributeIntegerRequest,
@@ -1309,11 +1370,17 @@ if TYPE_CHECKING:
     from .create_conversation_attribute_integer_request import (
         CreateConversationAttributeIntegerRequestDict as CreateConversationAttributeIntegerRequestDict,
     )
+    from .create_conversation_attribute_integer_request import (
+        CreateConversationAttributeIntegerRequestFields as CreateConversationAttributeIntegerRequestFields,
+    )
     from .create_conversation_attribute_list_request import (
         CreateConversationAttributeListRequest as CreateConversationAttributeListRequest,
     )
     from .create_conversation_attribute_list_request import (
         CreateConversationAttributeListRequestDict as CreateConversationAttributeListRequestDict,
+    )
+    from .create_conversation_attribute_list_request import (
+        CreateConversationAttributeListRequestFields as CreateConversationAttributeListRequestFields,
     )
     from .create_conversation_attribute_option_request import (
         CreateConversationAttributeOptionRequest as CreateConversationAttributeOptionRequest,
@@ -1336,6 +1403,9 @@ if TYPE_CHECKING:
     from .create_conversation_attribute_relationship_request import (
         CreateConversationAttributeRelationshipRequestDict as CreateConversationAttributeRelationshipRequestDict,
     )
+    from .create_conversation_attribute_relationship_request import (
+        CreateConversationAttributeRelationshipRequestFields as CreateConversationAttributeRelationshipRequestFields,
+    )
     from .create_conversation_attribute_request_base import (
         CreateConversationAttributeRequestBase as CreateConversationAttributeRequestBase,
     )
@@ -1348,8 +1418,12 @@ if TYPE_CHECKING:
     from .create_conversation_attribute_string_request import (
         CreateConversationAttributeStringRequestDict as CreateConversationAttributeStringRequestDict,
     )
+    from .create_conversation_attribute_string_request import (
+        CreateConversationAttributeStringRequestFields as CreateConversationAttributeStringRequestFields,
+    )
     from .create_conversation_request import CreateConversationRequest as CreateConversationRequest
     from .create_conversation_request import CreateConversationRequestDict as CreateConversationRequestDict
+    from .create_conversation_request import CreateConversationRequestFields as CreateConversationRequestFields
     from .create_conversation_request_from import CreateConversationRequestFrom as CreateConversationRequestFrom
     from .create_conversation_request_from import CreateConversationRequestFromDict as CreateConversationRequestFromDict
     from .create_conversation_request_from_type import (
@@ -1428,6 +1502,7 @@ if TYPE_CHECKING:
     from .create_internal_article_request import CreateInternalArticleRequestDict as CreateInternalArticleRequestDict
     from .create_message_request import CreateMessageRequest as CreateMessageRequest
     from .create_message_request import CreateMessageRequestDict as CreateMessageRequestDict
+    from .create_message_request import CreateMessageRequestFields as CreateMessageRequestFields
     from .create_message_request_from import CreateMessageRequestFrom as CreateMessageRequestFrom
     from .create_message_request_from import CreateMessageRequestFromDict as CreateMessageRequestFromDict
     from .create_message_request_message_type import CreateMessageRequestMessageType as CreateMessageRequestMessageType
@@ -1470,6 +1545,7 @@ if TYPE_CHECKING:
     )
     from .create_or_update_tag_request import CreateOrUpdateTagRequest as CreateOrUpdateTagRequest
     from .create_or_update_tag_request import CreateOrUpdateTagRequestDict as CreateOrUpdateTagRequestDict
+    from .create_or_update_tag_request import CreateOrUpdateTagRequestFields as CreateOrUpdateTagRequestFields
     from .create_phone_switch_request import CreatePhoneSwitchRequest as CreatePhoneSwitchRequest
     from .create_phone_switch_request import CreatePhoneSwitchRequestDict as CreatePhoneSwitchRequestDict
     from .create_ticket_request import CreateTicketRequest as CreateTicketRequest
@@ -1779,6 +1855,7 @@ if TYPE_CHECKING:
     from .macro_visible_to import MacroVisibleTo as MacroVisibleTo
     from .merge_contacts_request import MergeContactsRequest as MergeContactsRequest
     from .merge_contacts_request import MergeContactsRequestDict as MergeContactsRequestDict
+    from .merge_contacts_request import MergeContactsRequestFields as MergeContactsRequestFields
     from .merge_conversations_request import MergeConversationsRequest as MergeConversationsRequest
     from .merge_conversations_request import MergeConversationsRequestDict as MergeConversationsRequestDict
     from .merge_history_item import MergeHistoryItem as MergeHistoryItem
@@ -1817,6 +1894,7 @@ if TYPE_CHECKING:
     from .office_hours_time_interval import OfficeHoursTimeIntervalDict as OfficeHoursTimeIntervalDict
     from .open_conversation_request import OpenConversationRequest as OpenConversationRequest
     from .open_conversation_request import OpenConversationRequestDict as OpenConversationRequestDict
+    from .open_conversation_request import OpenConversationRequestFields as OpenConversationRequestFields
     from .operator_workflow_event import OperatorWorkflowEvent as OperatorWorkflowEvent
     from .operator_workflow_event_event import OperatorWorkflowEventEvent as OperatorWorkflowEventEvent
     from .operator_workflow_event_workflow import OperatorWorkflowEventWorkflow as OperatorWorkflowEventWorkflow
@@ -1853,9 +1931,15 @@ if TYPE_CHECKING:
     from .redact_conversation_request_type_0 import (
         RedactConversationRequestType0Dict as RedactConversationRequestType0Dict,
     )
+    from .redact_conversation_request_type_0 import (
+        RedactConversationRequestType0Fields as RedactConversationRequestType0Fields,
+    )
     from .redact_conversation_request_type_1 import RedactConversationRequestType1 as RedactConversationRequestType1
     from .redact_conversation_request_type_1 import (
         RedactConversationRequestType1Dict as RedactConversationRequestType1Dict,
+    )
+    from .redact_conversation_request_type_1 import (
+        RedactConversationRequestType1Fields as RedactConversationRequestType1Fields,
     )
     from .reference import Reference as Reference
     from .register_fin_voice_call_request import RegisterFinVoiceCallRequest as RegisterFinVoiceCallRequest
@@ -1907,6 +1991,7 @@ if TYPE_CHECKING:
     from .sla_applied_sla_status import SlaAppliedSlaStatus as SlaAppliedSlaStatus
     from .snooze_conversation_request import SnoozeConversationRequest as SnoozeConversationRequest
     from .snooze_conversation_request import SnoozeConversationRequestDict as SnoozeConversationRequestDict
+    from .snooze_conversation_request import SnoozeConversationRequestFields as SnoozeConversationRequestFields
     from .social_profile import SocialProfile as SocialProfile
     from .source_email_message_metadata import SourceEmailMessageMetadata as SourceEmailMessageMetadata
     from .start_fin_conversation_body import StartFinConversationBody as StartFinConversationBody
@@ -1939,6 +2024,7 @@ if TYPE_CHECKING:
         TagCompanyRequestCompaniesItemDict as TagCompanyRequestCompaniesItemDict,
     )
     from .tag_company_request import TagCompanyRequestDict as TagCompanyRequestDict
+    from .tag_company_request import TagCompanyRequestFields as TagCompanyRequestFields
     from .tag_create_response import TagCreateResponse as TagCreateResponse
     from .tag_create_response_allof_1_companies_item import (
         TagCreateResponseAllof1CompaniesItem as TagCreateResponseAllof1CompaniesItem,
@@ -1949,6 +2035,7 @@ if TYPE_CHECKING:
     from .tag_list import TagList as TagList
     from .tag_multiple_users_request import TagMultipleUsersRequest as TagMultipleUsersRequest
     from .tag_multiple_users_request import TagMultipleUsersRequestDict as TagMultipleUsersRequestDict
+    from .tag_multiple_users_request import TagMultipleUsersRequestFields as TagMultipleUsersRequestFields
     from .tag_multiple_users_request_users_item import (
         TagMultipleUsersRequestUsersItem as TagMultipleUsersRequestUsersItem,
     )
@@ -2010,6 +2097,7 @@ if TYPE_CHECKING:
         UntagCompanyRequestCompaniesItemDict as UntagCompanyRequestCompaniesItemDict,
     )
     from .untag_company_request import UntagCompanyRequestDict as UntagCompanyRequestDict
+    from .untag_company_request import UntagCompanyRequestFields as UntagCompanyRequestFields
     from .update_article_request import UpdateArticleRequest as UpdateArticleRequest
     from .update_article_request import UpdateArticleRequestDict as UpdateArticleRequestDict
     from .update_article_request_state import UpdateArticleRequestState as UpdateArticleRequestState

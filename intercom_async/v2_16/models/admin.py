@@ -39,8 +39,8 @@ class Admin(_Model):
         role: The role assigned to this admin. Only present if the admin has a role assigned.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     email: str | Unset = UNSET
     job_title: str | Unset = UNSET
@@ -71,3 +71,5 @@ class Admin(_Model):
         ("role", "role", False, True, ("model", "AdminRoleType0")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

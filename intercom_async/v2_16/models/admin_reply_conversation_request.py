@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .admin_reply_conversation_request_message_type import AdminReplyConversationRequestMessageType
     from .conversation_attachment_files import ConversationAttachmentFiles
     from .conversation_attachment_files import ConversationAttachmentFilesDict
@@ -62,10 +64,15 @@ class AdminReplyConversationRequest(_Model):
         ("skip_notifications", "skip_notifications", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_type": ("comment", "note", "quick_reply"),
+        "type": ("admin",),
+    }
 
 
 class AdminReplyConversationRequestDict(TypedDict, total=False):
-    """``AdminReplyConversationRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AdminReplyConversationRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: message_type, type, admin_id.
     """
@@ -73,6 +80,21 @@ class AdminReplyConversationRequestDict(TypedDict, total=False):
     message_type: AdminReplyConversationRequestMessageType | str
     type: str
     admin_id: str
+    body: str
+    created_at: int
+    reply_options: list[QuickReplyOption | QuickReplyOptionDict]
+    attachment_urls: list[str]
+    attachment_files: list[ConversationAttachmentFiles | ConversationAttachmentFilesDict]
+    skip_notifications: bool
+
+
+class AdminReplyConversationRequestFields(TypedDict, total=False):
+    """``AdminReplyConversationRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    message_type: Required[Literal["comment", "note", "quick_reply"] | AdminReplyConversationRequestMessageType]
+    type: Required[Literal["admin"]]
+    admin_id: Required[str]
     body: str
     created_at: int
     reply_options: list[QuickReplyOption | QuickReplyOptionDict]

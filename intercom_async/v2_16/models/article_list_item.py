@@ -55,8 +55,8 @@ class ArticleListItem(_Model):
         tags: A list of tags objects associated with a conversation
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     workspace_id: str | Unset = UNSET
     title: str | Unset = UNSET
     description: str | None | Unset = UNSET
@@ -121,3 +121,5 @@ class ArticleListItem(_Model):
         ("tags", "tags", False, False, ("model", "Tags")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

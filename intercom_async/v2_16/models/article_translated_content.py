@@ -193,4 +193,4 @@ ArticleTranslatedContentDict = TypedDict(
     },
     total=False,
 )
-"""``ArticleTranslatedContent`` as a plain dict, for ``body=``."""
+"""``ArticleTranslatedContent`` as a plain dict, for ``request_body=``."""

@@ -32,7 +32,7 @@ class AttachTagToContactBody(_Model):
 
 
 class AttachTagToContactBodyDict(TypedDict, total=False):
-    """``AttachTagToContactBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AttachTagToContactBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id.
     """

@@ -37,7 +37,7 @@ class AttachTagToConversationBody(_Model):
 
 
 class AttachTagToConversationBodyDict(TypedDict, total=False):
-    """``AttachTagToConversationBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``AttachTagToConversationBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: id, admin_id.
     """

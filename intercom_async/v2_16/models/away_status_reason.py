@@ -30,8 +30,8 @@ class AwayStatusReason(_Model):
         updated_at: The Unix timestamp when the status reason was last updated
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     label: str | Unset = UNSET
     emoji: str | Unset = UNSET
     order: int | Unset = UNSET
@@ -52,3 +52,5 @@ class AwayStatusReason(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -42,8 +42,8 @@ class Banner(_Model):
         created_at: The time the contact's view of this banner was created.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     view_id: str | Unset = UNSET
     title: str | None | Unset = UNSET
     body: str | None | Unset = UNSET
@@ -70,3 +70,5 @@ class Banner(_Model):
         ("created_at", "created_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -79,8 +79,8 @@ class Contact(_Model):
         enabled_push_messaging: If the user has enabled push messaging.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     external_id: str | None | Unset = UNSET
     workspace_id: str | Unset = UNSET
     role: str | Unset = UNSET
@@ -179,3 +179,5 @@ class Contact(_Model):
         ("enabled_push_messaging", "enabled_push_messaging", False, True, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

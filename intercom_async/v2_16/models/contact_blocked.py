@@ -26,8 +26,8 @@ class ContactBlocked(_Model):
         blocked: Always true.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     external_id: str | None | Unset = UNSET
     blocked: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
@@ -40,3 +40,5 @@ class ContactBlocked(_Model):
         ("blocked", "blocked", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -37,7 +37,7 @@ class ContactReplyBaseRequestReplyOptionsItem(_Model):
 
 
 class ContactReplyBaseRequestReplyOptionsItemDict(TypedDict, total=False):
-    """``ContactReplyBaseRequestReplyOptionsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ContactReplyBaseRequestReplyOptionsItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: text, uuid.
     """

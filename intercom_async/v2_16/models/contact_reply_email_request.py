@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .contact_reply_base_request_reply_options_item import ContactReplyBaseRequestReplyOptionsItem
     from .contact_reply_base_request_reply_options_item import ContactReplyBaseRequestReplyOptionsItemDict
     from .conversation_attachment_files import ConversationAttachmentFiles
@@ -64,10 +66,15 @@ class ContactReplyEmailRequest(_Model):
         ("attachment_files", "attachment_files", False, False, ("list", ("model", "ConversationAttachmentFiles"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "message_type": ("comment",),
+        "type": ("user",),
+    }
 
 
 class ContactReplyEmailRequestDict(TypedDict, total=False):
-    """``ContactReplyEmailRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ContactReplyEmailRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: message_type, type, body, email.
     """
@@ -76,6 +83,20 @@ class ContactReplyEmailRequestDict(TypedDict, total=False):
     type: str
     body: str
     email: str
+    created_at: int
+    attachment_urls: list[str]
+    reply_options: list[ContactReplyBaseRequestReplyOptionsItem | ContactReplyBaseRequestReplyOptionsItemDict]
+    attachment_files: list[ConversationAttachmentFiles | ConversationAttachmentFilesDict]
+
+
+class ContactReplyEmailRequestFields(TypedDict, total=False):
+    """``ContactReplyEmailRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    message_type: Required[Literal["comment"]]
+    type: Required[Literal["user"]]
+    body: Required[str]
+    email: Required[str]
     created_at: int
     attachment_urls: list[str]
     reply_options: list[ContactReplyBaseRequestReplyOptionsItem | ContactReplyBaseRequestReplyOptionsItemDict]

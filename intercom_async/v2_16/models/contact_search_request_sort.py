@@ -40,7 +40,7 @@ class ContactSearchRequestSort(_Model):
 
 
 class ContactSearchRequestSortDict(TypedDict, total=False):
-    """``ContactSearchRequestSort`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ContactSearchRequestSort`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     field: str
     order: ContactSearchRequestSortOrder | str

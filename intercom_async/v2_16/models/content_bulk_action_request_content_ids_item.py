@@ -40,7 +40,7 @@ class ContentBulkActionRequestContentIdsItem(_Model):
 
 
 class ContentBulkActionRequestContentIdsItemDict(TypedDict, total=False):
-    """``ContentBulkActionRequestContentIdsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ContentBulkActionRequestContentIdsItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: type, id.
     """

@@ -29,7 +29,7 @@ class ContentSearchDefaultItem(_Model):
     """
 
     type_: ContentSearchDefaultItemType | str
-    id: str | Unset = UNSET
+    id: str
     title: str | Unset = UNSET
     additional_properties: dict[str, Any] = _field(init=False, factory=dict)
 
@@ -40,3 +40,5 @@ class ContentSearchDefaultItem(_Model):
         ("title", "title", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"id"})

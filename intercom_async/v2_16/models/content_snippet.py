@@ -39,8 +39,8 @@ class ContentSnippet(_Model):
         audience_ids: The list of audience IDs this content snippet is targeted to for Fin AI Agent. Empty array means no audience targeting is set.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     title: str | None | Unset = UNSET
     locale: str | Unset = UNSET
     json_blocks: list[ContentSnippetJsonBlocksItem] | Unset = UNSET
@@ -73,3 +73,5 @@ class ContentSnippet(_Model):
         ("audience_ids", "audience_ids", False, True, ("list", "int")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -27,6 +27,6 @@ class ContentSnippetCreateRequestJsonBlocksItem(_Model):
 
 
 class ContentSnippetCreateRequestJsonBlocksItemDict(TypedDict, total=False):
-    """``ContentSnippetCreateRequestJsonBlocksItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``ContentSnippetCreateRequestJsonBlocksItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     pass

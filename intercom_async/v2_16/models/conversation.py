@@ -77,8 +77,8 @@ class Conversation(_Model):
         scorecards: QA scorecard results for this conversation. Only included when `include_scorecards=true` is passed as a query parameter.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     title: str | None | Unset = UNSET
     created_at: int | Unset = UNSET
     updated_at: int | Unset = UNSET
@@ -161,3 +161,5 @@ class Conversation(_Model):
         ("scorecards", "scorecards", False, False, ("list", ("model", "ConversationScorecard"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

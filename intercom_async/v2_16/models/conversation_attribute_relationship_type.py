@@ -40,8 +40,8 @@ class ConversationAttributeRelationshipType(_Model):
         reference: Reference configuration for related objects.
     """
 
-    type_: str | Unset = UNSET
-    id: int | Unset = UNSET
+    type_: str
+    id: int
     name: str | Unset = UNSET
     description: str | Unset = UNSET
     data_type: ConversationAttributeBaseDataType | str | Unset = UNSET
@@ -70,3 +70,5 @@ class ConversationAttributeRelationshipType(_Model):
         ("reference", "reference", False, False, ("model", "ConversationAttributeRelationshipTypeAllof1Reference")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -37,8 +37,8 @@ class ConversationAttributeStringType(_Model):
         multiline: Whether this string attribute is multiline.
     """
 
-    type_: str | Unset = UNSET
-    id: int | Unset = UNSET
+    type_: str
+    id: int
     name: str | Unset = UNSET
     description: str | Unset = UNSET
     data_type: ConversationAttributeBaseDataType | str | Unset = UNSET
@@ -67,3 +67,5 @@ class ConversationAttributeStringType(_Model):
         ("multiline", "multiline", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -41,7 +41,7 @@ class ConversationSource(_Model):
         email_message_metadata: Contains metadata if the message was sent as an email
     """
 
-    type_: str | Unset = UNSET
+    type_: str
     id: str | None | Unset = UNSET
     delivered_as: str | Unset = UNSET
     recipients: list[ConversationSourceRecipientsType0Item] | None | Unset = UNSET
@@ -71,3 +71,5 @@ class ConversationSource(_Model):
         ("email_message_metadata", "email_message_metadata", False, False, ("model", "SourceEmailMessageMetadata")),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_"})

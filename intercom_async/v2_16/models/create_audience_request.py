@@ -44,7 +44,7 @@ class CreateAudienceRequest(_Model):
 
 
 class CreateAudienceRequestDict(TypedDict, total=False):
-    """``CreateAudienceRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateAudienceRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name.
     """

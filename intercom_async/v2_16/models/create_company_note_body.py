@@ -37,7 +37,7 @@ class CreateCompanyNoteBody(_Model):
 
 
 class CreateCompanyNoteBodyDict(TypedDict, total=False):
-    """``CreateCompanyNoteBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateCompanyNoteBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: body.
     """

@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .create_conversation_attribute_option_request import CreateConversationAttributeOptionRequest
     from .create_conversation_attribute_option_request import CreateConversationAttributeOptionRequestDict
     from .create_conversation_attribute_request_base_data_type import CreateConversationAttributeRequestBaseDataType
@@ -51,16 +53,32 @@ class CreateConversationAttributeListRequest(_Model):
         ("options", "options", False, False, ("list", ("model", "CreateConversationAttributeOptionRequest"))),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "data_type": ("list",),
+    }
 
 
 class CreateConversationAttributeListRequestDict(TypedDict, total=False):
-    """``CreateConversationAttributeListRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateConversationAttributeListRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name, data_type.
     """
 
     name: str
     data_type: CreateConversationAttributeRequestBaseDataType | str
+    description: str
+    required: bool
+    visible_to_team_ids: list[str]
+    options: list[CreateConversationAttributeOptionRequest | CreateConversationAttributeOptionRequestDict]
+
+
+class CreateConversationAttributeListRequestFields(TypedDict, total=False):
+    """``CreateConversationAttributeListRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    name: Required[str]
+    data_type: Required[Literal["list"]]
     description: str
     required: bool
     visible_to_team_ids: list[str]

@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .create_conversation_attribute_request_base_data_type import CreateConversationAttributeRequestBaseDataType
 
 
@@ -49,16 +51,32 @@ class CreateConversationAttributeStringRequest(_Model):
         ("multiline", "multiline", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # fields whose value the spec fixes (constant tags, enums): how the branch of a union body is told apart
+    _LITERALS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "data_type": ("string",),
+    }
 
 
 class CreateConversationAttributeStringRequestDict(TypedDict, total=False):
-    """``CreateConversationAttributeStringRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateConversationAttributeStringRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name, data_type.
     """
 
     name: str
     data_type: CreateConversationAttributeRequestBaseDataType | str
+    description: str
+    required: bool
+    visible_to_team_ids: list[str]
+    multiline: bool
+
+
+class CreateConversationAttributeStringRequestFields(TypedDict, total=False):
+    """``CreateConversationAttributeStringRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    name: Required[str]
+    data_type: Required[Literal["string"]]
     description: str
     required: bool
     visible_to_team_ids: list[str]

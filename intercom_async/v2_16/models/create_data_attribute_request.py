@@ -55,7 +55,7 @@ class CreateDataAttributeRequest(_Model):
 
 
 class CreateDataAttributeRequestDict(TypedDict, total=False):
-    """``CreateDataAttributeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateDataAttributeRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name, model, data_type.
     """

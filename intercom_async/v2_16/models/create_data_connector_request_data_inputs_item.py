@@ -49,7 +49,7 @@ class CreateDataConnectorRequestDataInputsItem(_Model):
 
 
 class CreateDataConnectorRequestDataInputsItemDict(TypedDict, total=False):
-    """``CreateDataConnectorRequestDataInputsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateDataConnectorRequestDataInputsItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     type: CreateDataConnectorRequestDataInputsItemType | str

@@ -43,7 +43,7 @@ class CreateDataEventSummariesRequestEventSummaries(_Model):
 
 
 class CreateDataEventSummariesRequestEventSummariesDict(TypedDict, total=False):
-    """``CreateDataEventSummariesRequestEventSummaries`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateDataEventSummariesRequestEventSummaries`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     event_name: str
     count: int

@@ -37,7 +37,7 @@ class CreateNoteBody(_Model):
 
 
 class CreateNoteBodyDict(TypedDict, total=False):
-    """``CreateNoteBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CreateNoteBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: body.
     """

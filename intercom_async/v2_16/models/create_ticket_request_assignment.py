@@ -37,7 +37,7 @@ class CreateTicketRequestAssignment(_Model):
 
 
 class CreateTicketRequestAssignmentDict(TypedDict, total=False):
-    """``CreateTicketRequestAssignment`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CreateTicketRequestAssignment`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     admin_assignee_id: str
     team_assignee_id: str

@@ -41,7 +41,7 @@ class CustomObjectInstanceList(_Model):
 
 
 class CustomObjectInstanceListDict(TypedDict, total=False):
-    """``CustomObjectInstanceList`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``CustomObjectInstanceList`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     type: str
     instances: list[CustomObjectInstance | CustomObjectInstanceDict | None]

@@ -32,7 +32,7 @@ class CustomerRequestType2(_Model):
 
 
 class CustomerRequestType2Dict(TypedDict, total=False):
-    """``CustomerRequestType2`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``CustomerRequestType2`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: email.
     """

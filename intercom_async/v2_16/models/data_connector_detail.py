@@ -65,8 +65,8 @@ class DataConnectorDetail(_Model):
         execution_results_url: The URL path to fetch execution results for this connector.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     description: str | None | Unset = UNSET
     state: DataConnectorDetailState | str | Unset = UNSET
@@ -151,3 +151,5 @@ class DataConnectorDetail(_Model):
         ("execution_results_url", "execution_results_url", False, False, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -36,8 +36,8 @@ class InternalArticleListItem(_Model):
         ai_sales_agent_availability: Whether the internal article is available for AI Sales Agent.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     title: str | Unset = UNSET
     body: str | None | Unset = UNSET
     body_markdown: str | None | Unset = UNSET
@@ -70,3 +70,5 @@ class InternalArticleListItem(_Model):
         ("ai_sales_agent_availability", "ai_sales_agent_availability", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -43,7 +43,7 @@ class IpAllowlist(_Model):
 
 
 class IpAllowlistDict(TypedDict, total=False):
-    """``IpAllowlist`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``IpAllowlist`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     type: str
     enabled: bool

@@ -33,7 +33,7 @@ class Jobs(_Model):
     """
 
     id: str
-    type_: str | Unset = UNSET
+    type_: str
     url: str | Unset = UNSET
     status: JobsStatus | str | Unset = UNSET
     resource_type: str | Unset = UNSET
@@ -52,3 +52,5 @@ class Jobs(_Model):
         ("resource_url", "resource_url", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_"})

@@ -34,7 +34,7 @@ class LinkConversationToTicketBody(_Model):
 
 
 class LinkConversationToTicketBodyDict(TypedDict, total=False):
-    """``LinkConversationToTicketBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``LinkConversationToTicketBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: conversation_id.
     """

@@ -34,7 +34,7 @@ class MergeConversationsRequest(_Model):
 
 
 class MergeConversationsRequestDict(TypedDict, total=False):
-    """``MergeConversationsRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``MergeConversationsRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: merge_into_conversation_id.
     """

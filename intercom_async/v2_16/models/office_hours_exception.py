@@ -36,8 +36,8 @@ class OfficeHoursException(_Model):
         updated_at: The time the exception was last updated as a Unix timestamp.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     office_hours_schedule_id: str | Unset = UNSET
     exception_date: str | Unset = UNSET
     exception_type: OfficeHoursExceptionExceptionType | str | Unset = UNSET
@@ -62,3 +62,5 @@ class OfficeHoursException(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

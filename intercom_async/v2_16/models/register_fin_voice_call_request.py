@@ -47,7 +47,7 @@ class RegisterFinVoiceCallRequest(_Model):
 
 
 class RegisterFinVoiceCallRequestDict(TypedDict, total=False):
-    """``RegisterFinVoiceCallRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``RegisterFinVoiceCallRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: phone_number, call_id.
     """

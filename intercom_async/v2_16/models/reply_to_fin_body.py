@@ -51,7 +51,7 @@ class ReplyToFinBody(_Model):
 
 
 class ReplyToFinBodyDict(TypedDict, total=False):
-    """``ReplyToFinBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``ReplyToFinBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: conversation_id, message, user.
     """

@@ -46,7 +46,7 @@ class SearchActivityLogsBody(_Model):
 
 
 class SearchActivityLogsBodyDict(TypedDict, total=False):
-    """``SearchActivityLogsBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``SearchActivityLogsBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: created_at_after.
     """

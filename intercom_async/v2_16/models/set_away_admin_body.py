@@ -40,7 +40,7 @@ class SetAwayAdminBody(_Model):
 
 
 class SetAwayAdminBodyDict(TypedDict, total=False):
-    """``SetAwayAdminBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``SetAwayAdminBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: away_mode_enabled, away_mode_reassign.
     """

@@ -43,7 +43,7 @@ class SubmitFinCsatBody(_Model):
 
 
 class SubmitFinCsatBodyDict(TypedDict, total=False):
-    """``SubmitFinCsatBody`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``SubmitFinCsatBody`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: conversation_id, rating.
     """

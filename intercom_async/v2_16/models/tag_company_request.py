@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .tag_company_request_companies_item import TagCompanyRequestCompaniesItem
     from .tag_company_request_companies_item import TagCompanyRequestCompaniesItemDict
 
@@ -41,10 +43,18 @@ class TagCompanyRequest(_Model):
 
 
 class TagCompanyRequestDict(TypedDict, total=False):
-    """``TagCompanyRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``TagCompanyRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name, companies.
     """
 
     name: str
     companies: list[TagCompanyRequestCompaniesItem | TagCompanyRequestCompaniesItemDict]
+
+
+class TagCompanyRequestFields(TypedDict, total=False):
+    """``TagCompanyRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    name: Required[str]
+    companies: Required[list[TagCompanyRequestCompaniesItem | TagCompanyRequestCompaniesItemDict]]

@@ -32,8 +32,8 @@ class Team(_Model):
         distribution_method: Describes how assignments are distributed among the team members
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     name: str | Unset = UNSET
     admin_ids: list[int] | Unset = UNSET
     admin_priority_level: AdminPriorityLevel | None | Unset = UNSET
@@ -52,3 +52,5 @@ class Team(_Model):
         ("distribution_method", "distribution_method", False, True, "str"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

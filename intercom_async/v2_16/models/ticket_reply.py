@@ -36,8 +36,8 @@ class TicketReply(_Model):
         redacted: Whether or not the ticket part has been redacted.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     part_type: TicketReplyPartType | str | Unset = UNSET
     body: str | None | Unset = UNSET
     created_at: int | Unset = UNSET
@@ -60,3 +60,5 @@ class TicketReply(_Model):
         ("redacted", "redacted", False, False, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

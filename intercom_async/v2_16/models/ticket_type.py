@@ -39,8 +39,8 @@ class TicketType(_Model):
         updated_at: The date and time the ticket type was last updated.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     category: TicketTypeCategory | str | Unset = UNSET
     name: str | Unset = UNSET
     description: str | Unset = UNSET
@@ -69,3 +69,5 @@ class TicketType(_Model):
         ("updated_at", "updated_at", False, False, "int"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

@@ -13,6 +13,8 @@ from ..._codec import lazy_fields as _lazy_fields
 from ..._types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from typing_extensions import Literal, Required
+
     from .untag_company_request_companies_item import UntagCompanyRequestCompaniesItem
     from .untag_company_request_companies_item import UntagCompanyRequestCompaniesItemDict
 
@@ -41,10 +43,18 @@ class UntagCompanyRequest(_Model):
 
 
 class UntagCompanyRequestDict(TypedDict, total=False):
-    """``UntagCompanyRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``UntagCompanyRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: name, companies.
     """
 
     name: str
     companies: list[UntagCompanyRequestCompaniesItem | UntagCompanyRequestCompaniesItemDict]
+
+
+class UntagCompanyRequestFields(TypedDict, total=False):
+    """``UntagCompanyRequest``'s fields as keyword arguments, one branch of a union body: its required fields are
+    ``Required`` and its fixed ones ``Literal``, so a type checker picks the branch (Python keywords end in ``_``)."""
+
+    name: Required[str]
+    companies: Required[list[UntagCompanyRequestCompaniesItem | UntagCompanyRequestCompaniesItemDict]]

@@ -44,7 +44,7 @@ class UpdateAudienceRequest(_Model):
 
 
 class UpdateAudienceRequestDict(TypedDict, total=False):
-    """``UpdateAudienceRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateAudienceRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     predicates: list[Predicate | PredicateDict]

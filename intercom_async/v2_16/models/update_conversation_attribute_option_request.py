@@ -32,7 +32,7 @@ class UpdateConversationAttributeOptionRequest(_Model):
 
 
 class UpdateConversationAttributeOptionRequestDict(TypedDict, total=False):
-    """``UpdateConversationAttributeOptionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``UpdateConversationAttributeOptionRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: label.
     """

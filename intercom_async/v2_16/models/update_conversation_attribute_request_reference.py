@@ -40,7 +40,7 @@ class UpdateConversationAttributeRequestReference(_Model):
 
 
 class UpdateConversationAttributeRequestReferenceDict(TypedDict, total=False):
-    """``UpdateConversationAttributeRequestReference`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``UpdateConversationAttributeRequestReference`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: type.
     """

@@ -32,6 +32,6 @@ class UpdateDataAttributeRequestOptionsItem(_Model):
 
 
 class UpdateDataAttributeRequestOptionsItemDict(TypedDict, total=False):
-    """``UpdateDataAttributeRequestOptionsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateDataAttributeRequestOptionsItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     value: str

@@ -86,7 +86,7 @@ class UpdateDataConnectorRequest(_Model):
 
 
 class UpdateDataConnectorRequestDict(TypedDict, total=False):
-    """``UpdateDataConnectorRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateDataConnectorRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     description: str

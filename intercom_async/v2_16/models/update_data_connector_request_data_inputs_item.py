@@ -49,7 +49,7 @@ class UpdateDataConnectorRequestDataInputsItem(_Model):
 
 
 class UpdateDataConnectorRequestDataInputsItemDict(TypedDict, total=False):
-    """``UpdateDataConnectorRequestDataInputsItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateDataConnectorRequestDataInputsItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     type: UpdateDataConnectorRequestDataInputsItemType | str

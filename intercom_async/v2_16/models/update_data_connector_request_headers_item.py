@@ -37,7 +37,7 @@ class UpdateDataConnectorRequestHeadersItem(_Model):
 
 
 class UpdateDataConnectorRequestHeadersItemDict(TypedDict, total=False):
-    """``UpdateDataConnectorRequestHeadersItem`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateDataConnectorRequestHeadersItem`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     value: str

@@ -52,7 +52,7 @@ class UpdateExternalPageRequest(_Model):
 
 
 class UpdateExternalPageRequestDict(TypedDict, total=False):
-    """``UpdateExternalPageRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments.
+    """``UpdateExternalPageRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments.
 
     Required by the spec: title, html, url, locale, source_id.
     """

@@ -51,7 +51,7 @@ class UpdateOfficeHoursExceptionRequest(_Model):
 
 
 class UpdateOfficeHoursExceptionRequestDict(TypedDict, total=False):
-    """``UpdateOfficeHoursExceptionRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateOfficeHoursExceptionRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     exception_date: str
     exception_type: UpdateOfficeHoursExceptionRequestExceptionType | str

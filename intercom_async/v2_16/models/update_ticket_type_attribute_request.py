@@ -61,7 +61,7 @@ class UpdateTicketTypeAttributeRequest(_Model):
 
 
 class UpdateTicketTypeAttributeRequestDict(TypedDict, total=False):
-    """``UpdateTicketTypeAttributeRequest`` as a plain dict, for ``body=`` and for body fields passed as keyword arguments."""
+    """``UpdateTicketTypeAttributeRequest`` as a plain dict, for ``request_body=`` and for body fields passed as keyword arguments."""
 
     name: str
     description: str

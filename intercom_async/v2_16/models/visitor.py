@@ -64,8 +64,8 @@ class Visitor(_Model):
         do_not_track: Identifies if this visitor has do not track enabled.
     """
 
-    type_: str | Unset = UNSET
-    id: str | Unset = UNSET
+    type_: str
+    id: str
     user_id: str | Unset = UNSET
     anonymous: bool | Unset = UNSET
     email: str | Unset = UNSET
@@ -136,3 +136,5 @@ class Visitor(_Model):
         ("do_not_track", "do_not_track", False, True, "bool"),
     )
     _ADDITIONAL: ClassVar[Any] = None
+    # identity fields Intercom always returns, typed as present: reading one the JSON lacks raises MissingFieldError
+    _PRESENT: ClassVar[frozenset[str]] = frozenset({"type_", "id"})

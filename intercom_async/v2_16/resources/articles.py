@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -52,9 +52,9 @@ class ArticlesResource(Resource):
 
     async def attach_tag(
         self,
-        article_id: int,
+        article_id: str | int,
         *,
-        body: AttachTagToArticleBody | AttachTagToArticleBodyDict | Unset = UNSET,
+        request_body: AttachTagToArticleBody | AttachTagToArticleBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[AttachTagToArticleBodyDict],
     ) -> Tag:
@@ -70,7 +70,7 @@ class ArticlesResource(Resource):
 
         Args:
             article_id: The unique identifier for the article which is given by Intercom.
-            body: the whole request body, a ``AttachTagToArticleBody`` or a ``AttachTagToArticleBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``AttachTagToArticleBody`` or a ``AttachTagToArticleBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             id: The unique identifier of the tag to apply, as given by Intercom.
             admin_id: Optional id of the teammate to attribute the tagging to. Defaults to the authenticating teammate. Does not affect authorization.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -85,7 +85,7 @@ class ArticlesResource(Resource):
             _Request(
                 _OPS["attachTagToArticle"],
                 path={"article_id": article_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -94,8 +94,9 @@ class ArticlesResource(Resource):
     async def create(
         self,
         *,
-        body: CreateArticleRequest | CreateArticleRequestDict | Unset = UNSET,
+        request_body: CreateArticleRequest | CreateArticleRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateArticleRequestDict],
     ) -> Article:
         """Create an article
 
@@ -106,7 +107,22 @@ class ArticlesResource(Resource):
         > Article tags are read-only in responses. To create, update, or delete tags, use the Intercom UI or the Tags API endpoints.
 
         Args:
-            body: the request body (CreateArticleRequest | CreateArticleRequestDict).
+            request_body: the whole request body, a ``CreateArticleRequest`` or a ``CreateArticleRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            title: The title of the article.For multilingual articles, this will be the title of the default language's content.
+            author_id: The id of the author of the article. For multilingual articles, this will be the id of the author of the default language's content. Must be a teammate on the help center's workspace.
+            description: The description of the article. For multilingual articles, this will be the description of the default language's content.
+            body: The content of the article in HTML. For multilingual articles, this will be the body of the default language's content. Mutually exclusive with `body_markdown`.
+            body_markdown: The content of the article in markdown. For multilingual articles, this will be the body of the default language's content. An alternative to `body` — you can provide content as markdown instead of HTML. Mutually exclusive with `body`.
+            state: Whether the article will be `published` or will be a `draft`. Defaults to draft. For multilingual articles, this will be the state of the default language's content.
+            parent_id: The id of the article's parent collection or section. An article without this field stands alone.
+            parent_type: The type of parent, which can either be a `collection` or `section`.
+            translated_content: (body field)
+            audience_ids: The list of audience IDs to assign to this article for Fin AI Agent targeting. Sending a top-level `audience_ids` broadcasts the same set to every locale. For per-locale targeting, use `translated_content.<locale>.audience_ids` instead. Sending both top-level and per-locale in the same request causes top-level to win. Unknown audience IDs return a 404 error. No partial commit occurs.
+            ai_chatbot_availability: Whether the article should be available for AI Chatbot (Fin). For multilingual articles, this sets the default language's availability.
+            ai_copilot_availability: Whether the article should be available for AI Copilot. For multilingual articles, this sets the default language's availability.
+            ai_sales_agent_availability: Whether the article should be available for AI Sales Agent. For multilingual articles, this sets the default language's availability.
+            scheduled_publish_at: ISO 8601 timestamp at which to schedule a future publish of the article. When set together with `state: "published"`, the article is scheduled instead of published immediately. Setting `null` cancels a pending publish schedule. Timestamps in the past or equal to the current time are rejected with 400 `parameter_invalid` — the value must be strictly in the future. Combining with `state: "draft"` returns 400 `parameter_invalid`. Sending in the same request as `scheduled_unpublish_at` returns 400 — only one pending schedule per article. Empty string returns 400 `parameter_invalid`.
+            scheduled_unpublish_at: ISO 8601 timestamp at which to schedule a future unpublish of the article. Setting `null` cancels a pending unpublish schedule. Timestamps in the past or equal to the current time are rejected with 400 `parameter_invalid` — the value must be strictly in the future. Rejected with 400 `parameter_invalid` if the article has never been published. Sending in the same request as `scheduled_publish_at` returns 400 — only one pending schedule per article. Empty string returns 400 `parameter_invalid`.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -118,14 +134,15 @@ class ArticlesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createArticle"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
     async def delete(
         self,
-        article_id: int,
+        article_id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> DeletedArticleObject:
@@ -153,7 +170,7 @@ class ArticlesResource(Resource):
 
     async def detach_tag(
         self,
-        article_id: int,
+        article_id: str | int,
         id: str,
         *,
         request_options: RequestOptions | None = None,
@@ -189,7 +206,7 @@ class ArticlesResource(Resource):
 
     async def find(
         self,
-        article_id: int,
+        article_id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> Article:
@@ -217,7 +234,7 @@ class ArticlesResource(Resource):
 
     async def find_version(
         self,
-        article_id: int,
+        article_id: str | int,
         id: str,
         *,
         locale: str | Unset = UNSET,
@@ -289,7 +306,7 @@ class ArticlesResource(Resource):
 
     def list_versions(
         self,
-        article_id: int,
+        article_id: str | int,
         *,
         page: int | Unset = UNSET,
         per_page: int | Unset = UNSET,
@@ -330,9 +347,9 @@ class ArticlesResource(Resource):
 
     async def publish_draft(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: PublishArticleDraftRequest | PublishArticleDraftRequestDict | Unset = UNSET,
+        request_body: PublishArticleDraftRequest | PublishArticleDraftRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[PublishArticleDraftRequestDict],
     ) -> Article:
@@ -351,7 +368,7 @@ class ArticlesResource(Resource):
 
         Args:
             id: The unique identifier for the article which is given by Intercom.
-            body: the whole request body, a ``PublishArticleDraftRequest`` or a ``PublishArticleDraftRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``PublishArticleDraftRequest`` or a ``PublishArticleDraftRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             locales: The locales whose staged drafts should be published. Required on
             multilingual workspaces; each locale must have a pending draft.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -366,7 +383,7 @@ class ArticlesResource(Resource):
             _Request(
                 _OPS["publishArticleDraft"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -374,7 +391,7 @@ class ArticlesResource(Resource):
 
     async def retrieve_draft(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> Article:
@@ -454,10 +471,11 @@ class ArticlesResource(Resource):
 
     async def stage_draft(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: UpdateArticleRequest | UpdateArticleRequestDict | Unset = UNSET,
+        request_body: UpdateArticleRequest | UpdateArticleRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[UpdateArticleRequestDict],
     ) -> Article:
         """Stage an article draft
 
@@ -476,7 +494,22 @@ class ArticlesResource(Resource):
 
         Args:
             id: The unique identifier for the article which is given by Intercom.
-            body: the request body (UpdateArticleRequest | UpdateArticleRequestDict).
+            request_body: the whole request body, a ``UpdateArticleRequest`` or a ``UpdateArticleRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            title: The title of the article.For multilingual articles, this will be the title of the default language's content.
+            description: The description of the article. For multilingual articles, this will be the description of the default language's content.
+            body: The content of the article in HTML. For multilingual articles, this will be the body of the default language's content. Mutually exclusive with `body_markdown`.
+            body_markdown: The content of the article in markdown. For multilingual articles, this will be the body of the default language's content. An alternative to `body` — you can provide content as markdown instead of HTML. Mutually exclusive with `body`.
+            author_id: The id of the author of the article. For multilingual articles, this will be the id of the author of the default language's content. Must be a teammate on the help center's workspace.
+            state: Whether the article will be `published` or will be a `draft`. Omitting this field leaves the publish state unchanged, so a draft stays a draft and an edit to a published article goes live immediately unless that article already has a pending draft or a scheduled publish time is set in the same request. The `PUT /articles/{id}/draft` endpoint ignores this field and always stages a draft. For multilingual articles, this will be the state of the default language's content.
+            parent_id: The id of the article's parent collection or section. An article without this field stands alone.
+            parent_type: The type of parent, which can either be a `collection` or `section`.
+            translated_content: (body field)
+            audience_ids: The list of audience IDs to assign to this article for Fin AI Agent targeting. Sending a top-level `audience_ids` broadcasts the same set to every locale. Sending `audience_ids: []` clears all audience memberships from every locale. For per-locale targeting, use `translated_content.<locale>.audience_ids` instead. Sending both top-level and per-locale in the same request causes top-level to win. Unknown audience IDs return a 404 error. No partial commit occurs.
+            ai_chatbot_availability: Whether the article should be available for AI Chatbot (Fin). For multilingual articles, this sets the default language's availability.
+            ai_copilot_availability: Whether the article should be available for AI Copilot. For multilingual articles, this sets the default language's availability.
+            ai_sales_agent_availability: Whether the article should be available for AI Sales Agent. For multilingual articles, this sets the default language's availability.
+            scheduled_publish_at: ISO 8601 timestamp at which to schedule a future publish of the article. When set together with `state: "published"`, the article is scheduled instead of published immediately. Setting `null` cancels a pending publish schedule. Timestamps in the past or equal to the current time are rejected with 400 `parameter_invalid` — the value must be strictly in the future. Combining with `state: "draft"` returns 400 `parameter_invalid`. Sending in the same request as `scheduled_unpublish_at` returns 400 — only one pending schedule per article. Empty string returns 400 `parameter_invalid`.
+            scheduled_unpublish_at: ISO 8601 timestamp at which to schedule a future unpublish of the article. Setting `null` cancels a pending unpublish schedule. Timestamps in the past or equal to the current time are rejected with 400 `parameter_invalid` — the value must be strictly in the future. Rejected with 400 `parameter_invalid` if the article has never been published. Sending in the same request as `scheduled_publish_at` returns 400 — only one pending schedule per article. Empty string returns 400 `parameter_invalid`.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -489,17 +522,19 @@ class ArticlesResource(Resource):
             _Request(
                 _OPS["stageArticleDraft"],
                 path={"id": id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
     async def update(
         self,
-        article_id: int,
+        article_id: str | int,
         *,
-        body: UpdateArticleRequest | UpdateArticleRequestDict | Unset = UNSET,
+        request_body: UpdateArticleRequest | UpdateArticleRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[UpdateArticleRequestDict],
     ) -> Article:
         """Update an article
 
@@ -511,7 +546,22 @@ class ArticlesResource(Resource):
 
         Args:
             article_id: The unique identifier for the article which is given by Intercom.
-            body: the request body (UpdateArticleRequest | UpdateArticleRequestDict).
+            request_body: the whole request body, a ``UpdateArticleRequest`` or a ``UpdateArticleRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            title: The title of the article.For multilingual articles, this will be the title of the default language's content.
+            description: The description of the article. For multilingual articles, this will be the description of the default language's content.
+            body: The content of the article in HTML. For multilingual articles, this will be the body of the default language's content. Mutually exclusive with `body_markdown`.
+            body_markdown: The content of the article in markdown. For multilingual articles, this will be the body of the default language's content. An alternative to `body` — you can provide content as markdown instead of HTML. Mutually exclusive with `body`.
+            author_id: The id of the author of the article. For multilingual articles, this will be the id of the author of the default language's content. Must be a teammate on the help center's workspace.
+            state: Whether the article will be `published` or will be a `draft`. Omitting this field leaves the publish state unchanged, so a draft stays a draft and an edit to a published article goes live immediately unless that article already has a pending draft or a scheduled publish time is set in the same request. The `PUT /articles/{id}/draft` endpoint ignores this field and always stages a draft. For multilingual articles, this will be the state of the default language's content.
+            parent_id: The id of the article's parent collection or section. An article without this field stands alone.
+            parent_type: The type of parent, which can either be a `collection` or `section`.
+            translated_content: (body field)
+            audience_ids: The list of audience IDs to assign to this article for Fin AI Agent targeting. Sending a top-level `audience_ids` broadcasts the same set to every locale. Sending `audience_ids: []` clears all audience memberships from every locale. For per-locale targeting, use `translated_content.<locale>.audience_ids` instead. Sending both top-level and per-locale in the same request causes top-level to win. Unknown audience IDs return a 404 error. No partial commit occurs.
+            ai_chatbot_availability: Whether the article should be available for AI Chatbot (Fin). For multilingual articles, this sets the default language's availability.
+            ai_copilot_availability: Whether the article should be available for AI Copilot. For multilingual articles, this sets the default language's availability.
+            ai_sales_agent_availability: Whether the article should be available for AI Sales Agent. For multilingual articles, this sets the default language's availability.
+            scheduled_publish_at: ISO 8601 timestamp at which to schedule a future publish of the article. When set together with `state: "published"`, the article is scheduled instead of published immediately. Setting `null` cancels a pending publish schedule. Timestamps in the past or equal to the current time are rejected with 400 `parameter_invalid` — the value must be strictly in the future. Combining with `state: "draft"` returns 400 `parameter_invalid`. Sending in the same request as `scheduled_unpublish_at` returns 400 — only one pending schedule per article. Empty string returns 400 `parameter_invalid`.
+            scheduled_unpublish_at: ISO 8601 timestamp at which to schedule a future unpublish of the article. Setting `null` cancels a pending unpublish schedule. Timestamps in the past or equal to the current time are rejected with 400 `parameter_invalid` — the value must be strictly in the future. Rejected with 400 `parameter_invalid` if the article has never been published. Sending in the same request as `scheduled_publish_at` returns 400 — only one pending schedule per article. Empty string returns 400 `parameter_invalid`.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -524,7 +574,8 @@ class ArticlesResource(Resource):
             _Request(
                 _OPS["updateArticle"],
                 path={"article_id": article_id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -42,7 +42,7 @@ class AudiencesResource(Resource):
     async def create(
         self,
         *,
-        body: CreateAudienceRequest | CreateAudienceRequestDict | Unset = UNSET,
+        request_body: CreateAudienceRequest | CreateAudienceRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateAudienceRequestDict],
     ) -> Audience:
@@ -51,7 +51,7 @@ class AudiencesResource(Resource):
         You can create a new audience by making a POST request to `https://api.intercom.io/audiences`.
 
         Args:
-            body: the whole request body, a ``CreateAudienceRequest`` or a ``CreateAudienceRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateAudienceRequest`` or a ``CreateAudienceRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the audience.
             predicates: The predicates that define which contacts belong to the audience.
             role_predicates: Role-based predicates that further filter audience membership by contact role.
@@ -66,7 +66,7 @@ class AudiencesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createAudience"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -162,7 +162,7 @@ class AudiencesResource(Resource):
         self,
         id: str,
         *,
-        body: UpdateAudienceRequest | UpdateAudienceRequestDict | Unset = UNSET,
+        request_body: UpdateAudienceRequest | UpdateAudienceRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateAudienceRequestDict],
     ) -> Audience:
@@ -172,7 +172,7 @@ class AudiencesResource(Resource):
 
         Args:
             id: The unique identifier for the audience.
-            body: the whole request body, a ``UpdateAudienceRequest`` or a ``UpdateAudienceRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateAudienceRequest`` or a ``UpdateAudienceRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the audience.
             predicates: The predicates that define which contacts belong to the audience.
             role_predicates: Role-based predicates that further filter audience membership by contact role.
@@ -188,7 +188,7 @@ class AudiencesResource(Resource):
             _Request(
                 _OPS["updateAudience"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

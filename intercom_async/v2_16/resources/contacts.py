@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ..models.list_contact_merge_history_order import ListContactMergeHistoryOrder
     from ..models.merge_contacts_request import MergeContactsRequest
     from ..models.merge_contacts_request import MergeContactsRequestDict
+    from ..models.merge_contacts_request import MergeContactsRequestFields
     from ..models.merge_history_list import MergeHistoryList
     from ..models.subscription_type import SubscriptionType
     from ..models.subscription_type_list import SubscriptionTypeList
@@ -89,7 +90,7 @@ class ContactsResource(Resource):
         self,
         contact_id: str,
         *,
-        body: AttachSubscriptionTypeToContactBody | AttachSubscriptionTypeToContactBodyDict | Unset = UNSET,
+        request_body: AttachSubscriptionTypeToContactBody | AttachSubscriptionTypeToContactBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[AttachSubscriptionTypeToContactBodyDict],
     ) -> SubscriptionType:
@@ -105,7 +106,7 @@ class ContactsResource(Resource):
 
         Args:
             contact_id: The unique identifier for the contact which is given by Intercom
-            body: the whole request body, a ``AttachSubscriptionTypeToContactBody`` or a ``AttachSubscriptionTypeToContactBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``AttachSubscriptionTypeToContactBody`` or a ``AttachSubscriptionTypeToContactBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             id: The unique identifier for the subscription which is given by Intercom
             consent_type: The consent_type of a subscription, opt_out or opt_in.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -120,7 +121,7 @@ class ContactsResource(Resource):
             _Request(
                 _OPS["attachSubscriptionTypeToContact"],
                 path={"contact_id": contact_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -157,7 +158,7 @@ class ContactsResource(Resource):
     async def create(
         self,
         *,
-        body: CreateContactRequest | CreateContactRequestDict | Unset = UNSET,
+        request_body: CreateContactRequest | CreateContactRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateContactRequestDict],
     ) -> Contact:
@@ -166,7 +167,7 @@ class ContactsResource(Resource):
         You can create a new contact (ie. user or lead).
 
         Args:
-            body: the whole request body, a ``CreateContactRequest`` or a ``CreateContactRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateContactRequest`` or a ``CreateContactRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             role: The role of the contact.
             external_id: A unique identifier for the contact which is given to Intercom
             email_verified: Whether the contact's email address has been verified. Set to true to indicate you have verified the contact owns this email address, or false to mark it as unverified. Must be supplied together with an email in the same request; sending it without an email returns a 400.
@@ -190,7 +191,7 @@ class ContactsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["CreateContact"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -512,8 +513,9 @@ class ContactsResource(Resource):
         self,
         *,
         include_merge_history: bool | Unset = UNSET,
-        body: MergeContactsRequest | MergeContactsRequestDict | Unset = UNSET,
+        request_body: MergeContactsRequest | MergeContactsRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[MergeContactsRequestFields],
     ) -> Contact:
         """Merge a lead and a user
 
@@ -529,7 +531,10 @@ class ContactsResource(Resource):
 
         Args:
             include_merge_history: Pass `true` to include the merge history of the resulting contact in the response. Only returned for contacts with a `user` role.
-            body: the request body (MergeContactsRequest | MergeContactsRequestDict).
+            request_body: the whole request body, a ``MergeContactsRequest`` or a ``MergeContactsRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            from_: The unique identifier for the contact to merge away from. Must be a lead.
+            into: The unique identifier for the contact to merge into. Must be a user.
+            skip_duplicate_validation: Set to `true` to merge two contacts that are not duplicates (they share no matching email or phone).
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -542,7 +547,8 @@ class ContactsResource(Resource):
             _Request(
                 _OPS["MergeContact"],
                 query={"include_merge_history": include_merge_history},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -551,7 +557,7 @@ class ContactsResource(Resource):
         self,
         *,
         include_merge_history: bool | Unset = UNSET,
-        body: ContactSearchRequest | ContactSearchRequestDict | Unset = UNSET,
+        request_body: ContactSearchRequest | ContactSearchRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ContactSearchRequestDict],
     ) -> AsyncPager[ContactList, Contact]:
@@ -678,7 +684,7 @@ class ContactsResource(Resource):
 
         Args:
             include_merge_history: Pass `true` to include a `merge_history` array on each contact in the response. Only returned for contacts with a `user` role.
-            body: the whole request body, a ``ContactSearchRequest`` or a ``ContactSearchRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ContactSearchRequest`` or a ``ContactSearchRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             query: (body field)
             pagination: (body field)
             sort: An optional object to sort the results by.
@@ -694,7 +700,7 @@ class ContactsResource(Resource):
             _Request(
                 _OPS["SearchContacts"],
                 query={"include_merge_history": include_merge_history},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -767,7 +773,7 @@ class ContactsResource(Resource):
         contact_id: str,
         *,
         include_merge_history: bool | Unset = UNSET,
-        body: UpdateContactRequest | UpdateContactRequestDict | Unset = UNSET,
+        request_body: UpdateContactRequest | UpdateContactRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateContactRequestDict],
     ) -> Contact:
@@ -782,7 +788,7 @@ class ContactsResource(Resource):
         Args:
             contact_id: id
             include_merge_history: Pass `true` to include the contact's merge history in the response. Only returned for contacts with a `user` role.
-            body: the whole request body, a ``UpdateContactRequest`` or a ``UpdateContactRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateContactRequest`` or a ``UpdateContactRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             role: The role of the contact.
             external_id: A unique identifier for the contact which is given to Intercom
             email: The contacts email
@@ -808,7 +814,7 @@ class ContactsResource(Resource):
                 _OPS["UpdateContact"],
                 path={"contact_id": contact_id},
                 query={"include_merge_history": include_merge_history},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

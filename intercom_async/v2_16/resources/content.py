@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -48,7 +48,7 @@ class ContentResource(Resource):
     async def bulk_actions(
         self,
         *,
-        body: ContentBulkActionRequest | ContentBulkActionRequestDict | Unset = UNSET,
+        request_body: ContentBulkActionRequest | ContentBulkActionRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ContentBulkActionRequestDict],
     ) -> ContentBulkActionResponse:
@@ -75,7 +75,7 @@ class ContentResource(Resource):
         Requires the `write_content` OAuth scope.
 
         Args:
-            body: the whole request body, a ``ContentBulkActionRequest`` or a ``ContentBulkActionRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ContentBulkActionRequest`` or a ``ContentBulkActionRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             action: The bulk action to perform. Allowed `content_ids[].type` values vary per action:
               * `publish`, `unpublish`: `article_content`
               * `delete`: `article_content`, `content_snippet`, `file_source_content`, `internal_article`
@@ -101,7 +101,7 @@ class ContentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["bulkContentActions"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

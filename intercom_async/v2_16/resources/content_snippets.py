@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -46,7 +46,7 @@ class ContentSnippetsResource(Resource):
         self,
         content_snippet_id: str,
         *,
-        body: AttachTagToContentSnippetBody | AttachTagToContentSnippetBodyDict | Unset = UNSET,
+        request_body: AttachTagToContentSnippetBody | AttachTagToContentSnippetBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[AttachTagToContentSnippetBodyDict],
     ) -> Tag:
@@ -62,7 +62,7 @@ class ContentSnippetsResource(Resource):
 
         Args:
             content_snippet_id: The unique identifier for the content snippet.
-            body: the whole request body, a ``AttachTagToContentSnippetBody`` or a ``AttachTagToContentSnippetBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``AttachTagToContentSnippetBody`` or a ``AttachTagToContentSnippetBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             id: The unique identifier of the tag to apply, as given by Intercom.
             admin_id: Optional id of the teammate to attribute the tagging to. Defaults to the authenticating teammate. Does not affect authorization.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -77,7 +77,7 @@ class ContentSnippetsResource(Resource):
             _Request(
                 _OPS["attachTagToContentSnippet"],
                 path={"content_snippet_id": content_snippet_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -86,7 +86,7 @@ class ContentSnippetsResource(Resource):
     async def create(
         self,
         *,
-        body: ContentSnippetCreateRequest | ContentSnippetCreateRequestDict | Unset = UNSET,
+        request_body: ContentSnippetCreateRequest | ContentSnippetCreateRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ContentSnippetCreateRequestDict],
     ) -> ContentSnippet:
@@ -95,7 +95,7 @@ class ContentSnippetsResource(Resource):
         You can create a new content snippet.
 
         Args:
-            body: the whole request body, a ``ContentSnippetCreateRequest`` or a ``ContentSnippetCreateRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ContentSnippetCreateRequest`` or a ``ContentSnippetCreateRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             title: The title of the content snippet.
             json_blocks: The content blocks that make up the body of the snippet. Mutually exclusive with `body_markdown`.
             body_markdown: The content of the snippet in markdown. An alternative to `json_blocks` — you can provide content as markdown instead of structured blocks. Mutually exclusive with `json_blocks`.
@@ -115,7 +115,7 @@ class ContentSnippetsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createContentSnippet"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -247,7 +247,7 @@ class ContentSnippetsResource(Resource):
         self,
         id: str,
         *,
-        body: ContentSnippetUpdateRequest | ContentSnippetUpdateRequestDict | Unset = UNSET,
+        request_body: ContentSnippetUpdateRequest | ContentSnippetUpdateRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ContentSnippetUpdateRequestDict],
     ) -> ContentSnippet:
@@ -257,7 +257,7 @@ class ContentSnippetsResource(Resource):
 
         Args:
             id: The unique identifier for the content snippet.
-            body: the whole request body, a ``ContentSnippetUpdateRequest`` or a ``ContentSnippetUpdateRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ContentSnippetUpdateRequest`` or a ``ContentSnippetUpdateRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             title: The title of the content snippet.
             json_blocks: The content blocks that make up the body of the snippet. Mutually exclusive with `body_markdown`.
             body_markdown: The content of the snippet in markdown. An alternative to `json_blocks` — you can provide content as markdown instead of structured blocks. Mutually exclusive with `json_blocks`.
@@ -278,7 +278,7 @@ class ContentSnippetsResource(Resource):
             _Request(
                 _OPS["updateContentSnippet"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

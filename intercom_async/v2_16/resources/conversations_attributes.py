@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -29,16 +29,22 @@ if TYPE_CHECKING:
     from ..models.conversation_attribute_string_type import ConversationAttributeStringType
     from ..models.create_conversation_attribute_boolean_request import CreateConversationAttributeBooleanRequest
     from ..models.create_conversation_attribute_boolean_request import CreateConversationAttributeBooleanRequestDict
+    from ..models.create_conversation_attribute_boolean_request import CreateConversationAttributeBooleanRequestFields
     from ..models.create_conversation_attribute_datetime_request import CreateConversationAttributeDatetimeRequest
     from ..models.create_conversation_attribute_datetime_request import CreateConversationAttributeDatetimeRequestDict
+    from ..models.create_conversation_attribute_datetime_request import CreateConversationAttributeDatetimeRequestFields
     from ..models.create_conversation_attribute_decimal_request import CreateConversationAttributeDecimalRequest
     from ..models.create_conversation_attribute_decimal_request import CreateConversationAttributeDecimalRequestDict
+    from ..models.create_conversation_attribute_decimal_request import CreateConversationAttributeDecimalRequestFields
     from ..models.create_conversation_attribute_files_request import CreateConversationAttributeFilesRequest
     from ..models.create_conversation_attribute_files_request import CreateConversationAttributeFilesRequestDict
+    from ..models.create_conversation_attribute_files_request import CreateConversationAttributeFilesRequestFields
     from ..models.create_conversation_attribute_integer_request import CreateConversationAttributeIntegerRequest
     from ..models.create_conversation_attribute_integer_request import CreateConversationAttributeIntegerRequestDict
+    from ..models.create_conversation_attribute_integer_request import CreateConversationAttributeIntegerRequestFields
     from ..models.create_conversation_attribute_list_request import CreateConversationAttributeListRequest
     from ..models.create_conversation_attribute_list_request import CreateConversationAttributeListRequestDict
+    from ..models.create_conversation_attribute_list_request import CreateConversationAttributeListRequestFields
     from ..models.create_conversation_attribute_option_request import CreateConversationAttributeOptionRequest
     from ..models.create_conversation_attribute_option_request import CreateConversationAttributeOptionRequestDict
     from ..models.create_conversation_attribute_relationship_request import (
@@ -47,8 +53,12 @@ if TYPE_CHECKING:
     from ..models.create_conversation_attribute_relationship_request import (
         CreateConversationAttributeRelationshipRequestDict,
     )
+    from ..models.create_conversation_attribute_relationship_request import (
+        CreateConversationAttributeRelationshipRequestFields,
+    )
     from ..models.create_conversation_attribute_string_request import CreateConversationAttributeStringRequest
     from ..models.create_conversation_attribute_string_request import CreateConversationAttributeStringRequestDict
+    from ..models.create_conversation_attribute_string_request import CreateConversationAttributeStringRequestFields
     from ..models.update_conversation_attribute_option_request import UpdateConversationAttributeOptionRequest
     from ..models.update_conversation_attribute_option_request import UpdateConversationAttributeOptionRequestDict
     from ..models.update_conversation_attribute_request import UpdateConversationAttributeRequest
@@ -68,10 +78,178 @@ class ConversationsAttributesResource(Resource):
         """The same operations as ``async with`` blocks yielding a ``StreamedResponse``, body unread."""
         return ConversationsAttributesResourceWithStreamingResponse(self)
 
+    @overload
     async def create(
         self,
         *,
-        body: CreateConversationAttributeStringRequest
+        request_body: CreateConversationAttributeStringRequest
+        | CreateConversationAttributeStringRequestDict
+        | CreateConversationAttributeIntegerRequest
+        | CreateConversationAttributeIntegerRequestDict
+        | CreateConversationAttributeListRequest
+        | CreateConversationAttributeListRequestDict
+        | CreateConversationAttributeDecimalRequest
+        | CreateConversationAttributeDecimalRequestDict
+        | CreateConversationAttributeBooleanRequest
+        | CreateConversationAttributeBooleanRequestDict
+        | CreateConversationAttributeDatetimeRequest
+        | CreateConversationAttributeDatetimeRequestDict
+        | CreateConversationAttributeRelationshipRequest
+        | CreateConversationAttributeRelationshipRequestDict
+        | CreateConversationAttributeFilesRequest
+        | CreateConversationAttributeFilesRequestDict,
+        request_options: RequestOptions | None = None,
+    ) -> (
+        ConversationAttributeStringType
+        | ConversationAttributeIntegerType
+        | ConversationAttributeListType
+        | ConversationAttributeDecimalType
+        | ConversationAttributeBooleanType
+        | ConversationAttributeDatetimeType
+        | ConversationAttributeRelationshipType
+        | ConversationAttributeFilesType
+    ): ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateConversationAttributeStringRequestFields],
+    ) -> (
+        ConversationAttributeStringType
+        | ConversationAttributeIntegerType
+        | ConversationAttributeListType
+        | ConversationAttributeDecimalType
+        | ConversationAttributeBooleanType
+        | ConversationAttributeDatetimeType
+        | ConversationAttributeRelationshipType
+        | ConversationAttributeFilesType
+    ): ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateConversationAttributeIntegerRequestFields],
+    ) -> (
+        ConversationAttributeStringType
+        | ConversationAttributeIntegerType
+        | ConversationAttributeListType
+        | ConversationAttributeDecimalType
+        | ConversationAttributeBooleanType
+        | ConversationAttributeDatetimeType
+        | ConversationAttributeRelationshipType
+        | ConversationAttributeFilesType
+    ): ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateConversationAttributeListRequestFields],
+    ) -> (
+        ConversationAttributeStringType
+        | ConversationAttributeIntegerType
+        | ConversationAttributeListType
+        | ConversationAttributeDecimalType
+        | ConversationAttributeBooleanType
+        | ConversationAttributeDatetimeType
+        | ConversationAttributeRelationshipType
+        | ConversationAttributeFilesType
+    ): ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateConversationAttributeDecimalRequestFields],
+    ) -> (
+        ConversationAttributeStringType
+        | ConversationAttributeIntegerType
+        | ConversationAttributeListType
+        | ConversationAttributeDecimalType
+        | ConversationAttributeBooleanType
+        | ConversationAttributeDatetimeType
+        | ConversationAttributeRelationshipType
+        | ConversationAttributeFilesType
+    ): ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateConversationAttributeBooleanRequestFields],
+    ) -> (
+        ConversationAttributeStringType
+        | ConversationAttributeIntegerType
+        | ConversationAttributeListType
+        | ConversationAttributeDecimalType
+        | ConversationAttributeBooleanType
+        | ConversationAttributeDatetimeType
+        | ConversationAttributeRelationshipType
+        | ConversationAttributeFilesType
+    ): ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateConversationAttributeDatetimeRequestFields],
+    ) -> (
+        ConversationAttributeStringType
+        | ConversationAttributeIntegerType
+        | ConversationAttributeListType
+        | ConversationAttributeDecimalType
+        | ConversationAttributeBooleanType
+        | ConversationAttributeDatetimeType
+        | ConversationAttributeRelationshipType
+        | ConversationAttributeFilesType
+    ): ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateConversationAttributeRelationshipRequestFields],
+    ) -> (
+        ConversationAttributeStringType
+        | ConversationAttributeIntegerType
+        | ConversationAttributeListType
+        | ConversationAttributeDecimalType
+        | ConversationAttributeBooleanType
+        | ConversationAttributeDatetimeType
+        | ConversationAttributeRelationshipType
+        | ConversationAttributeFilesType
+    ): ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateConversationAttributeFilesRequestFields],
+    ) -> (
+        ConversationAttributeStringType
+        | ConversationAttributeIntegerType
+        | ConversationAttributeListType
+        | ConversationAttributeDecimalType
+        | ConversationAttributeBooleanType
+        | ConversationAttributeDatetimeType
+        | ConversationAttributeRelationshipType
+        | ConversationAttributeFilesType
+    ): ...
+
+    async def create(
+        self,
+        *,
+        request_body: CreateConversationAttributeStringRequest
         | CreateConversationAttributeStringRequestDict
         | CreateConversationAttributeIntegerRequest
         | CreateConversationAttributeIntegerRequestDict
@@ -89,6 +267,7 @@ class ConversationsAttributesResource(Resource):
         | CreateConversationAttributeFilesRequestDict
         | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Any,
     ) -> (
         ConversationAttributeStringType
         | ConversationAttributeIntegerType
@@ -104,7 +283,15 @@ class ConversationsAttributesResource(Resource):
         Create a new conversation attribute.
 
         Args:
-            body: the request body (CreateConversationAttributeStringRequest | CreateConversationAttributeStringRequestDict | CreateConversationAttributeIntegerRequest | CreateConversationAttributeIntegerRequestDict | CreateConversationAttributeListRequest | CreateConversationAttributeListRequestDict | CreateConversationAttributeDecimalRequest | CreateConversationAttributeDecimalRequestDict | CreateConversationAttributeBooleanRequest | CreateConversationAttributeBooleanRequestDict | CreateConversationAttributeDatetimeRequest | CreateConversationAttributeDatetimeRequestDict | CreateConversationAttributeRelationshipRequest | CreateConversationAttributeRelationshipRequestDict | CreateConversationAttributeFilesRequest | CreateConversationAttributeFilesRequestDict).
+            request_body: the whole request body, one of ``CreateConversationAttributeStringRequest``, ``CreateConversationAttributeIntegerRequest``, ``CreateConversationAttributeListRequest``, ``CreateConversationAttributeDecimalRequest``, ``CreateConversationAttributeBooleanRequest``, ``CreateConversationAttributeDatetimeRequest``, ``CreateConversationAttributeRelationshipRequest``, ``CreateConversationAttributeFilesRequest`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
+            CreateConversationAttributeStringRequest fields (* required): name*, data_type*='string', description, required, visible_to_team_ids, multiline.
+            CreateConversationAttributeIntegerRequest fields (* required): name*, data_type*='integer', description, required, visible_to_team_ids.
+            CreateConversationAttributeListRequest fields (* required): name*, data_type*='list', description, required, visible_to_team_ids, options.
+            CreateConversationAttributeDecimalRequest fields (* required): name*, data_type*='decimal', description, required, visible_to_team_ids.
+            CreateConversationAttributeBooleanRequest fields (* required): name*, data_type*='boolean', description, required, visible_to_team_ids.
+            CreateConversationAttributeDatetimeRequest fields (* required): name*, data_type*='datetime', description, required, visible_to_team_ids.
+            CreateConversationAttributeRelationshipRequest fields (* required): name*, data_type*='relationship', description, required, visible_to_team_ids, reference.
+            CreateConversationAttributeFilesRequest fields (* required): name*, data_type*='files', description, required, visible_to_team_ids.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -116,16 +303,19 @@ class ConversationsAttributesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createConversationAttribute"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
     async def create_option(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: CreateConversationAttributeOptionRequest | CreateConversationAttributeOptionRequestDict | Unset = UNSET,
+        request_body: CreateConversationAttributeOptionRequest
+        | CreateConversationAttributeOptionRequestDict
+        | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateConversationAttributeOptionRequestDict],
     ) -> (
@@ -144,7 +334,7 @@ class ConversationsAttributesResource(Resource):
 
         Args:
             id: The conversation attribute id
-            body: the whole request body, a ``CreateConversationAttributeOptionRequest`` or a ``CreateConversationAttributeOptionRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateConversationAttributeOptionRequest`` or a ``CreateConversationAttributeOptionRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             label: The label for the new option.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -158,7 +348,7 @@ class ConversationsAttributesResource(Resource):
             _Request(
                 _OPS["createConversationAttributeOption"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -166,7 +356,7 @@ class ConversationsAttributesResource(Resource):
 
     async def delete(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> (
@@ -203,7 +393,7 @@ class ConversationsAttributesResource(Resource):
 
     async def delete_option(
         self,
-        id: int,
+        id: str | int,
         option_id: str,
         *,
         request_options: RequestOptions | None = None,
@@ -242,7 +432,7 @@ class ConversationsAttributesResource(Resource):
 
     async def get(
         self,
-        id: int,
+        id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> (
@@ -307,9 +497,9 @@ class ConversationsAttributesResource(Resource):
 
     async def update(
         self,
-        id: int,
+        id: str | int,
         *,
-        body: UpdateConversationAttributeRequest | UpdateConversationAttributeRequestDict | Unset = UNSET,
+        request_body: UpdateConversationAttributeRequest | UpdateConversationAttributeRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateConversationAttributeRequestDict],
     ) -> (
@@ -328,7 +518,7 @@ class ConversationsAttributesResource(Resource):
 
         Args:
             id: The conversation attribute id
-            body: the whole request body, a ``UpdateConversationAttributeRequest`` or a ``UpdateConversationAttributeRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateConversationAttributeRequest`` or a ``UpdateConversationAttributeRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: Name of the attribute.
             description: Readable description of the attribute.
             multiline: (String data type only) Whether this string attribute is multiline.
@@ -347,7 +537,7 @@ class ConversationsAttributesResource(Resource):
             _Request(
                 _OPS["updateConversationAttribute"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -355,10 +545,12 @@ class ConversationsAttributesResource(Resource):
 
     async def update_option(
         self,
-        id: int,
+        id: str | int,
         option_id: str,
         *,
-        body: UpdateConversationAttributeOptionRequest | UpdateConversationAttributeOptionRequestDict | Unset = UNSET,
+        request_body: UpdateConversationAttributeOptionRequest
+        | UpdateConversationAttributeOptionRequestDict
+        | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateConversationAttributeOptionRequestDict],
     ) -> (
@@ -378,7 +570,7 @@ class ConversationsAttributesResource(Resource):
         Args:
             id: The conversation attribute id
             option_id: The UUID of the list option to update (from the `id` field in the options array)
-            body: the whole request body, a ``UpdateConversationAttributeOptionRequest`` or a ``UpdateConversationAttributeOptionRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateConversationAttributeOptionRequest`` or a ``UpdateConversationAttributeOptionRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             label: The updated label for the option.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -392,7 +584,7 @@ class ConversationsAttributesResource(Resource):
             _Request(
                 _OPS["updateConversationAttributeOption"],
                 path={"id": id, "option_id": option_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

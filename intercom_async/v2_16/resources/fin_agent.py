@@ -28,7 +28,7 @@ All webhook requests include an `X-Fin-Agent-API-Webhook-Signature` header for r
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -66,7 +66,7 @@ class FinAgentResource(Resource):
     async def reply_to_fin(
         self,
         *,
-        body: ReplyToFinBody | ReplyToFinBodyDict | Unset = UNSET,
+        request_body: ReplyToFinBody | ReplyToFinBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ReplyToFinBodyDict],
     ) -> ReplyToFinResponse200:
@@ -79,7 +79,7 @@ class FinAgentResource(Resource):
         Warning: Please reach out to your accounts team to discuss access.
 
         Args:
-            body: the whole request body, a ``ReplyToFinBody`` or a ``ReplyToFinBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ReplyToFinBody`` or a ``ReplyToFinBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_id: The ID of the conversation.
             message: A message exchanged within a Fin Agent conversation.
             user: A user object representing the user in a Fin Agent conversation.
@@ -95,7 +95,7 @@ class FinAgentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["replyToFin"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -104,7 +104,7 @@ class FinAgentResource(Resource):
     async def start_fin_conversation(
         self,
         *,
-        body: StartFinConversationBody | StartFinConversationBodyDict | Unset = UNSET,
+        request_body: StartFinConversationBody | StartFinConversationBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[StartFinConversationBodyDict],
     ) -> StartFinConversationResponse200:
@@ -121,7 +121,7 @@ class FinAgentResource(Resource):
         During this workflow, the client should allow Fin to continue uninterrupted until a final *complete* status is returned via webhook, at which point control of the conversation passes back to the client.
 
         Args:
-            body: the whole request body, a ``StartFinConversationBody`` or a ``StartFinConversationBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``StartFinConversationBody`` or a ``StartFinConversationBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_id: The ID of the conversation that is calling Fin via this API.
             message: A message exchanged within a Fin Agent conversation.
             user: A user object representing the user in a Fin Agent conversation.
@@ -138,7 +138,7 @@ class FinAgentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["startFinConversation"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -147,7 +147,7 @@ class FinAgentResource(Resource):
     async def submit_fin_csat(
         self,
         *,
-        body: SubmitFinCsatBody | SubmitFinCsatBodyDict | Unset = UNSET,
+        request_body: SubmitFinCsatBody | SubmitFinCsatBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[SubmitFinCsatBodyDict],
     ) -> SubmitFinCsatResponse200:
@@ -170,7 +170,7 @@ class FinAgentResource(Resource):
         Warning: Please reach out to your accounts team to discuss access.
 
         Args:
-            body: the whole request body, a ``SubmitFinCsatBody`` or a ``SubmitFinCsatBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``SubmitFinCsatBody`` or a ``SubmitFinCsatBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_id: Your external conversation ID — the same ID you started the conversation with, and the one echoed on the `csat_requested` event.
             rating: The rating the user selected — one of the `key` values from the `csat_requested` event's options.
             remark: Optional free-text comment the user left alongside the rating. Can be added to an already-rated survey, but only once — the rating locks after a remark is recorded.
@@ -185,7 +185,7 @@ class FinAgentResource(Resource):
         return await self._call(
             _Request(
                 _OPS["submitFinCsat"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -46,9 +46,9 @@ class InternalArticlesResource(Resource):
 
     async def attach_tag(
         self,
-        internal_article_id: int,
+        internal_article_id: str | int,
         *,
-        body: AttachTagToInternalArticleBody | AttachTagToInternalArticleBodyDict | Unset = UNSET,
+        request_body: AttachTagToInternalArticleBody | AttachTagToInternalArticleBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[AttachTagToInternalArticleBodyDict],
     ) -> Tag:
@@ -64,7 +64,7 @@ class InternalArticlesResource(Resource):
 
         Args:
             internal_article_id: The unique identifier for the internal article which is given by Intercom.
-            body: the whole request body, a ``AttachTagToInternalArticleBody`` or a ``AttachTagToInternalArticleBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``AttachTagToInternalArticleBody`` or a ``AttachTagToInternalArticleBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             id: The unique identifier of the tag to apply, as given by Intercom.
             admin_id: Optional id of the teammate to attribute the tagging to. Defaults to the authenticating teammate. Does not affect authorization.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -79,7 +79,7 @@ class InternalArticlesResource(Resource):
             _Request(
                 _OPS["attachTagToInternalArticle"],
                 path={"internal_article_id": internal_article_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -88,15 +88,25 @@ class InternalArticlesResource(Resource):
     async def create(
         self,
         *,
-        body: CreateInternalArticleRequest | CreateInternalArticleRequestDict | Unset = UNSET,
+        request_body: CreateInternalArticleRequest | CreateInternalArticleRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[CreateInternalArticleRequestDict],
     ) -> InternalArticleListItem:
         """Create an internal article
 
         You can create a new internal article by making a POST request to `https://api.intercom.io/internal_articles`.
 
         Args:
-            body: the request body (CreateInternalArticleRequest | CreateInternalArticleRequestDict).
+            request_body: the whole request body, a ``CreateInternalArticleRequest`` or a ``CreateInternalArticleRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            title: The title of the article.
+            author_id: The id of the author of the article.
+            owner_id: The id of the owner of the article.
+            body: The content of the article in HTML. Mutually exclusive with `body_markdown`.
+            body_markdown: The content of the article in markdown. An alternative to `body` — you can provide content as markdown instead of HTML. Mutually exclusive with `body`.
+            audience_ids: The list of audience IDs to target this internal article to for Fin AI Agent. Pass an empty array or omit the field for no audience targeting. Unknown audience IDs return a `404` error with no partial commit.
+            ai_chatbot_availability: Whether the internal article should be available for AI Chatbot (Fin). Defaults to false.
+            ai_copilot_availability: Whether the internal article should be available for AI Copilot. Defaults to false.
+            ai_sales_agent_availability: Whether the internal article should be available for AI Sales Agent. Defaults to false.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -108,14 +118,15 @@ class InternalArticlesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createInternalArticle"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
     async def delete(
         self,
-        internal_article_id: int,
+        internal_article_id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> DeletedInternalArticleObject:
@@ -143,7 +154,7 @@ class InternalArticlesResource(Resource):
 
     async def detach_tag(
         self,
-        internal_article_id: int,
+        internal_article_id: str | int,
         id: str,
         *,
         request_options: RequestOptions | None = None,
@@ -209,7 +220,7 @@ class InternalArticlesResource(Resource):
 
     async def retrieve(
         self,
-        internal_article_id: int,
+        internal_article_id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> InternalArticleListItem:
@@ -269,10 +280,11 @@ class InternalArticlesResource(Resource):
 
     async def update(
         self,
-        internal_article_id: int,
+        internal_article_id: str | int,
         *,
-        body: UpdateInternalArticleRequest | UpdateInternalArticleRequestDict | Unset = UNSET,
+        request_body: UpdateInternalArticleRequest | UpdateInternalArticleRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[UpdateInternalArticleRequestDict],
     ) -> InternalArticleListItem:
         """Update an internal article
 
@@ -280,7 +292,16 @@ class InternalArticlesResource(Resource):
 
         Args:
             internal_article_id: The unique identifier for the internal article which is given by Intercom.
-            body: the request body (UpdateInternalArticleRequest | UpdateInternalArticleRequestDict).
+            request_body: the whole request body, a ``UpdateInternalArticleRequest`` or a ``UpdateInternalArticleRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            title: The title of the article.
+            body: The content of the article in HTML. Mutually exclusive with `body_markdown`.
+            body_markdown: The content of the article in markdown. An alternative to `body` — you can provide content as markdown instead of HTML. Mutually exclusive with `body`.
+            author_id: The id of the author of the article.
+            owner_id: The id of the author of the article.
+            audience_ids: The list of audience IDs to target this internal article to for Fin AI Agent. Omitting the field leaves existing audience memberships unchanged (PATCH semantics). Pass `[]` to clear all audience memberships. Unknown audience IDs return a `404` error with no partial commit.
+            ai_chatbot_availability: Whether the internal article should be available for AI Chatbot (Fin).
+            ai_copilot_availability: Whether the internal article should be available for AI Copilot.
+            ai_sales_agent_availability: Whether the internal article should be available for AI Sales Agent.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -293,7 +314,8 @@ class InternalArticlesResource(Resource):
             _Request(
                 _OPS["updateInternalArticle"],
                 path={"internal_article_id": internal_article_id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )

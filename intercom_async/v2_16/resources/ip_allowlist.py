@@ -12,7 +12,7 @@ This endpoint requires the `manage_ip_allowlist` OAuth scope."""
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -68,7 +68,7 @@ class IpAllowlistResource(Resource):
     async def update(
         self,
         *,
-        body: IpAllowlist | IpAllowlistDict | Unset = UNSET,
+        request_body: IpAllowlist | IpAllowlistDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[IpAllowlistDict],
     ) -> IpAllowlist:
@@ -80,7 +80,7 @@ class IpAllowlistResource(Resource):
         The API will reject updates that would lock out the caller's IP address. Ensure your current IP is included in the allowlist when enabling the feature.
 
         Args:
-            body: the whole request body, a ``IpAllowlist`` or a ``IpAllowlistDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``IpAllowlist`` or a ``IpAllowlistDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             type: String representing the object's type. Always has the value `ip_allowlist`.
             enabled: Whether the IP allowlist is enabled for the workspace.
             ip_allowlist: List of allowed IP addresses and/or IP ranges in CIDR notation.
@@ -98,7 +98,7 @@ class IpAllowlistResource(Resource):
         return await self._call(
             _Request(
                 _OPS["updateIpAllowlist"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

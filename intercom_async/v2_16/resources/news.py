@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -207,15 +207,24 @@ class NewsItemsResource(Resource):
     async def create(
         self,
         *,
-        body: NewsItemRequest | NewsItemRequestDict | Unset = UNSET,
+        request_body: NewsItemRequest | NewsItemRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[NewsItemRequestDict],
     ) -> NewsItem:
         """Create a news item
 
         You can create a news item
 
         Args:
-            body: the request body (NewsItemRequest | NewsItemRequestDict).
+            request_body: the whole request body, a ``NewsItemRequest`` or a ``NewsItemRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            title: The title of the news item.
+            sender_id: The id of the sender of the news item. Must be a teammate on the workspace.
+            body: The news item body, which may contain HTML.
+            state: News items will not be visible to your users in the assigned newsfeeds until they are set live.
+            deliver_silently: When set to `true`, the news item will appear in the messenger newsfeed without showing a notification badge.
+            labels: Label names displayed to users to categorize the news item.
+            reactions: Ordered list of emoji reactions to the news item. When empty, reactions are disabled.
+            newsfeed_assignments: A list of newsfeed_assignments to assign to the specified newsfeed.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -227,14 +236,15 @@ class NewsItemsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createNewsItem"],
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
 
     async def delete(
         self,
-        news_item_id: int,
+        news_item_id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> DeletedObject:
@@ -262,7 +272,7 @@ class NewsItemsResource(Resource):
 
     async def find(
         self,
-        news_item_id: int,
+        news_item_id: str | int,
         *,
         request_options: RequestOptions | None = None,
     ) -> NewsItem:
@@ -320,16 +330,25 @@ class NewsItemsResource(Resource):
 
     async def update(
         self,
-        news_item_id: int,
+        news_item_id: str | int,
         *,
-        body: NewsItemRequest | NewsItemRequestDict | Unset = UNSET,
+        request_body: NewsItemRequest | NewsItemRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
+        **fields: Unpack[NewsItemRequestDict],
     ) -> NewsItem:
         """Update a news item
 
         Args:
             news_item_id: The unique identifier for the news item which is given by Intercom.
-            body: the request body (NewsItemRequest | NewsItemRequestDict).
+            request_body: the whole request body, a ``NewsItemRequest`` or a ``NewsItemRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
+            title: The title of the news item.
+            sender_id: The id of the sender of the news item. Must be a teammate on the workspace.
+            body: The news item body, which may contain HTML.
+            state: News items will not be visible to your users in the assigned newsfeeds until they are set live.
+            deliver_silently: When set to `true`, the news item will appear in the messenger newsfeed without showing a notification badge.
+            labels: Label names displayed to users to categorize the news item.
+            reactions: Ordered list of emoji reactions to the news item. When empty, reactions are disabled.
+            newsfeed_assignments: A list of newsfeed_assignments to assign to the specified newsfeed.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -342,7 +361,8 @@ class NewsItemsResource(Resource):
             _Request(
                 _OPS["updateNewsItem"],
                 path={"news_item_id": news_item_id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )

@@ -8,7 +8,7 @@ OAuth token with the `read_write_office_hours` scope."""
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -52,7 +52,7 @@ class OfficeHoursResource(Resource):
         self,
         office_hours_schedule_id: str,
         *,
-        body: CreateOfficeHoursExceptionRequest | CreateOfficeHoursExceptionRequestDict | Unset = UNSET,
+        request_body: CreateOfficeHoursExceptionRequest | CreateOfficeHoursExceptionRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateOfficeHoursExceptionRequestDict],
     ) -> OfficeHoursException:
@@ -62,7 +62,7 @@ class OfficeHoursResource(Resource):
 
         Args:
             office_hours_schedule_id: The unique identifier for the office hours schedule.
-            body: the whole request body, a ``CreateOfficeHoursExceptionRequest`` or a ``CreateOfficeHoursExceptionRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateOfficeHoursExceptionRequest`` or a ``CreateOfficeHoursExceptionRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             exception_date: The date the exception applies to, in `YYYY-MM-DD` format.
             exception_type: The type of exception.
             name: An optional name for the exception.
@@ -80,7 +80,7 @@ class OfficeHoursResource(Resource):
             _Request(
                 _OPS["createOfficeHoursException"],
                 path={"office_hours_schedule_id": office_hours_schedule_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -89,7 +89,7 @@ class OfficeHoursResource(Resource):
     async def create_schedule(
         self,
         *,
-        body: CreateOfficeHoursScheduleRequest | CreateOfficeHoursScheduleRequestDict | Unset = UNSET,
+        request_body: CreateOfficeHoursScheduleRequest | CreateOfficeHoursScheduleRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateOfficeHoursScheduleRequestDict],
     ) -> OfficeHoursSchedule:
@@ -98,7 +98,7 @@ class OfficeHoursResource(Resource):
         You can create a new office hours schedule for the workspace.
 
         Args:
-            body: the whole request body, a ``CreateOfficeHoursScheduleRequest`` or a ``CreateOfficeHoursScheduleRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateOfficeHoursScheduleRequest`` or a ``CreateOfficeHoursScheduleRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the office hours schedule.
             time_zone_name: The IANA time zone the schedule's hours are evaluated in.
             time_intervals: The open intervals for the schedule. `start_minute` and `end_minute` must be on a 15-minute boundary.
@@ -113,7 +113,7 @@ class OfficeHoursResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createOfficeHoursSchedule"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -293,7 +293,7 @@ class OfficeHoursResource(Resource):
         office_hours_schedule_id: str,
         id: str,
         *,
-        body: UpdateOfficeHoursExceptionRequest | UpdateOfficeHoursExceptionRequestDict | Unset = UNSET,
+        request_body: UpdateOfficeHoursExceptionRequest | UpdateOfficeHoursExceptionRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateOfficeHoursExceptionRequestDict],
     ) -> OfficeHoursException:
@@ -304,7 +304,7 @@ class OfficeHoursResource(Resource):
         Args:
             office_hours_schedule_id: The unique identifier for the office hours schedule.
             id: The unique identifier for the office hours exception.
-            body: the whole request body, a ``UpdateOfficeHoursExceptionRequest`` or a ``UpdateOfficeHoursExceptionRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateOfficeHoursExceptionRequest`` or a ``UpdateOfficeHoursExceptionRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             exception_date: The date the exception applies to, in `YYYY-MM-DD` format.
             exception_type: The type of exception.
             name: An optional name for the exception.
@@ -322,7 +322,7 @@ class OfficeHoursResource(Resource):
             _Request(
                 _OPS["updateOfficeHoursException"],
                 path={"office_hours_schedule_id": office_hours_schedule_id, "id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -332,7 +332,7 @@ class OfficeHoursResource(Resource):
         self,
         id: str,
         *,
-        body: UpdateOfficeHoursScheduleRequest | UpdateOfficeHoursScheduleRequestDict | Unset = UNSET,
+        request_body: UpdateOfficeHoursScheduleRequest | UpdateOfficeHoursScheduleRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateOfficeHoursScheduleRequestDict],
     ) -> OfficeHoursSchedule:
@@ -342,7 +342,7 @@ class OfficeHoursResource(Resource):
 
         Args:
             id: The unique identifier for the office hours schedule.
-            body: the whole request body, a ``UpdateOfficeHoursScheduleRequest`` or a ``UpdateOfficeHoursScheduleRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateOfficeHoursScheduleRequest`` or a ``UpdateOfficeHoursScheduleRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the office hours schedule.
             time_zone_name: The IANA time zone the schedule's hours are evaluated in.
             time_intervals: The open intervals for the schedule. `start_minute` and `end_minute` must be on a 15-minute boundary.
@@ -358,7 +358,7 @@ class OfficeHoursResource(Resource):
             _Request(
                 _OPS["updateOfficeHoursSchedule"],
                 path={"id": id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

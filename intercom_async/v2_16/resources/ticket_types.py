@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -52,7 +52,7 @@ class TicketTypesResource(Resource):
     async def create(
         self,
         *,
-        body: CreateTicketTypeRequest | CreateTicketTypeRequestDict | Unset = UNSET,
+        request_body: CreateTicketTypeRequest | CreateTicketTypeRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateTicketTypeRequestDict],
     ) -> TicketType:
@@ -65,7 +65,7 @@ class TicketTypesResource(Resource):
         > For the `icon` propery, use an emoji from [Twemoji Cheatsheet](https://twemoji-cheatsheet.vercel.app/)
 
         Args:
-            body: the whole request body, a ``CreateTicketTypeRequest`` or a ``CreateTicketTypeRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateTicketTypeRequest`` or a ``CreateTicketTypeRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the ticket type.
             description: The description of the ticket type.
             category: Category of the Ticket Type.
@@ -82,7 +82,7 @@ class TicketTypesResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createTicketType"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -145,7 +145,7 @@ class TicketTypesResource(Resource):
         self,
         ticket_type_id: str,
         *,
-        body: UpdateTicketTypeRequest | UpdateTicketTypeRequestDict | Unset = UNSET,
+        request_body: UpdateTicketTypeRequest | UpdateTicketTypeRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateTicketTypeRequestDict],
     ) -> TicketType:
@@ -159,7 +159,7 @@ class TicketTypesResource(Resource):
 
         Args:
             ticket_type_id: The unique identifier for the ticket type which is given by Intercom.
-            body: the whole request body, a ``UpdateTicketTypeRequest`` or a ``UpdateTicketTypeRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateTicketTypeRequest`` or a ``UpdateTicketTypeRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the ticket type.
             description: The description of the ticket type.
             category: Category of the Ticket Type.
@@ -178,7 +178,7 @@ class TicketTypesResource(Resource):
             _Request(
                 _OPS["updateTicketType"],
                 path={"ticket_type_id": ticket_type_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -225,7 +225,7 @@ class TicketTypesAttributesResource(Resource):
         self,
         ticket_type_id: str,
         *,
-        body: CreateTicketTypeAttributeRequest | CreateTicketTypeAttributeRequestDict | Unset = UNSET,
+        request_body: CreateTicketTypeAttributeRequest | CreateTicketTypeAttributeRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateTicketTypeAttributeRequestDict],
     ) -> TicketTypeAttribute:
@@ -235,7 +235,7 @@ class TicketTypesAttributesResource(Resource):
 
         Args:
             ticket_type_id: The unique identifier for the ticket type which is given by Intercom.
-            body: the whole request body, a ``CreateTicketTypeAttributeRequest`` or a ``CreateTicketTypeAttributeRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateTicketTypeAttributeRequest`` or a ``CreateTicketTypeAttributeRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the ticket type attribute
             description: The description of the attribute presented to the teammate or contact
             data_type: The data type of the attribute
@@ -258,7 +258,7 @@ class TicketTypesAttributesResource(Resource):
             _Request(
                 _OPS["createTicketTypeAttribute"],
                 path={"ticket_type_id": ticket_type_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -269,7 +269,7 @@ class TicketTypesAttributesResource(Resource):
         ticket_type_id: str,
         attribute_id: str,
         *,
-        body: UpdateTicketTypeAttributeRequest | UpdateTicketTypeAttributeRequestDict | Unset = UNSET,
+        request_body: UpdateTicketTypeAttributeRequest | UpdateTicketTypeAttributeRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateTicketTypeAttributeRequestDict],
     ) -> TicketTypeAttribute:
@@ -280,7 +280,7 @@ class TicketTypesAttributesResource(Resource):
         Args:
             ticket_type_id: The unique identifier for the ticket type which is given by Intercom.
             attribute_id: The unique identifier for the ticket type attribute which is given by Intercom.
-            body: the whole request body, a ``UpdateTicketTypeAttributeRequest`` or a ``UpdateTicketTypeAttributeRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateTicketTypeAttributeRequest`` or a ``UpdateTicketTypeAttributeRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             name: The name of the ticket type attribute
             description: The description of the attribute presented to the teammate or contact
             required_to_create: Whether the attribute is required to be filled in when teammates are creating the ticket in Inbox.
@@ -303,7 +303,7 @@ class TicketTypesAttributesResource(Resource):
             _Request(
                 _OPS["updateTicketTypeAttribute"],
                 path={"ticket_type_id": ticket_type_id, "attribute_id": attribute_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )

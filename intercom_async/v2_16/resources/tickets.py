@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload  # noqa: F401
 
 from ..._request import Request as _Request
 from ..._resource import Resource, as_raw, as_raw_pager, as_streaming, as_streaming_pager  # noqa: F401
@@ -20,14 +20,18 @@ if TYPE_CHECKING:
     from ..._pagination import AsyncPager
     from ..models.admin_reply_ticket_request import AdminReplyTicketRequest
     from ..models.admin_reply_ticket_request import AdminReplyTicketRequestDict
+    from ..models.admin_reply_ticket_request import AdminReplyTicketRequestFields
     from ..models.change_ticket_type_request import ChangeTicketTypeRequest
     from ..models.change_ticket_type_request import ChangeTicketTypeRequestDict
     from ..models.contact_reply_ticket_email_request import ContactReplyTicketEmailRequest
     from ..models.contact_reply_ticket_email_request import ContactReplyTicketEmailRequestDict
+    from ..models.contact_reply_ticket_email_request import ContactReplyTicketEmailRequestFields
     from ..models.contact_reply_ticket_intercom_user_id_request import ContactReplyTicketIntercomUserIdRequest
     from ..models.contact_reply_ticket_intercom_user_id_request import ContactReplyTicketIntercomUserIdRequestDict
+    from ..models.contact_reply_ticket_intercom_user_id_request import ContactReplyTicketIntercomUserIdRequestFields
     from ..models.contact_reply_ticket_user_id_request import ContactReplyTicketUserIdRequest
     from ..models.contact_reply_ticket_user_id_request import ContactReplyTicketUserIdRequestDict
+    from ..models.contact_reply_ticket_user_id_request import ContactReplyTicketUserIdRequestFields
     from ..models.conversation import Conversation
     from ..models.create_ticket_request import CreateTicketRequest
     from ..models.create_ticket_request import CreateTicketRequestDict
@@ -61,7 +65,7 @@ class TicketsResource(Resource):
         self,
         ticket_id: str,
         *,
-        body: ChangeTicketTypeRequest | ChangeTicketTypeRequestDict | Unset = UNSET,
+        request_body: ChangeTicketTypeRequest | ChangeTicketTypeRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[ChangeTicketTypeRequestDict],
     ) -> Ticket:
@@ -71,7 +75,7 @@ class TicketsResource(Resource):
 
         Args:
             ticket_id: The unique identifier for the ticket which is given by Intercom.
-            body: the whole request body, a ``ChangeTicketTypeRequest`` or a ``ChangeTicketTypeRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``ChangeTicketTypeRequest`` or a ``ChangeTicketTypeRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             ticket_type_id: The ID of the new ticket type. Must be in the same category as the current type.
             ticket_state_id: The ID of the ticket state for the new ticket type.
             ticket_attributes: The attributes to set on the ticket for the new type. Attributes matching by name and type are transferred automatically from the old type; values provided here override the transferred values.
@@ -87,7 +91,7 @@ class TicketsResource(Resource):
             _Request(
                 _OPS["changeTicketType"],
                 path={"ticket_id": ticket_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -96,7 +100,7 @@ class TicketsResource(Resource):
     async def create(
         self,
         *,
-        body: CreateTicketRequest | CreateTicketRequestDict | Unset = UNSET,
+        request_body: CreateTicketRequest | CreateTicketRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateTicketRequestDict],
     ) -> Ticket:
@@ -105,7 +109,7 @@ class TicketsResource(Resource):
         You can create a new ticket.
 
         Args:
-            body: the whole request body, a ``CreateTicketRequest`` or a ``CreateTicketRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateTicketRequest`` or a ``CreateTicketRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             ticket_type_id: The ID of the type of ticket you want to create
             contacts: The list of contacts (users or leads) affected by this ticket. Currently only one is allowed
             conversation_to_link_id: The ID of the conversation you want to link to the ticket. Here are the valid ways of linking two tickets:
@@ -129,7 +133,7 @@ class TicketsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["createTicket"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -172,7 +176,7 @@ class TicketsResource(Resource):
     async def enqueue_create(
         self,
         *,
-        body: CreateTicketRequest | CreateTicketRequestDict | Unset = UNSET,
+        request_body: CreateTicketRequest | CreateTicketRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[CreateTicketRequestDict],
     ) -> Jobs:
@@ -181,7 +185,7 @@ class TicketsResource(Resource):
         Enqueues ticket creation for asynchronous processing, returning if the job was enqueued successfully to be processed. We attempt to perform a best-effort validation on inputs before tasks are enqueued. If the given parameters are incorrect, we won't enqueue the job.
 
         Args:
-            body: the whole request body, a ``CreateTicketRequest`` or a ``CreateTicketRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``CreateTicketRequest`` or a ``CreateTicketRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             ticket_type_id: The ID of the type of ticket you want to create
             contacts: The list of contacts (users or leads) affected by this ticket. Currently only one is allowed
             conversation_to_link_id: The ID of the conversation you want to link to the ticket. Here are the valid ways of linking two tickets:
@@ -205,7 +209,7 @@ class TicketsResource(Resource):
         return await self._call(
             _Request(
                 _OPS["enqueueCreateTicket"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -246,7 +250,7 @@ class TicketsResource(Resource):
         self,
         ticket_id: str,
         *,
-        body: LinkConversationToTicketBody | LinkConversationToTicketBodyDict | Unset = UNSET,
+        request_body: LinkConversationToTicketBody | LinkConversationToTicketBodyDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[LinkConversationToTicketBodyDict],
     ) -> Conversation:
@@ -267,7 +271,7 @@ class TicketsResource(Resource):
 
         Args:
             ticket_id: The unique identifier for the tracker ticket which is given by Intercom.
-            body: the whole request body, a ``LinkConversationToTicketBody`` or a ``LinkConversationToTicketBodyDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``LinkConversationToTicketBody`` or a ``LinkConversationToTicketBodyDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             conversation_id: The unique identifier (given by Intercom) for the conversation or customer ticket to link to the tracker ticket.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
@@ -281,17 +285,18 @@ class TicketsResource(Resource):
             _Request(
                 _OPS["linkConversationToTicket"],
                 path={"ticket_id": ticket_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
         )
 
+    @overload
     async def reply(
         self,
         ticket_id: str,
         *,
-        body: ContactReplyTicketIntercomUserIdRequest
+        request_body: ContactReplyTicketIntercomUserIdRequest
         | ContactReplyTicketIntercomUserIdRequestDict
         | ContactReplyTicketUserIdRequest
         | ContactReplyTicketUserIdRequestDict
@@ -301,6 +306,59 @@ class TicketsResource(Resource):
         | AdminReplyTicketRequestDict
         | Unset = UNSET,
         request_options: RequestOptions | None = None,
+    ) -> TicketReply: ...
+
+    @overload
+    async def reply(
+        self,
+        ticket_id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[ContactReplyTicketIntercomUserIdRequestFields],
+    ) -> TicketReply: ...
+
+    @overload
+    async def reply(
+        self,
+        ticket_id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[ContactReplyTicketUserIdRequestFields],
+    ) -> TicketReply: ...
+
+    @overload
+    async def reply(
+        self,
+        ticket_id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[ContactReplyTicketEmailRequestFields],
+    ) -> TicketReply: ...
+
+    @overload
+    async def reply(
+        self,
+        ticket_id: str,
+        *,
+        request_options: RequestOptions | None = None,
+        **fields: Unpack[AdminReplyTicketRequestFields],
+    ) -> TicketReply: ...
+
+    async def reply(
+        self,
+        ticket_id: str,
+        *,
+        request_body: ContactReplyTicketIntercomUserIdRequest
+        | ContactReplyTicketIntercomUserIdRequestDict
+        | ContactReplyTicketUserIdRequest
+        | ContactReplyTicketUserIdRequestDict
+        | ContactReplyTicketEmailRequest
+        | ContactReplyTicketEmailRequestDict
+        | AdminReplyTicketRequest
+        | AdminReplyTicketRequestDict
+        | Unset = UNSET,
+        request_options: RequestOptions | None = None,
+        **fields: Any,
     ) -> TicketReply:
         """Reply to a ticket
 
@@ -311,7 +369,11 @@ class TicketsResource(Resource):
 
             Note: Not the Inbox ticket ID
             This is the internal `id` field from the API response, not the `ticket_id` displayed in the Intercom Inbox (e.g., #12345). Use the `id` value from the ticket object returned by the API.
-            body: the request body (ContactReplyTicketIntercomUserIdRequest | ContactReplyTicketIntercomUserIdRequestDict | ContactReplyTicketUserIdRequest | ContactReplyTicketUserIdRequestDict | ContactReplyTicketEmailRequest | ContactReplyTicketEmailRequestDict | AdminReplyTicketRequest | AdminReplyTicketRequestDict).
+            request_body: the whole request body, one of ``ContactReplyTicketIntercomUserIdRequest``, ``ContactReplyTicketUserIdRequest``, ``ContactReplyTicketEmailRequest``, ``AdminReplyTicketRequest`` (or its dict form); or pass the fields of one of them as keyword arguments: the fields given select the shape (fixed values such as ``type`` first), and one missing a required field raises ``InvalidRequestError``.
+            ContactReplyTicketIntercomUserIdRequest fields (* required): message_type*='comment', type*='user', body*, intercom_user_id*, created_at, attachment_urls, reply_options.
+            ContactReplyTicketUserIdRequest fields (* required): message_type*='comment', type*='user', body*, user_id*, created_at, attachment_urls, reply_options.
+            ContactReplyTicketEmailRequest fields (* required): message_type*='comment', type*='user', body*, email*, created_at, attachment_urls, reply_options.
+            AdminReplyTicketRequest fields (* required): message_type*='comment'|'note'|'quick_reply', type*='admin', admin_id*, body, created_at, reply_options, attachment_urls, attachment_files, cross_post.
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
 
         Returns:
@@ -324,7 +386,8 @@ class TicketsResource(Resource):
             _Request(
                 _OPS["replyTicket"],
                 path={"ticket_id": ticket_id},
-                body=body,
+                body=request_body,
+                fields=fields,
                 options=request_options,
             )
         )
@@ -332,7 +395,7 @@ class TicketsResource(Resource):
     def search(
         self,
         *,
-        body: SearchRequest | SearchRequestDict | Unset = UNSET,
+        request_body: SearchRequest | SearchRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[SearchRequestDict],
     ) -> AsyncPager[TicketList, Ticket | None]:
@@ -407,7 +470,7 @@ class TicketsResource(Resource):
         | $        | String                         | Ends With                                                    |
 
         Args:
-            body: the whole request body, a ``SearchRequest`` or a ``SearchRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``SearchRequest`` or a ``SearchRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             query: (body field)
             pagination: (body field)
             request_options: per-call overrides (timeout, retries, extra query, headers or body).
@@ -421,7 +484,7 @@ class TicketsResource(Resource):
         return self._pager(
             _Request(
                 _OPS["searchTickets"],
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
@@ -465,7 +528,7 @@ class TicketsResource(Resource):
         self,
         ticket_id: str,
         *,
-        body: UpdateTicketRequest | UpdateTicketRequestDict | Unset = UNSET,
+        request_body: UpdateTicketRequest | UpdateTicketRequestDict | Unset = UNSET,
         request_options: RequestOptions | None = None,
         **fields: Unpack[UpdateTicketRequestDict],
     ) -> Ticket:
@@ -478,7 +541,7 @@ class TicketsResource(Resource):
 
             Note: Not the Inbox ticket ID
             This is the internal `id` field from the API response, not the `ticket_id` displayed in the Intercom Inbox (e.g., #12345). Use the `id` value from the ticket object returned by the API.
-            body: the whole request body, a ``UpdateTicketRequest`` or a ``UpdateTicketRequestDict``; or pass its fields as keyword arguments, listed below.
+            request_body: the whole request body, a ``UpdateTicketRequest`` or a ``UpdateTicketRequestDict``; or pass its fields as keyword arguments, listed below (merged over ``request_body``, each given once).
             ticket_attributes: The attributes set on the ticket.
             ticket_state_id: The ID of the ticket state associated with the ticket type.
             company_id: The ID of the company that the ticket is associated with. The unique identifier for the company which is given by Intercom. Set to nil to remove company.
@@ -500,7 +563,7 @@ class TicketsResource(Resource):
             _Request(
                 _OPS["updateTicket"],
                 path={"ticket_id": ticket_id},
-                body=body,
+                body=request_body,
                 fields=fields,
                 options=request_options,
             )
