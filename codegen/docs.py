@@ -306,7 +306,7 @@ def typed(annotation: str, models: Mapping[str, Any], page: str) -> str:
 
 
 def _punctuation(text: str) -> str:
-    return re.sub(r"([\[\]|*_\\])", r"\\\1", text)
+    return re.sub(r"([\[\]*_\\])", r"\\\1", text)  # Markdown escapes; `|` is plain text outside tables
 
 
 def models_page(pin: Pin, infos: list[dict[str, Any]], models: Mapping[str, dict[str, Any]]) -> str:
