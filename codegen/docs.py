@@ -169,7 +169,7 @@ def _method_section(info: Mapping[str, Any], models: Mapping[str, Any], page: st
                 out.append(f"- `{field['key']}` ({kind}{flag}){': ' + doc if doc else ''}")
             out.append("")
         elif len(body.get("models") or ()) > 1:
-            out += [f"Body ({required}), one of {len(body['models'])} shapes (the model or its dict form):", ""]
+            out += [f"Body ({required}), one of {len(body['models'])} shapes:", ""]
             out += [_branch(name, models, page) for name in body["models"]]
             out.append("")
         else:
@@ -259,9 +259,9 @@ def model_doc(description: Any, rows: list[dict[str, Any]], additional: str) -> 
     }
 
 
-def enum_doc(values: Iterable[Any]) -> dict[str, Any]:
-    """What the model page shows of one enum: its values."""
-    return {"kind": "enum", "values": [v for v in values]}
+def enum_doc(base: str, values: Iterable[Any]) -> dict[str, Any]:
+    """What the model page shows of one enum: its values and their type (``base``: ``str`` or ``int``)."""
+    return {"kind": "enum", "base": base, "values": list(values)}
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -322,6 +322,12 @@ def models_page(pin: Pin, infos: list[dict[str, Any]], models: Mapping[str, dict
         returned = f"{info['returns']} {paging.get('item_annotation', '')}"
         for name in models_in(returned, models):
             used.setdefault(name, []).append(("returned by", link))
+    for parent in sorted(models, key=str.lower):
+        for field in models[parent].get("fields") or ():
+            for name in models_in(field["annotation"], models):
+                link = _model_link(parent, "")
+                if name != parent and ("field of", link) not in used.get(name, []):
+                    used.setdefault(name, []).append(("field of", link))
     kinds = {"model": 0, "enum": 0}
     for entry in models.values():
         kinds[entry["kind"]] += 1
@@ -345,7 +351,8 @@ def models_page(pin: Pin, infos: list[dict[str, Any]], models: Mapping[str, dict
         out += [f"## {name}", ""]
         if entry["kind"] == "enum":
             values = ", ".join(_code(str(v)) for v in entry["values"])
-            out += [f"Enum (`str` values, an unknown one is kept as a plain `str`): {values}.", ""]
+            base = entry.get("base", "str")
+            out += [f"Enum (`{base}` values, an unknown one is kept as a plain `{base}`): {values}.", ""]
         else:
             if entry["doc"] and entry["doc"] != name:
                 out += [_prose(entry["doc"]), ""]
@@ -353,7 +360,8 @@ def models_page(pin: Pin, infos: list[dict[str, Any]], models: Mapping[str, dict
                 out += ["Fields:", ""]
                 for field in entry["fields"]:
                     attr = f", attribute `{field['attr']}`" if field["attr"] != field["key"] else ""
-                    flags = (", required" if field["required"] else "") + (", may be null" if field["nullable"] else "")
+                    null = field["nullable"] and "None" not in field["annotation"]
+                    flags = (", required" if field["required"] else "") + (", may be null" if null else "")
                     doc = _one_line(field["doc"])
                     out.append(
                         f"- `{field['key']}` ({typed(field['annotation'], models, '')}{attr}{flags})"
@@ -364,11 +372,12 @@ def models_page(pin: Pin, infos: list[dict[str, Any]], models: Mapping[str, dict
                 out += ["No declared fields: any JSON object (its keys are in `additional_properties`).", ""]
             if entry["additional"] and entry["fields"]:
                 out += ["Other keys are allowed (`additional_properties`).", ""]
-        uses = used.get(name)
-        if uses:
-            shown = ", ".join(f"{how} {link}" for how, link in uses[:12])
-            more = f" and {len(uses) - 12} more" if len(uses) > 12 else ""
-            out += [f"Used by: {shown}{more}.", ""]
+        uses = used.get(name) or []
+        for how, title in (("body of", "Request body of"), ("returned by", "Returned by"), ("field of", "In")):
+            links = [link for kind, link in uses if kind == how]
+            if links:
+                more = f" and {len(links) - 12} more" if len(links) > 12 else ""
+                out += [f"{title}: {', '.join(links[:12])}{more}.", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

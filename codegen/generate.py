@@ -185,7 +185,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
         base = "int" if enum.value_type is int else "str"
         values = [(str(k), repr(emit.raw(v))) for k, v in enum.values.items()]
         write(f"models/{module}.py", "enum.py.jinja", name=name, base=base, values=values)
-        model_docs[name] = docs.enum_doc([emit.raw(v) for v in enum.values.values()])
+        model_docs[name] = docs.enum_doc(base, [emit.raw(v) for v in enum.values.values()])
         entries.append((name, module))
     write("models/__init__.py", "models_init.py.jinja", entries=sorted(entries))
 
