@@ -99,20 +99,31 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def whole_body(body: Mapping[str, Any]) -> str:
+    """The name of the whole-body argument: ``request_body`` where the generator gives union bodies keyword
+    fields too (its body info has ``branches``; ``body=`` is then only ever a field named ``body``), else ``body``."""
+    return "request_body" if "branches" in body else "body"
+
+
 def signature(info: Mapping[str, Any]) -> str:
     """The method's signature as the resource template writes it (``async def`` unless it pages)."""
     lines = [f"{'def' if info.get('pagination') else 'async def'} {info['name']}("]
     lines += [f"    {p['name']}: {p['annotation']}," for p in info["params"] if p["location"] == "path"]
+    if info.get("positional_only"):
+        lines.append("    /,")
     lines.append("    *,")
     rest = [p for p in info["params"] if p["location"] != "path"]
     lines += [f"    {p['name']}: {p['annotation']}," for p in rest if p["required"]]
     lines += [f"    {p['name']}: {p['annotation']} | Unset = UNSET," for p in rest if not p["required"]]
     body = info.get("body")
     if body:
-        lines.append(f"    body: {body['annotation']} | Unset = UNSET,")
+        lines.append(f"    {whole_body(body)}: {body['annotation']} | Unset = UNSET,")
     lines.append("    request_options: RequestOptions | None = None,")
     if body and body.get("fields_dict"):
         lines.append(f"    **fields: Unpack[{body['fields_dict']}],")
+    elif body and body.get("branches"):  # one overload per shape of the union
+        shapes = " | ".join(f"Unpack[{b['fields_dict']}]" for b in body["branches"])
+        lines.append(f"    **fields: {shapes},")
     paging = info.get("pagination")
     returns = f"AsyncPager[{info['returns']}, {paging['item_annotation']}]" if paging else info["returns"]
     lines.append(f") -> {returns}: ...")
@@ -155,25 +166,36 @@ def _method_section(info: Mapping[str, Any], models: Mapping[str, Any], page: st
     body = info.get("body")
     if body:
         required = "required" if body["required"] else "optional"
+        whole = whole_body(body)
         if body.get("fields_dict"):
             model = body["models"][0]
             out += [
-                f"Body ({required}): `body=` a {_model_link(model, page)} or a `{body['fields_dict']}` dict, or its "
+                f"Body ({required}): `{whole}=` a {_model_link(model, page)} or a `{model}Dict` dict, or its "
                 "fields as keyword arguments:",
                 "",
             ]
             for field in body["fields"]:
                 flag = ", required" if field["required"] else ""
+                name = field.get("name", field["key"])  # a Python keyword's field takes a trailing underscore
+                sent = f", sent as `{field['key']}`" if name != field["key"] else ""
                 doc = _one_line(field.get("doc") or "")
                 kind = typed(field["annotation"], models, page)
-                out.append(f"- `{field['key']}` ({kind}{flag}){': ' + doc if doc else ''}")
+                out.append(f"- `{name}` ({kind}{flag}{sent}){': ' + doc if doc else ''}")
+            out.append("")
+        elif body.get("branches"):
+            out += [
+                f"Body ({required}), one of {len(body['branches'])} shapes: the fields of one as keyword arguments "
+                f"(the fields given select the shape), or `{whole}=` the model or its dict:",
+                "",
+            ]
+            out += [_branch(b["model"], models, page, b["fields"]) for b in body["branches"]]
             out.append("")
         elif len(body.get("models") or ()) > 1:
-            out += [f"Body ({required}), one of {len(body['models'])} shapes:", ""]
+            out += [f"Body ({required}), one of {len(body['models'])} shapes, as `{whole}=` the model or its dict:", ""]
             out += [_branch(name, models, page) for name in body["models"]]
             out.append("")
         else:
-            out += [f"Body ({required}): `body=` {typed(body['annotation'], models, page)}.", ""]
+            out += [f"Body ({required}): `{whole}=` {typed(body['annotation'], models, page)}.", ""]
     if paging:
         shape = _literal(paging["shape"])
         out += [
@@ -190,12 +212,13 @@ def _method_section(info: Mapping[str, Any], models: Mapping[str, Any], page: st
     return out
 
 
-def _branch(name: str, models: Mapping[str, Any], page: str) -> str:
-    """One shape of a union body: its model, what it is for, and its fields (required first)."""
+def _branch(name: str, models: Mapping[str, Any], page: str, keywords: list[dict[str, Any]] | None = None) -> str:
+    """One shape of a union body: its model, what it is for, and its fields (required first), by their keyword
+    names when the method takes them as keyword arguments (``keywords``), else by their JSON names."""
     entry = models.get(name) or {}
-    fields = entry.get("fields") or []
-    required = [f"`{f['key']}`" for f in fields if f["required"]]
-    optional = [f"`{f['key']}`" for f in fields if not f["required"]]
+    fields = [{"key": f.get("name", f.get("key")), **f} for f in keywords] if keywords else entry.get("fields") or []
+    required = [f"`{f.get('name', f['key'])}`" for f in fields if f["required"]]
+    optional = [f"`{f.get('name', f['key'])}`" for f in fields if not f["required"]]
     parts = [
         f"required {', '.join(required)}" if required else "",
         f"optional {', '.join(optional)}" if optional else "",
@@ -268,11 +291,12 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _model_of(name: str, models: Mapping[str, Any]) -> str | None:
-    """The model (or enum) a name in an annotation stands for: itself, or ``X`` for its dict form ``XDict``."""
+    """The model (or enum) a name in an annotation stands for: itself, or ``X`` for ``XDict`` and ``XFields``."""
     if name in models:
         return name
-    if name.endswith("Dict") and name[:-4] in models:
-        return name[:-4]
+    for suffix in ("Dict", "Fields"):  # a request model's dict form, and its keyword-argument form
+        if name.endswith(suffix) and name[: -len(suffix)] in models:
+            return name[: -len(suffix)]
     return None
 
 
@@ -473,6 +497,7 @@ def python_intercom_index(pins: list[Pin], default: str) -> str:
 def reference_page(pin: Pin, infos: list[dict[str, Any]], models: Mapping[str, Any]) -> str:
     """``docs/reference/<version>.md``; types link to ``docs/models/<version>.md``."""
     page = f"../models/{pin.name}.md"
+    whole = next((whole_body(i["body"]) for i in infos if i.get("body")), "body")
     groups = _groups(infos)
     paged = sum(1 for i in infos if i.get("pagination"))
     client = f'intercom_async.Intercom(token, version="{pin.name}")'
@@ -486,7 +511,7 @@ def reference_page(pin: Pin, infos: list[dict[str, Any]], models: Mapping[str, A
         "",
         "Every method also exists on the group's `with_raw_response` (returning `APIResponse[<result>]`) and "
         "takes `request_options=` (timeout, retries, extra query, headers or body). Path parameters are "
-        "positional (keywords work too); a request body is either `body=` (the model or a dict) or its fields "
+        f"positional (keywords work too); a request body is either `{whole}=` (the model or a dict) or its fields "
         "as keyword arguments. Paginated methods are plain `def`s returning an `AsyncPager`. Every model and "
         f"enum named below has an entry on the [models page]({page}) (fields, types, required, description). "
         "See the [guide](../index.md) and the [recipes](../recipes/pagination.md).",

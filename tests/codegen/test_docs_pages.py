@@ -50,3 +50,49 @@ def test_annotations_link_their_models():
     assert docs.typed("list[Tag] | None", models, "m.md") == "`list`\\[[`Tag`](m.md#tag)\\] | `None`"
     assert docs.typed("TagDict | Unset", models, "") == "[`TagDict`](#tag) | `Unset`"
     assert docs.models_in("AsyncPager[TagList, Tag]", models) == ["TagList", "Tag"]
+
+
+def test_keyword_bodies_are_documented_when_the_generator_makes_them():
+    """Body info with ``branches`` (union bodies as keyword arguments): the whole body is ``request_body=`` and
+    each shape lists its keyword fields; without it (older generator data) the whole body is ``body=``."""
+    reply_fields = [
+        {"name": "message_type", "key": "message_type", "required": True},
+        {"name": "type", "key": "type", "required": True},
+        {"name": "admin_id", "key": "admin_id", "required": True},
+        {"name": "body", "key": "body", "required": False},
+    ]
+    info = {
+        "name": "reply",
+        "resource": "conversations",
+        "route": "POST /conversations/{conversation_id}/reply",
+        "operation_id_raw": "replyConversation",
+        "reference_url": "https://developers.intercom.com/",
+        "params": [{"name": "conversation_id", "annotation": "str", "location": "path", "required": True, "doc": "."}],
+        "body": {
+            "annotation": "AdminReply | AdminReplyDict | ContactReply | ContactReplyDict",
+            "required": True,
+            "models": ["AdminReply", "ContactReply"],
+            "fields_dict": None,
+            "fields": [],
+            "branches": [
+                {"model": "AdminReply", "fields_dict": "AdminReplyFields", "fields": reply_fields},
+                {"model": "ContactReply", "fields_dict": "ContactReplyFields", "fields": reply_fields[:2]},
+            ],
+        },
+        "returns": "Conversation",
+    }
+    models = {
+        name: {"kind": "model", "doc": "", "fields": []} for name in ("AdminReply", "ContactReply", "Conversation")
+    }
+    signature = docs.signature(info)
+    assert (
+        "    request_body: AdminReply | AdminReplyDict | ContactReply | ContactReplyDict | Unset = UNSET," in signature
+    )
+    assert "    **fields: Unpack[AdminReplyFields] | Unpack[ContactReplyFields]," in signature
+    section = "\n".join(docs._method_section(info, models, "m.md"))
+    assert "or `request_body=` the model or its dict" in section
+    admin = "- [`AdminReply`](m.md#adminreply) (required `message_type`, `type`, `admin_id`; optional `body`)"
+    assert admin in section
+    del info["body"]["branches"]
+    assert "    body: AdminReply" in docs.signature(info)
+    assert "one of 2 shapes, as `body=` the model or its dict" in "\n".join(docs._method_section(info, models, "m.md"))
