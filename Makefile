@@ -45,7 +45,7 @@ check-generated: generate ## fail if regenerating changes the committed packages
 	@git diff --exit-code --stat -- intercom_async docs || (echo "generated code or docs are stale or non-deterministic" && exit 1)
 	@test -z "$$(git status --porcelain -- intercom_async docs)" || (git status --porcelain -- intercom_async docs && exit 1)
 
-# Prism (package.json, pinned by package-lock.json) for the contract tests and `make demo`. Without npm the
+# Prism (package.json, pinned by package-lock.json) for the contract tests. Without npm the
 # contract tests skip locally; in CI (CI=true) a missing npm fails here and a missing Prism fails the tests.
 $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
@@ -53,7 +53,7 @@ $(NODE_STAMP): package.json package-lock.json
 	elif [ "$$CI" = "true" ]; then \
 		echo "npm is required in CI (contract tests against Prism)" >&2; exit 1; \
 	else \
-		echo "npm not found: the contract tests will be skipped and make demo needs INTERCOM_TOKEN" >&2; \
+		echo "npm not found: the contract tests will be skipped" >&2; \
 	fi
 
 test: $(STAMP) $(NODE_STAMP)
@@ -76,14 +76,12 @@ docs: $(STAMP)            ## the documentation site into site/ (mkdocs-material,
 
 ci: lint docs test        ## what .ci/run runs
 
-demo: $(STAMP)            ## examples/quickstart.py: against Prism (default version's spec), or read-only with INTERCOM_TOKEN
+# Python only: the package's FakeIntercom pages for real (Prism serves the spec for the contract tests).
+demo: $(STAMP)            ## examples/quickstart.py against the package's fake Intercom, or read-only with INTERCOM_TOKEN
 	@if [ -n "$$INTERCOM_TOKEN" ]; then \
 		$(PY) examples/quickstart.py; \
 	else \
-		$(MAKE) --no-print-directory $(NODE_STAMP) && \
-		version="$$($(PY) -c 'import intercom_async; print(intercom_async.DEFAULT_VERSION)')" && \
-		$(PY) -m codegen normalise "$$version" >/dev/null && \
-		$(PY) tests/contract/prism.py --version "$$version" -- $(PY) examples/quickstart.py; \
+		$(PY) examples/quickstart.py --fake; \
 	fi
 
 # The benchmark's own virtualenv: orjson and the official python-intercom SDK live only here.

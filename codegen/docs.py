@@ -9,6 +9,12 @@ Files (all under ``docs/``):
 * ``reference/<version>.md``: every method of the version's client, grouped by ``client.<group>``, with its
   signature, route, operationId, description, parameters and body fields, return type and paging.
 * ``reference/index.md``: the versions, with links (written from the pins alone).
+* ``models/<version>.md``: every model and enum of the version (request bodies, responses and what they
+  nest): fields with JSON name, type, required, description, and the methods that take or return it. Types
+  in the method reference link here (one page per version, one anchor per model: ``#<model name in lower
+  case>``).
+* ``python-intercom/<version>.md``: the name Intercom's official Python SDK (python-intercom) gives each
+  operation -> its name here (``python_intercom_name``).
 * ``migration/<version>.md``: old name (0.1: ``client.<tag>.<operationId>``, see ``names.legacy_name``) ->
   new name, per operation, with where the new name comes from (Intercom's table, the rule, an override).
 * ``migration.md``: what changed and how to move, with a link per version.
@@ -25,7 +31,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .names import legacy_name
+from . import names
+from .names import legacy_name, snake
 from .pins import ROOT, Pin
 
 DOCS_DIR = ROOT / "docs"
@@ -92,6 +99,12 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def whole_body(body: Mapping[str, Any]) -> str:
+    """The name of the whole-body argument: ``request_body`` where the generator gives union bodies keyword
+    fields too (its body info has ``branches``; ``body=`` is then only ever a field named ``body``), else ``body``."""
+    return "request_body" if "branches" in body else "body"
+
+
 def signature(info: Mapping[str, Any]) -> str:
     """The method's signature as the resource template writes it (``async def`` unless it pages)."""
     lines = [f"{'def' if info.get('pagination') else 'async def'} {info['name']}("]
@@ -104,11 +117,11 @@ def signature(info: Mapping[str, Any]) -> str:
     lines += [f"    {p['name']}: {p['annotation']} | Unset = UNSET," for p in rest if not p["required"]]
     body = info.get("body")
     if body:
-        lines.append(f"    request_body: {body['annotation']} | Unset = UNSET,")
+        lines.append(f"    {whole_body(body)}: {body['annotation']} | Unset = UNSET,")
     lines.append("    request_options: RequestOptions | None = None,")
     if body and body.get("fields_dict"):
         lines.append(f"    **fields: Unpack[{body['fields_dict']}],")
-    elif body and body.get("branches"):  # one overload per branch of the union
+    elif body and body.get("branches"):  # one overload per shape of the union
         shapes = " | ".join(f"Unpack[{b['fields_dict']}]" for b in body["branches"])
         lines.append(f"    **fields: {shapes},")
     paging = info.get("pagination")
@@ -117,7 +130,8 @@ def signature(info: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _method_section(info: Mapping[str, Any]) -> list[str]:
+def _method_section(info: Mapping[str, Any], models: Mapping[str, Any], page: str) -> list[str]:
+    """One method of the reference; ``page`` is the version's model page, where the types link to."""
     qualname = f"client.{info['resource']}.{info['name']}"
     out = [f"### {qualname}", ""]
     if info.get("summary"):
@@ -125,6 +139,15 @@ def _method_section(info: Mapping[str, Any]) -> list[str]:
     if info.get("deprecated"):
         out += ["*Deprecated: Intercom marks this operation as deprecated.*", ""]
     out += ["```python", signature(info), "```", ""]
+    paging = info.get("pagination")
+    named = " ".join(
+        [p["annotation"] for p in info["params"]]
+        + [str((info.get("body") or {}).get("annotation") or ""), info["returns"]]
+        + ([paging["item_annotation"]] if paging else [])
+    )
+    types = models_in(named, models)
+    if types:
+        out += ["Types: " + ", ".join(_model_link(name, page) for name in types), ""]
     out += [
         f"`{info['route']}` · operationId `{info['operation_id_raw']}` · [Intercom reference]({info['reference_url']})",
         "",
@@ -137,54 +160,73 @@ def _method_section(info: Mapping[str, Any]) -> list[str]:
         for p in info["params"]:
             where = {"path": "path, positional", "query": "query", "header": "header"}[p["location"]]
             required = ", required" if p["required"] and p["location"] != "path" else ""
-            out.append(f"- `{p['name']}` ({_code(p['annotation'])}, {where}{required}): {_one_line(p['doc'])}")
+            kind = typed(p["annotation"], models, page)
+            out.append(f"- `{p['name']}` ({kind}, {where}{required}): {_one_line(p['doc'])}")
         out.append("")
     body = info.get("body")
     if body:
         required = "required" if body["required"] else "optional"
+        whole = whole_body(body)
         if body.get("fields_dict"):
             model = body["models"][0]
             out += [
-                f"Body ({required}): `request_body=` a `{model}` or a `{model}Dict` dict, or its fields as "
-                "keyword arguments:",
+                f"Body ({required}): `{whole}=` a {_model_link(model, page)} or a `{model}Dict` dict, or its "
+                "fields as keyword arguments:",
                 "",
             ]
             for field in body["fields"]:
                 flag = ", required" if field["required"] else ""
+                name = field.get("name", field["key"])  # a Python keyword's field takes a trailing underscore
+                sent = f", sent as `{field['key']}`" if name != field["key"] else ""
                 doc = _one_line(field.get("doc") or "")
-                sent = f", sent as `{field['key']}`" if field.get("name", field["key"]) != field["key"] else ""
-                name = field.get("name", field["key"])
-                out.append(f"- `{name}` ({_code(field['annotation'])}{flag}{sent}){': ' + doc if doc else ''}")
+                kind = typed(field["annotation"], models, page)
+                out.append(f"- `{name}` ({kind}{flag}{sent}){': ' + doc if doc else ''}")
             out.append("")
         elif body.get("branches"):
             out += [
-                f"Body ({required}): `request_body=` {_code(body['annotation'])}, or the fields of one shape as "
-                "keyword arguments (the fields given select the shape; required fields marked *):",
+                f"Body ({required}), one of {len(body['branches'])} shapes: the fields of one as keyword arguments "
+                f"(the fields given select the shape), or `{whole}=` the model or its dict:",
                 "",
             ]
-            for branch in body["branches"]:
-                names = ", ".join(
-                    f"`{f['name']}`" + ("*" if f["required"] else "") + _fixed(f.get("values", ()))
-                    for f in branch["fields"]
-                )
-                out.append(f"- `{branch['model']}`: {names}")
+            out += [_branch(b["model"], models, page, b["fields"]) for b in body["branches"]]
+            out.append("")
+        elif len(body.get("models") or ()) > 1:
+            out += [f"Body ({required}), one of {len(body['models'])} shapes, as `{whole}=` the model or its dict:", ""]
+            out += [_branch(name, models, page) for name in body["models"]]
             out.append("")
         else:
-            out += [f"Body ({required}): `request_body=` {_code(body['annotation'])}.", ""]
-    paging = info.get("pagination")
+            out += [f"Body ({required}): `{whole}=` {typed(body['annotation'], models, page)}.", ""]
     if paging:
         shape = _literal(paging["shape"])
         out += [
-            f"Returns: an `AsyncPager`: `await` it for the first page ({_code(info['returns'])}), `async for` "
-            f"over it for every {_code(paging['item_annotation'])} of every page. Paging: {SHAPES.get(shape, shape)}.",
+            f"Returns: an `AsyncPager`: `await` it for the first page ({typed(info['returns'], models, page)}), "
+            f"`async for` over it for every {typed(paging['item_annotation'], models, page)} of every page. "
+            f"Paging: {SHAPES.get(shape, shape)}.",
         ]
         note = _literal(paging["note"])
         if note:
             out += ["", f"Spec vs API: {_one_line(note)}"]
         out.append("")
     else:
-        out += [f"Returns: {_code(info['returns'])}.", ""]
+        out += [f"Returns: {typed(info['returns'], models, page)}.", ""]
     return out
+
+
+def _branch(name: str, models: Mapping[str, Any], page: str, keywords: list[dict[str, Any]] | None = None) -> str:
+    """One shape of a union body: its model, what it is for, and its fields (required first), by their keyword
+    names when the method takes them as keyword arguments (``keywords``), else by their JSON names."""
+    entry = models.get(name) or {}
+    fields = [{"key": f.get("name", f.get("key")), **f} for f in keywords] if keywords else entry.get("fields") or []
+    required = [f"`{f.get('name', f['key'])}`" for f in fields if f["required"]]
+    optional = [f"`{f.get('name', f['key'])}`" for f in fields if not f["required"]]
+    parts = [
+        f"required {', '.join(required)}" if required else "",
+        f"optional {', '.join(optional)}" if optional else "",
+    ]
+    doc = _one_line(entry.get("doc") or "")
+    summary = f": {doc}" if doc and doc != name else ""
+    shown = "; ".join(p for p in parts if p)
+    return f"- {_model_link(name, page)}{summary}" + (f" ({shown})" if shown else "")
 
 
 def _groups(infos: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
@@ -199,8 +241,263 @@ def _anchor(heading: str) -> str:
     return heading.lower().replace(".", "").replace(" ", "-")
 
 
-def reference_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
-    """``docs/reference/<version>.md``."""
+# ------------------------------------------------------------------ version order of the site
+
+
+def site_order(names: Iterable[str], default: str) -> list[str]:
+    """Versions as the site lists them: the default first, then the stable versions newest first, then the
+    other lines (Preview, Unstable) newest pin first. ``codegen/mkdocs_hooks.py`` orders the nav the same way."""
+    listed = list(names)
+
+    def key(name: str) -> tuple[int, tuple[int, ...], int]:
+        if name == default:
+            return (0, (), 0)
+        if re.fullmatch(r"\d+(?:\.\d+)*", name):
+            return (1, tuple(-int(part) for part in name.split(".")), 0)
+        return (2, (), -listed.index(name))
+
+    return sorted(listed, key=key)
+
+
+# ------------------------------------------------------------------ models
+
+
+def model_doc(description: Any, rows: list[dict[str, Any]], additional: str) -> dict[str, Any]:
+    """What the model page shows of one model: its description and fields (``emit.field_rows``)."""
+    return {
+        "kind": "model",
+        "doc": str(description or "").strip(),
+        "fields": [
+            {
+                "key": _literal(row["json"]),
+                "attr": row["name"],
+                "annotation": row["annotation"],
+                "required": row["required"],
+                "nullable": row["nullable"],
+                "doc": row["doc"],
+            }
+            for row in rows
+        ],
+        "additional": additional != "None",
+    }
+
+
+def enum_doc(base: str, values: Iterable[Any]) -> dict[str, Any]:
+    """What the model page shows of one enum: its values and their type (``base``: ``str`` or ``int``)."""
+    return {"kind": "enum", "base": base, "values": list(values)}
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _model_of(name: str, models: Mapping[str, Any]) -> str | None:
+    """The model (or enum) a name in an annotation stands for: itself, or ``X`` for ``XDict`` and ``XFields``."""
+    if name in models:
+        return name
+    for suffix in ("Dict", "Fields"):  # a request model's dict form, and its keyword-argument form
+        if name.endswith(suffix) and name[: -len(suffix)] in models:
+            return name[: -len(suffix)]
+    return None
+
+
+def models_in(annotation: str, models: Mapping[str, Any]) -> list[str]:
+    """The models and enums an annotation names, in order, once each."""
+    found: list[str] = []
+    for name in _IDENTIFIER.findall(annotation):
+        model = _model_of(name, models)
+        if model and model not in found:
+            found.append(model)
+    return found
+
+
+def _model_link(name: str, page: str) -> str:
+    return f"[`{name}`]({page}#{name.lower()})"
+
+
+def typed(annotation: str, models: Mapping[str, Any], page: str) -> str:
+    """An annotation as Markdown: names in code, the models and enums among them linked to their entries on
+    ``page`` (``""`` for the model page itself), brackets and bars as plain text."""
+    out: list[str] = []
+    pos = 0
+    for match in _IDENTIFIER.finditer(annotation):
+        out.append(_punctuation(annotation[pos : match.start()]))
+        name = match.group()
+        model = _model_of(name, models)
+        out.append(f"[`{name}`]({page}#{model.lower()})" if model else f"`{name}`")
+        pos = match.end()
+    out.append(_punctuation(annotation[pos:]))
+    return "".join(out)
+
+
+def _punctuation(text: str) -> str:
+    return re.sub(r"([\[\]*_\\])", r"\\\1", text)  # Markdown escapes; `|` is plain text outside tables
+
+
+def models_page(pin: Pin, infos: list[dict[str, Any]], models: Mapping[str, dict[str, Any]]) -> str:
+    """``docs/models/<version>.md``: every model and enum, by name, with the methods that use it."""
+    used: dict[str, list[tuple[str, str]]] = {}
+    for info in sorted(infos, key=lambda i: (i["resource"], i["name"])):
+        qualname = f"client.{info['resource']}.{info['name']}"
+        link = f"[`{qualname}`](../reference/{pin.name}.md#{_anchor(qualname)})"
+        body = info.get("body") or {}
+        for name in models_in(str(body.get("annotation") or ""), models):
+            used.setdefault(name, []).append(("body of", link))
+        paging = info.get("pagination") or {}
+        returned = f"{info['returns']} {paging.get('item_annotation', '')}"
+        for name in models_in(returned, models):
+            used.setdefault(name, []).append(("returned by", link))
+    for parent in sorted(models, key=str.lower):
+        for field in models[parent].get("fields") or ():
+            for name in models_in(field["annotation"], models):
+                link = _model_link(parent, "")
+                if name != parent and ("field of", link) not in used.get(name, []):
+                    used.setdefault(name, []).append(("field of", link))
+    kinds = {"model": 0, "enum": 0}
+    for entry in models.values():
+        kinds[entry["kind"]] += 1
+    out = [
+        f"# Models of Intercom API {pin.name}",
+        "",
+        HEADER,
+        f"The {kinds['model']} models and {kinds['enum']} enums of `intercom_async.{pin.module}.models`: request "
+        "bodies, responses and everything they nest, in alphabetical order. Each field is listed by its JSON name "
+        "(with the attribute's name where Python needs another), its type and whether the spec requires it. "
+        f"Methods: the [API {pin.name} reference](../reference/{pin.name}.md).",
+        "",
+        "Models are tolerant when they parse: a field the answer lacks reads as `UNSET`, an unknown enum value "
+        "stays a `str`, undeclared keys are kept in `additional_properties` (see the "
+        "[guide](../index.md#models-tolerant-by-default-strict-on-request)). Request bodies also take the "
+        "model's `<Model>Dict` form, a plain dict with the same keys.",
+        "",
+    ]
+    for name in sorted(models, key=str.lower):
+        entry = models[name]
+        out += [f"## {name}", ""]
+        if entry["kind"] == "enum":
+            values = ", ".join(_code(str(v)) for v in entry["values"])
+            base = entry.get("base", "str")
+            out += [f"Enum (`{base}` values, an unknown one is kept as a plain `{base}`): {values}.", ""]
+        else:
+            if entry["doc"] and entry["doc"] != name:
+                out += [_prose(entry["doc"]), ""]
+            if entry["fields"]:
+                out += ["Fields:", ""]
+                for field in entry["fields"]:
+                    attr = f", attribute `{field['attr']}`" if field["attr"] != field["key"] else ""
+                    null = field["nullable"] and "None" not in field["annotation"]
+                    flags = (", required" if field["required"] else "") + (", may be null" if null else "")
+                    doc = _one_line(field["doc"])
+                    out.append(
+                        f"- `{field['key']}` ({typed(field['annotation'], models, '')}{attr}{flags})"
+                        + (f": {doc}" if doc else "")
+                    )
+                out.append("")
+            else:
+                out += ["No declared fields: any JSON object (its keys are in `additional_properties`).", ""]
+            if entry["additional"] and entry["fields"]:
+                out += ["Other keys are allowed (`additional_properties`).", ""]
+        uses = used.get(name) or []
+        for how, title in (("body of", "Request body of"), ("returned by", "Returned by"), ("field of", "In")):
+            links = [link for kind, link in uses if kind == how]
+            if links:
+                more = f" and {len(links) - 12} more" if len(links) > 12 else ""
+                out += [f"{title}: {', '.join(links[:12])}{more}.", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ------------------------------------------------------------------ python-intercom
+
+
+def python_intercom_name(
+    version: str, info: Mapping[str, Any], spec_op: Mapping[str, Any], table: Mapping[tuple[str, str], Any]
+) -> str | None:
+    """The name Intercom's official Python SDK (python-intercom, generated by Fern) gives an operation.
+
+    Its stable namespace names an operation as Intercom's naming table does (``contacts.find``) and every
+    other operation after its first tag and operationId, in snake_case (``contacts.show_contact_by_external_id``,
+    ``calls.list_calls``); its ``unstable`` namespace (the Unstable/Preview line) uses the tag and operationId
+    throughout (``unstable.articles.list_articles``). ``None`` when the spec gives the operation no operationId
+    (the name is then Fern's own invention).
+    """
+    if spec_op.get("x-synthesized-operation-id"):
+        return None
+    method = snake(info["operation_id_raw"])
+    if not re.fullmatch(r"\d+(?:\.\d+)*", version):
+        return f"client.unstable.{snake(info['tag_raw'])}.{method}"
+    named = table.get(names.route(info["http_method"], info["raw_path"]))
+    if named:
+        group, name = named
+        return f"client.{'.'.join(group)}.{name}"
+    return f"client.{snake(info['tag_raw'])}.{method}"
+
+
+def python_intercom_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
+    """``docs/python-intercom/<version>.md``: python-intercom's name of every operation -> its name here."""
+    rows = []
+    for info in infos:
+        ours = f"client.{info['resource']}.{info['name']}"
+        link = f"[`{ours}`](../reference/{pin.name}.md#{_anchor(ours)})"
+        theirs = info.get("python_intercom")
+        rows.append((theirs or "~", f"`{theirs}`" if theirs else "(no operationId upstream)", link, info["route"]))
+    rows.sort()  # by python-intercom's name; the few it cannot be known for ("~") last
+    same = sum(1 for theirs, _, link, _ in rows if theirs and f"[`{theirs}`]" in link)
+    stable = bool(re.fullmatch(r"\d+(?:\.\d+)*", pin.name))
+    where = (
+        "its stable namespace: Intercom's naming table where it names the route, else the first tag and the "
+        "operationId in snake_case"
+        if stable
+        else "its `unstable` namespace: the first tag and the operationId in snake_case throughout"
+    )
+    out = [
+        f"# From python-intercom, API {pin.name}",
+        "",
+        HEADER,
+        f"The name python-intercom (Intercom's official Python SDK) gives each of the {len(rows)} operations of "
+        f"API {pin.name}, by {where}, and its name in `intercom_async.{pin.module}`: {same} are the same, "
+        f"{len(rows) - same} differ. Both SDKs take path parameters first, body fields as keyword arguments "
+        "and `request_options=`; see the [overview](index.md) for the other differences.",
+        "",
+        "| python-intercom | intercom_async | route |",
+        "| --- | --- | --- |",
+    ]
+    for _, theirs, ours, route_text in rows:
+        out.append(f"| {theirs} | {ours} | `{route_text}` |")
+    return "\n".join(out) + "\n"
+
+
+def python_intercom_index(pins: list[Pin], default: str) -> str:
+    by_name = {pin.name: pin for pin in pins}
+    lines = [
+        "# Coming from python-intercom",
+        "",
+        HEADER,
+        "python-intercom, Intercom's official Python SDK, is generated by Fern from the same OpenAPI descriptions. "
+        "Its methods are named by Intercom's SDK naming table where the table names the route (`contacts.find`, "
+        "`conversations.reply`), which is where the names here come from too; it names every other operation after "
+        "its first tag and operationId in snake_case (`contacts.show_contact_by_external_id`, `calls.list_calls`), "
+        "and its `unstable` namespace (the Unstable and Preview line) names every operation that way "
+        "(`client.unstable.articles.list_articles`). Here, an operation the table does not name is the "
+        "operationId with the group's noun dropped (`contacts.show_by_external_id`, `calls.list`), and the "
+        'pre-release line is a version like any other (`intercom_async.Intercom(token, version="Preview")`).',
+        "",
+        "Calling code changes little: `AsyncIntercom(token=...)` becomes `intercom_async.Intercom(token, "
+        'version="2.16")` (used as `async with`, or closed with `await client.aclose()`); path parameters are '
+        "positional or keywords, body fields keyword arguments, as in python-intercom; paginated methods return "
+        "an `AsyncPager` (`async for` over every item, `await` for the first page).",
+        "",
+        "Every operation, per version:",
+        "",
+    ]
+    for name in site_order(by_name, default):
+        mark = " (the default)" if name == default else ""
+        lines.append(f"- [API {name}]({name}.md){mark}")
+    return "\n".join(lines) + "\n"
+
+
+def reference_page(pin: Pin, infos: list[dict[str, Any]], models: Mapping[str, Any]) -> str:
+    """``docs/reference/<version>.md``; types link to ``docs/models/<version>.md``."""
+    page = f"../models/{pin.name}.md"
+    whole = next((whole_body(i["body"]) for i in infos if i.get("body")), "body")
     groups = _groups(infos)
     paged = sum(1 for i in infos if i.get("pagination"))
     client = f'intercom_async.Intercom(token, version="{pin.name}")'
@@ -214,9 +511,10 @@ def reference_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
         "",
         "Every method also exists on the group's `with_raw_response` (returning `APIResponse[<result>]`) and "
         "takes `request_options=` (timeout, retries, extra query, headers or body). Path parameters are "
-        "positional (keywords work too); a request body is either `request_body=` (the model or a dict) or its fields "
-        "as keyword arguments. Paginated methods are plain `def`s returning an `AsyncPager`. See the "
-        "[guide](../index.md) and the [recipes](../recipes/pagination.md).",
+        f"positional (keywords work too); a request body is either `{whole}=` (the model or a dict) or its fields "
+        "as keyword arguments. Paginated methods are plain `def`s returning an `AsyncPager`. Every model and "
+        f"enum named below has an entry on the [models page]({page}) (fields, types, required, description). "
+        "See the [guide](../index.md) and the [recipes](../recipes/pagination.md).",
         "",
         "## Groups",
         "",
@@ -231,7 +529,7 @@ def reference_page(pin: Pin, infos: list[dict[str, Any]]) -> str:
             out.append(f"- [`{op['name']}`](#{_anchor(qualname)})")
         out.append("")
         for op in ops:
-            out += _method_section(op)
+            out += _method_section(op, models, page)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -317,9 +615,28 @@ def reference_index(pins: list[Pin], default: str) -> str:
         "body fields, return type and paging.",
         "",
     ]
-    for pin in pins:
-        mark = " (the default)" if pin.name == default else ""
-        lines.append(f"- [API {pin.name}]({pin.name}.md){mark}: `intercom_async.{pin.module}`")
+    by_name = {pin.name: pin for pin in pins}
+    for name in site_order(by_name, default):
+        mark = " (the default)" if name == default else ""
+        lines.append(
+            f"- [API {name}]({name}.md){mark}: `intercom_async.{by_name[name].module}`, [models](../models/{name}.md)"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def models_index(pins: list[Pin], default: str) -> str:
+    lines = [
+        "# Models",
+        "",
+        HEADER,
+        "One page per pinned API version: every request and response model and enum of the version's "
+        "`models` package, with its fields (JSON name, type, required, description) and the methods that take "
+        "or return it. The method reference links every type to its entry.",
+        "",
+    ]
+    for name in site_order([pin.name for pin in pins], default):
+        mark = " (the default)" if name == default else ""
+        lines.append(f"- [API {name}]({name}.md){mark}")
     return "\n".join(lines) + "\n"
 
 
@@ -359,17 +676,25 @@ def migration_index(pins: list[Pin]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def version_pages(pin: Pin, infos: list[dict[str, Any]]) -> dict[str, str]:
-    """``{path under docs/: text}`` of the pages generated for one version."""
+def version_pages(pin: Pin, infos: list[dict[str, Any]], models: Mapping[str, Any]) -> dict[str, str]:
+    """``{path under docs/: text}`` of the pages generated for one version (``models``: ``render``'s
+    ``model_docs``, from ``model_doc`` and ``enum_doc``)."""
     return {
-        f"reference/{pin.name}.md": reference_page(pin, infos),
+        f"reference/{pin.name}.md": reference_page(pin, infos, models),
+        f"models/{pin.name}.md": models_page(pin, infos, models),
         f"migration/{pin.name}.md": migration_page(pin, infos),
+        f"python-intercom/{pin.name}.md": python_intercom_page(pin, infos),
     }
 
 
 def index_pages(pins: list[Pin], default: str) -> dict[str, str]:
     """``{path under docs/: text}`` of the pages listing the versions (need the pins only)."""
-    return {"reference/index.md": reference_index(pins, default), "migration.md": migration_index(pins)}
+    return {
+        "reference/index.md": reference_index(pins, default),
+        "models/index.md": models_index(pins, default),
+        "migration.md": migration_index(pins),
+        "python-intercom/index.md": python_intercom_index(pins, default),
+    }
 
 
 def api_change_pages(reports: Mapping[tuple[str, str], str]) -> dict[str, str]:
@@ -392,7 +717,7 @@ def prune(pins: list[Pin], root: Path = DOCS_DIR, keep: Iterable[str] = ()) -> N
     """Remove generated pages of versions no longer pinned, and generated API change reports not in ``keep``."""
     names = {pin.name for pin in pins}
     kept = set(keep)
-    for folder in ("reference", "migration", "api-changes"):
+    for folder in ("reference", "models", "migration", "python-intercom", "api-changes"):
         for page in sorted((root / folder).glob("*.md")):
             stale = f"{folder}/{page.name}" not in kept if folder == "api-changes" else page.stem not in names
             if stale and page.name != "index.md" and page.read_text(encoding="utf-8").startswith(HEADER):

@@ -150,6 +150,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
     fixed_values = {name: emit.literals(models[name], spec) for name in sorted(branch_models)}
 
     entries: list[tuple[str, str]] = []
+    model_docs: dict[str, dict[str, Any]] = {}  # the model pages of the reference (codegen/docs.py)
     for model in data.models:
         name, module = str(model.class_info.name), str(model.class_info.module_name)
         descriptor = _additional(model)
@@ -187,6 +188,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
             dict_required=[r["key"] for r in dict_rows or () if r["required"]],
         )
         entries.append((name, module))
+        model_docs[name] = docs.model_doc(emit.prose(model.description), emit.field_rows(model), descriptor)
     for enum in data.enums:
         if not isinstance(enum, EnumProperty):
             raise GenerationError(f"[{pin.name}] unexpected literal enum {enum.class_info.name}")
@@ -194,6 +196,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
         base = "int" if enum.value_type is int else "str"
         values = [(str(k), repr(emit.raw(v))) for k, v in enum.values.items()]
         write(f"models/{module}.py", "enum.py.jinja", name=name, base=base, values=values)
+        model_docs[name] = docs.enum_doc(base, [emit.raw(v) for v in enum.values.values()])
         entries.append((name, module))
     write("models/__init__.py", "models_init.py.jinja", entries=sorted(entries))
 
@@ -223,6 +226,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
         except ValueError as exc:
             raise GenerationError(f"[{pin.name}] {op_id}: {exc}") from None
         info["name_source"] = sdk_name.source
+        info["python_intercom"] = docs.python_intercom_name(pin.name, info, spec_op, (table or naming_table()).table)
         pagination.annotate(pin.name, info, endpoint, data.models, paging.get(op_id))  # codegen/pagination.py
         info["docstring"] = emit.op_docstring(info)
         operations.append(info)
@@ -290,6 +294,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
         "models": len(data.models),
         "enums": len(data.enums),
         "infos": operations,
+        "model_docs": model_docs,
     }
 
 
@@ -345,7 +350,9 @@ def generate(pin: Pin) -> dict[str, Any]:
         if target.exists():
             shutil.rmtree(target)
         shutil.move(str(out), str(target))
-    docs.write(docs.version_pages(pin, counts["infos"]))  # docs/reference/<version>.md, docs/migration/<version>.md
+    docs.write(
+        docs.version_pages(pin, counts["infos"], counts["model_docs"])
+    )  # docs/reference/<version>.md, docs/migration/<version>.md
     print(
         f"[{pin.name}] generated intercom_async/{pin.module}: {counts['operations']} operations, "
         f"{counts['models']} models, {counts['enums']} enums, 0 warnings"

@@ -1,9 +1,16 @@
 """mkdocs hooks for ``make docs`` (``hooks:`` in mkdocs.yml): nothing in the site's config lists versions.
 
-* A nav entry that names a folder (``reference/``, ``migration/``, ``api-changes/``) becomes the pages in it:
-  ``index.md`` first, then one page per pinned version in the order of ``openapi/versions.toml``, then the
-  rest by name. A folder that does not exist (yet) is left out, so the API change reports appear in the nav
-  as soon as they are generated.
+* A nav entry that names a folder (``reference/``, ``models/``, ``migration/``, ``api-changes/``) becomes the
+  pages in it: ``index.md`` first, then one page per pinned version, the default version first and the others
+  newest first (stable versions by number, then the pre-release lines, newest pin first: ``codegen/docs.py``'s
+  ``site_order``), then the rest by name. A folder that does not exist (yet) is left out, so the API change
+  reports appear in the nav as soon as they are generated.
+* Search ranks the default version first: the pages generated per version get Material's ``search.boost``,
+  the default version's method reference the most (``BOOST``), its model, migration and python-intercom pages
+  half that, and every page of another version an eighth of what the default's page gets (front matter that
+  sets a boost wins). With the separator of ``mkdocs.yml`` (words of ``client.conversations.reply`` and of
+  ``AdminReplyConversationRequest`` indexed apart), ``contacts`` finds 2.16's methods first and ``reply``
+  ``client.conversations.reply`` first (``tests/test_site.py`` runs Material's search on the built index).
 * The README is the site's home page (``index.md``) and the CHANGELOG its ``changelog.md``, generated from the
   files at the repository's root; a link into ``docs/`` is rewritten to stay inside the site.
 
@@ -19,14 +26,33 @@ from typing import Any
 import tomllib
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOT_PAGES = {"index.md": "README.md", "changelog.md": "CHANGELOG.md"}
+VERSION_FOLDERS = ("reference", "models", "migration", "python-intercom")  # one generated page per version
+BOOST = {"reference": 4.0, "models": 2.0, "migration": 2.0, "python-intercom": 2.0}  # the default version's pages
+OTHER_VERSIONS = 1 / 8  # factor for the pages of the other versions
+
+
+def _pins() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "openapi" / "versions.toml").read_text(encoding="utf-8"))
 
 
 def _versions() -> list[str]:
-    data = tomllib.loads((ROOT / "openapi" / "versions.toml").read_text(encoding="utf-8"))
-    return [v["name"] for v in data["version"]]
+    """The pinned versions in the site's order (the same rule as ``codegen/docs.py``'s ``site_order``)."""
+    data = _pins()
+    listed = [v["name"] for v in data["version"]]
+    default = data["default"]
+
+    def key(name: str) -> tuple[int, tuple[int, ...], int]:
+        if name == default:
+            return (0, (), 0)
+        if re.fullmatch(r"\d+(?:\.\d+)*", name):
+            return (1, tuple(-int(part) for part in name.split(".")), 0)
+        return (2, (), -listed.index(name))
+
+    return sorted(listed, key=key)
 
 
 def _folder_pages(docs_dir: Path, folder: str) -> list[Any]:
@@ -81,6 +107,16 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 def _site_text(text: str) -> str:
     """Root Markdown made to work inside the site: ``](docs/x.md)`` -> ``](x.md)``."""
     return re.sub(r"\]\(docs/", "](", text)
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Material's per-page search boost for the generated per-version pages (see the module docstring)."""
+    folder, _, name = page.file.src_uri.rpartition("/")
+    stem = name.removesuffix(".md")
+    if folder in VERSION_FOLDERS and stem in _versions() and "search" not in page.meta:
+        boost = BOOST[folder] * (1 if stem == _pins()["default"] else OTHER_VERSIONS)
+        page.meta["search"] = {"boost": boost}
+    return markdown
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

@@ -137,6 +137,56 @@ def accept_required_in_description(spec: dict[str, Any], report: Report) -> None
             report("accept_required_in_description", f"{method.upper()} {path} {status}: {found.group(1)}")
 
 
+INTERCOM_DOCS = "https://developers.intercom.com"
+_PROSE_LINK = re.compile(r"\]\((?P<target>ref:[^)\s]+|/[^)\s]*)\)")
+
+
+def _readme_slug(method: str, path: str) -> str:
+    """The pseudo link slug of Intercom's old docs for an operation: ``GET /ticket_types`` -> ``get_ticket-types``,
+    ``GET /ticket_types/{id}`` -> ``get_ticket-types-id``."""
+    parts = [segment.strip("{}") for segment in path.strip("/").split("/") if segment]
+    return f"{method}_" + "-".join(parts).replace("_", "-").lower()
+
+
+def absolute_reference_links(spec: dict[str, Any], report: Report) -> None:
+    """Spec prose links to Intercom's own docs in two forms that only work on developers.intercom.com:
+    ``[listing the ticket type](ref:get_ticket-types)`` (a pseudo link of Intercom's old docs platform, in the
+    ``ticket_type_attributes`` description of every version) and site-relative paths such as
+    ``/docs/references/preview/rest-api/api.intercom.io/contacts/searchcontacts`` (Preview) or
+    ``/docs/guides/fin-agent-api/setup`` (2.14, 2.16, Preview).
+
+    Anywhere else (docstrings, the API reference site) they are broken links. A relative path gets Intercom's
+    host; a ``ref:<method>_<path>`` link becomes the absolute reference URL of the operation it names (the
+    URL ``emit.reference_url`` builds for the reference's own links: version, first tag, operationId), and
+    one that names no operation of the spec its version's reference home page.
+    """
+    version = str((spec.get("info") or {}).get("version") or "").lower()
+    base = f"{INTERCOM_DOCS}/docs/references/{version}/rest-api/api.intercom.io"
+    by_slug: dict[str, str] = {}
+    for path, method, op in operations(spec):
+        tag = re.sub(r"\s+", "-", ((op.get("tags") or ["default"])[0]).strip().lower())
+        by_slug[_readme_slug(method, path)] = f"{base}/{tag}/{str(op.get('operationId', '')).lower()}"
+
+    def absolute(match: re.Match[str]) -> str:
+        target = match.group("target")
+        if target.startswith("ref:"):
+            url = by_slug.get(target[4:].lower(), base)
+        else:
+            url = INTERCOM_DOCS + target
+        changes.append(f"{where}: {target} -> {url}")
+        return f"]({url})"
+
+    for node_path, node in _walk(spec):
+        for key in ("description", "summary"):
+            text = node.get(key)
+            if isinstance(text, str) and "](" in text:
+                changes: list[str] = []
+                where = _where((*node_path, key))
+                node[key] = _PROSE_LINK.sub(absolute, text)
+                for change in changes:
+                    report("absolute_reference_links", change)
+
+
 def nullable_enum_without_null(spec: dict[str, Any], report: Report) -> None:
     """Enums marked ``nullable: true`` whose values do not include ``null`` (Unstable
     ``data_connector_detail.data_transformation_type``; the spec's own example sends null there).
@@ -220,6 +270,7 @@ def synthesize_operation_ids(spec: dict[str, Any], report: Report) -> None:
         words.extend(["by", *(w for p in params for w in p.split("_"))] if params else [])
         op_id = words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:] if w)
         op["operationId"] = op_id
+        op["x-synthesized-operation-id"] = True  # no upstream name: codegen/docs.py's python-intercom table says so
         report("synthesize_operation_ids", f"{method.upper()} {path} -> {op_id}")
 
 
@@ -615,6 +666,7 @@ RULES: list[Callable[[dict[str, Any], Report], None]] = [
     drop_version_header_parameter,
     accept_header_parameter,
     accept_required_in_description,
+    absolute_reference_links,
     nullable_enum_without_null,
     path_parameter_declared_in_query,
     integer_id_path_parameters,

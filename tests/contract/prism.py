@@ -1,8 +1,8 @@
 """Start and stop Stoplight Prism (``@stoplight/prism-cli``, pinned in ``package.json``) on 127.0.0.1.
 
 Prism serves an OpenAPI document, validates every request against it and answers with the document's
-examples. The contract tests start one server per API version (``conftest.py``); ``make demo`` runs the
-quickstart against one through this file's command line::
+examples. The contract tests start one server per API version (``conftest.py``); the quickstart runs against
+one through this file's command line (``make demo`` itself uses the package's FakeIntercom)::
 
     python tests/contract/prism.py --version 2.12 -- python examples/quickstart.py
 
@@ -10,8 +10,8 @@ which starts Prism on ``.cache/openapi/2.12/normalised.json``, runs the command 
 ``INTERCOM_BASE_URL`` set to the server, and stops Prism when the command ends.
 
 Prism is started directly from ``node_modules/.bin`` (not through ``npx``, whose death leaves node
-serving), in its own process group, and stopped through that group. Standard library only: the demo
-imports nothing from the test suite.
+serving), in its own process group, and stopped through that group. Standard library only: the command
+line imports nothing from the test suite.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""``make demo`` keeps working: ``examples/quickstart.py`` runs against Prism serving the default version's spec.
+"""``examples/quickstart.py`` (what ``make demo`` runs against the package's fake) runs against Prism serving the
+default version's spec too.
 
 Every request the quickstart sends is validated by Prism, so an example that drifts from the API (a
-renamed method, a body the spec no longer accepts) fails here rather than in front of a new user.
+renamed method, a body the spec no longer accepts) fails here rather than in front of a new user. The fake
+variant, ``make demo`` itself, is ``tests/test_demo.py``.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ class CompaniesResource(Resource):
     ) -> CompaniesBulkJob:
         """Bulk create or update companies
 
-        You can bulk create or update companies by submitting an array of company objects. Each company is matched on the `company_id` you have defined for it: a new company is created if none exists with that `company_id`, otherwise the matching company is updated. This mirrors the single [Create or update a company](/docs/references/preview/rest-api/api.intercom.io/companies/createorupdatecompany) endpoint.
+        You can bulk create or update companies by submitting an array of company objects. Each company is matched on the `company_id` you have defined for it: a new company is created if none exists with that `company_id`, otherwise the matching company is updated. This mirrors the single [Create or update a company](https://developers.intercom.com/docs/references/preview/rest-api/api.intercom.io/companies/createorupdatecompany) endpoint.
 
         The endpoint creates an async job that processes the items in the background. Use the returned job ID with `GET /companies/bulk/{id}` to check the job status.
 
@@ -138,7 +138,7 @@ class CompaniesResource(Resource):
     ) -> CompaniesBulkJob:
         """Bulk delete companies
 
-        You can bulk delete companies by submitting an array of companies, each identified by its Intercom company `id`. Deleting a company detaches all of its associated contacts but keeps the company record itself — the same archival behaviour as the single [Delete a company](/docs/references/preview/rest-api/api.intercom.io/companies/deletecompany) endpoint.
+        You can bulk delete companies by submitting an array of companies, each identified by its Intercom company `id`. Deleting a company detaches all of its associated contacts but keeps the company record itself — the same archival behaviour as the single [Delete a company](https://developers.intercom.com/docs/references/preview/rest-api/api.intercom.io/companies/deletecompany) endpoint.
 
         The endpoint creates an async job that processes the deletes in the background. Use the returned job ID with `GET /companies/bulk/{id}` to check the job status.
 

@@ -88,7 +88,7 @@ class DataAttributesResource(Resource):
         You can fetch a list of all data attributes belonging to a workspace for contacts or companies.
 
         Warning: Conversation attributes removed
-        Conversation attributes are no longer returned by this endpoint. Calling without a `model` parameter no longer includes them in the response, and `model=conversation` returns a `422` error. Use [GET /conversations/attributes](/docs/references/preview/rest-api/api.intercom.io/conversations-attributes/listconversationattributes) instead.
+        Conversation attributes are no longer returned by this endpoint. Calling without a `model` parameter no longer includes them in the response, and `model=conversation` returns a `422` error. Use [GET /conversations/attributes](https://developers.intercom.com/docs/references/preview/rest-api/api.intercom.io/conversations-attributes/listconversationattributes) instead.
 
         Args:
             model: Specify the data attribute model to return. For conversation attributes, use `GET /conversations/attributes` instead.

@@ -163,10 +163,10 @@ class EcommerceConnectorsResource(Resource):
             (`finalize=true`). Must be a valid JSON array of product objects. Max 99 MB.
 
             Each element in the array must conform to the
-            [`ecommerce_catalog_product`](/docs/references/preview/rest-api/api.intercom.io/models/ecommerce_catalog_product) schema.
+            [`ecommerce_catalog_product`](https://developers.intercom.com/docs/references/preview/rest-api/api.intercom.io/models/ecommerce_catalog_product) schema.
             The `id`, `title`, and `url` fields are required on every product;
             all other fields are optional. Variants, if provided, must conform to the
-            [`ecommerce_catalog_variant`](/docs/references/preview/rest-api/api.intercom.io/models/ecommerce_catalog_variant) schema.
+            [`ecommerce_catalog_variant`](https://developers.intercom.com/docs/references/preview/rest-api/api.intercom.io/models/ecommerce_catalog_variant) schema.
             finalize: Set to `true` to finalize a multipart upload session and start the catalog sync.
             No catalog file is required when finalizing. Set to `false` to upload a part in
             a multipart session. Omit entirely for a single-file upload.

@@ -20,7 +20,7 @@ Starting a standalone conversation with `/fin/start` remains available for exist
 
 **Events**
 
-Configure a webhook endpoint in the Fin Agent API settings to receive events, or use the `sse_subscription_url` from the API response to subscribe via SSE. See the [setup guide](/docs/guides/fin-agent-api/setup) for configuration details.
+Configure a webhook endpoint in the Fin Agent API settings to receive events, or use the `sse_subscription_url` from the API response to subscribe via SSE. See the [setup guide](https://developers.intercom.com/docs/guides/fin-agent-api/setup) for configuration details.
 
 - `fin_status_updated` - Fired when Fin's status changes (awaiting_user_reply, escalated, resolved, complete)
 - `fin_replied` - Fired when Fin sends a reply to the user
@@ -274,7 +274,7 @@ class FinAgentResource(Resource):
 
         Fin's progress is delivered asynchronously via events or Server-Sent Events. If the
         procedure pauses for user input, the conversation status becomes `awaiting_user_reply` —
-        send the user's response with [`/fin/reply`](/docs/references/preview/rest-api/api.intercom.io/fin-agent/replytofin).
+        send the user's response with [`/fin/reply`](https://developers.intercom.com/docs/references/preview/rest-api/api.intercom.io/fin-agent/replytofin).
 
         Args:
             procedure_id: The ID of the procedure to run.

@@ -25,7 +25,7 @@ class ConvertConversationToTicketRequest(_Model):
     Attributes:
         ticket_type_id: The ID of the type of ticket you want to convert the conversation to
         ticket_state_id: The ID of the ticket state associated with the ticket type.
-        attributes: The attributes set on the ticket. When setting the default title and description attributes, the attribute keys that should be used are `_default_title_` and `_default_description_`. When setting ticket type attributes of the list attribute type, the key should be the attribute name and the value of the attribute should be the list item id, obtainable by [listing the ticket type](ref:get_ticket-types). For example, if the ticket type has an attribute called `priority` of type `list`, the key should be `priority` and the value of the attribute should be the guid of the list item (e.g. `de1825a0-0164-4070-8ca6-13e22462fa7e`).
+        attributes: The attributes set on the ticket. When setting the default title and description attributes, the attribute keys that should be used are `_default_title_` and `_default_description_`. When setting ticket type attributes of the list attribute type, the key should be the attribute name and the value of the attribute should be the list item id, obtainable by [listing the ticket type](https://developers.intercom.com/docs/references/unstable/rest-api/api.intercom.io/ticket-types/listtickettypes). For example, if the ticket type has an attribute called `priority` of type `list`, the key should be `priority` and the value of the attribute should be the guid of the list item (e.g. `de1825a0-0164-4070-8ca6-13e22462fa7e`).
     """
 
     ticket_type_id: str

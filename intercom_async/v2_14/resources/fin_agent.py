@@ -16,7 +16,7 @@ Integration is centered around two endpoints (`/fin/start` and `/fin/reply`) and
 
 **Events**
 
-Configure a webhook endpoint in the Fin Agent API settings to receive events, or use the `sse_subscription_url` from the API response to subscribe via SSE. See the [setup guide](/docs/guides/fin-agent-api/setup) for configuration details.
+Configure a webhook endpoint in the Fin Agent API settings to receive events, or use the `sse_subscription_url` from the API response to subscribe via SSE. See the [setup guide](https://developers.intercom.com/docs/guides/fin-agent-api/setup) for configuration details.
 
 - `fin_status_updated` - Fired when Fin's status changes (escalated, resolved, complete)
 - `fin_replied` - Fired when Fin sends a reply to the user
