@@ -11,7 +11,6 @@ least compile.
 from __future__ import annotations
 
 import ast
-import inspect
 import json
 import re
 import threading
@@ -24,7 +23,6 @@ import pytest
 
 from intercom_async import _client
 from intercom_async.testing import FakeIntercom
-from intercom_async.v2_16.resources.notes import NotesResource
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = {"type": "admin", "id": "1", "email": "admin@example.com", "app": {"type": "app", "id_code": "abc"}}
@@ -99,15 +97,6 @@ def test_the_quick_start_runs_as_written(fake_eu: list[dict[str, Any]], capsys: 
     assert capsys.readouterr().out.splitlines() == ["c1 ada@example.com", "404 req-42", "admin@example.com c1"]
 
 
-KEYWORD_BODIES = "request_body" in inspect.signature(NotesResource.create).parameters
-
-
-@pytest.mark.xfail(
-    not KEYWORD_BODIES,
-    reason="issue 18: union and body-field bodies as keyword arguments (request_body=) are not in this tree yet",
-    raises=TypeError,
-    strict=True,
-)
 async def test_the_write_calls_run_as_written(capsys: pytest.CaptureFixture[str]) -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     (block,) = python_blocks(text.split("### Writing: every body as keyword arguments", 1)[1].split("\n#", 1)[0])
