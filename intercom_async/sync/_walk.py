@@ -1,0 +1,269 @@
+"""Walking one partition: fetch its pages, drop what another partition owns or the position already covers,
+optionally fetch each item in full, and checkpoint the position once a page is delivered.
+
+``run_partition(client, partition, store)`` is the public entry point (an async generator of the version's
+models); ``export`` runs many ``Walker``s at once through the same code.
+
+The delivered boundary: a page counts as delivered when the caller asks for the item after its last one (in
+``async for item in run_partition(...)``: when the loop body has returned for the page's last item), or when
+the iteration ends. Only then is the position after that page saved. A crash (even ``kill -9``) at any moment
+therefore loses nothing and re-delivers at most the page that was being consumed, per partition.
+
+A walk follows Intercom's ``starting_after`` cursor from page to page within one run; a restart never uses a
+cursor: it queries from the saved position (see ``intercom_async.sync._partition``).
+
+Companies without search use ``GET /companies/scroll``, one per workspace: the walk holds ``scroll_lock``
+(an async context manager; default one ``asyncio.Lock`` per base URL in this process, ``redis_scroll_lock``
+for many processes) from the first page to the last. The pager restarts the scroll after Intercom's
+"please restart the scroll" 500 and skips companies already handed out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from .._errors import IntercomError, NotFoundError
+from ._errors import CheckpointError, PartitionFailed
+from ._partition import FORMAT, Partition, Position
+from ._progress import Tracker
+from ._store import CheckpointStore, MemoryCheckpointStore
+
+if TYPE_CHECKING:
+    from .._client import BaseClient
+
+__all__ = ["PER_PAGE", "Walker", "run_partition", "scroll_lock_for"]
+
+PER_PAGE = 150  # Intercom's largest search page
+
+Commit = Callable[[], Awaitable[None]]
+
+_scroll_locks: dict[tuple[int, str], asyncio.Lock] = {}
+
+
+def scroll_lock_for(client: BaseClient) -> contextlib.AbstractAsyncContextManager[Any]:
+    """The in-process lock guarding the workspace's single scroll (one per event loop and base URL)."""
+    key = (id(asyncio.get_running_loop()), client.base_url)
+    lock = _scroll_locks.get(key)
+    if lock is None:
+        lock = _scroll_locks[key] = asyncio.Lock()
+    return lock
+
+
+def item_id(item: Any) -> str | None:
+    value = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+def item_value(item: Any, name: str) -> int | None:
+    value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def record(partition: Partition, position: Position) -> dict[str, Any]:
+    return {"format": FORMAT, "partition": partition.to_json(), "position": position.to_json()}
+
+
+def read_record(key: str, value: dict[str, Any], partition: Partition) -> Position:
+    """The position stored under ``key`` for ``partition``; ``CheckpointError`` when it belongs elsewhere."""
+    if value.get("format") != FORMAT:
+        raise CheckpointError(f"unknown checkpoint format {value.get('format')!r} (expected {FORMAT})", key=key)
+    try:
+        stored = Partition.from_json(value.get("partition"))
+        position = Position.from_json(value.get("position"))
+    except CheckpointError as exc:
+        raise CheckpointError(str(exc), key=key) from None
+    mine, theirs = partition.to_json(), stored.to_json()
+    mine.pop("estimate")
+    theirs.pop("estimate")
+    if mine != theirs:
+        raise CheckpointError(f"it belongs to {stored.describe()}, not to {partition.describe()}", key=key)
+    return position
+
+
+class Walker:
+    """One partition's walk (see the module docstring). ``pages()`` yields ``(items, commit)``: deliver the
+    items, then await ``commit()`` to save the position after them. The last pair has no items: its commit
+    marks the partition done (so a caller committing in order never marks done before the last page)."""
+
+    def __init__(
+        self,
+        client: BaseClient,
+        partition: Partition,
+        store: CheckpointStore,
+        *,
+        namespace: str = "",
+        per_page: int = PER_PAGE,
+        enrich: bool = False,
+        enrich_slots: asyncio.Semaphore | None = None,
+        tracker: Tracker | None = None,
+        scroll_lock: contextlib.AbstractAsyncContextManager[Any] | None = None,
+    ) -> None:
+        if partition.version != client.VERSION:
+            raise CheckpointError(
+                f"the partition {partition.describe()} was planned for API version {partition.version!r}; "
+                f"this client speaks {client.VERSION!r}"
+            )
+        if enrich and partition.resource not in ("conversations", "tickets"):
+            raise ValueError(f"enrich=True fetches conversations or tickets in full, not {partition.resource}")
+        self.client = client
+        self.partition = partition
+        self.store = store
+        self.key = f"{namespace}{partition.key}"
+        self.per_page = per_page
+        self.enrich = enrich
+        self.enrich_slots = enrich_slots or asyncio.Semaphore(8)
+        self.tracker = tracker or Tracker(partition.resource)
+        self.scroll_lock = scroll_lock
+        self.position = Position()
+
+    async def load(self) -> Position:
+        stored = await self.store.load(self.key)
+        self.position = Position() if stored is None else read_record(self.key, stored, self.partition)
+        return self.position
+
+    async def pages(self) -> AsyncIterator[tuple[list[Any], Commit]]:
+        position = await self.load()
+        if position.done:
+            return
+        part = self.partition
+        try:
+            if part.method == "scroll":
+                lock = self.scroll_lock if self.scroll_lock is not None else scroll_lock_for(self.client)
+                async with lock:
+                    async for batch in self._walk(self._scroll_pages()):
+                        yield batch
+            else:
+                async for batch in self._walk(self._search_pages()):
+                    yield batch
+        except IntercomError as exc:
+            if isinstance(exc, CheckpointError):
+                raise
+            raise PartitionFailed(part, exc) from exc
+        yield [], self._finish
+
+    async def _finish(self) -> None:
+        """Mark the partition done: called once its last page has been delivered and committed."""
+        last = self.position
+        final = Position(after=last.after, ids=[], done=True, delivered=last.delivered)
+        await self.store.save(self.key, record(self.partition, final))
+        self.position = final
+
+    def _body(self) -> dict[str, Any]:
+        part, pos = self.partition, self.position
+        lo = part.lo
+        if part.sort and pos.after is not None:  # resume: from the position (its day, where dates are days)
+            lo = max(pos.after, part.lo) if part.lo is not None else pos.after
+        body: dict[str, Any] = {"query": part.query(lo), "pagination": {"per_page": self.per_page}}
+        if part.sort:
+            body["sort"] = {"field": part.field, "order": "ascending"}
+        return body
+
+    def _search_pages(self) -> AsyncIterator[Any]:
+        group = getattr(self.client, self.partition.resource)
+        return group.search(body=self._body()).pages()  # type: ignore[no-any-return]
+
+    def _scroll_pages(self) -> AsyncIterator[Any]:
+        return self.client.companies.scroll().pages()  # type: ignore[attr-defined,no-any-return]
+
+    async def _walk(self, pages: AsyncIterator[Any]) -> AsyncIterator[tuple[list[Any], Commit]]:
+        part = self.partition
+        pos = self.position
+        sorted_walk = part.method == "search" and part.sort
+        after = pos.after
+        seen = set(pos.ids)
+        async with contextlib.aclosing(pages) as stream:  # type: ignore[type-var]
+            async for page in stream:
+                self.tracker.request(page.response.headers)
+                fresh = []
+                for item in page.items:
+                    ident = item_id(item)
+                    value = item_value(item, part.field) if part.method == "search" else None
+                    if part.method == "search" and not part.owns(value):
+                        continue  # another partition's record
+                    if sorted_walk and after is not None and value is not None and value < after:
+                        continue  # delivered before the restart
+                    if ident is not None and ident in seen:
+                        continue
+                    fresh.append(item)
+                    if sorted_walk and value is not None:
+                        if after is None or value > after:
+                            after, seen = value, set()
+                    if ident is not None:
+                        seen.add(ident)
+                if not fresh:
+                    continue
+                if self.enrich:
+                    fresh = await self._enrich(fresh)
+                new = Position(after=after, ids=sorted(seen), done=False, delivered=pos.delivered + len(fresh))
+                pos = new
+                yield fresh, self._committer(new, len(fresh))
+
+    def _committer(self, position: Position, count: int) -> Commit:
+        async def commit() -> None:
+            await self.store.save(self.key, record(self.partition, position))
+            self.position = position
+            self.tracker.delivered(count)
+
+        return commit
+
+    async def _enrich(self, items: list[Any]) -> list[Any]:
+        """Each item fetched in full (``GET /conversations/{id}``, ``GET /tickets/{id}``), at most
+        ``enrich_slots`` at once, in order; one deleted meanwhile (404) is dropped (the deletion feed has it)."""
+        raw = getattr(self.client, self.partition.resource).with_raw_response
+        fetch = raw.find if self.partition.resource == "conversations" else raw.get
+
+        async def one(item: Any) -> Any:
+            ident = item_id(item)
+            if ident is None:
+                return item
+            arg: Any = int(ident) if self.partition.resource == "conversations" and ident.isdigit() else ident
+            async with self.enrich_slots:
+                try:
+                    response = await fetch(arg)
+                except NotFoundError:
+                    return None
+            self.tracker.request(response.headers)
+            return response.parsed
+
+        full = await asyncio.gather(*(one(item) for item in items))
+        return [item for item in full if item is not None]
+
+
+async def run_partition(
+    client: BaseClient,
+    partition: Partition | dict[str, Any],
+    store: CheckpointStore | None = None,
+    *,
+    namespace: str = "",
+    enrich: bool = False,
+    enrich_concurrency: int = 8,
+    per_page: int = PER_PAGE,
+    tracker: Tracker | None = None,
+    scroll_lock: contextlib.AbstractAsyncContextManager[Any] | None = None,
+) -> AsyncIterator[Any]:
+    """Every record of ``partition`` not yet delivered according to ``store``, as the version's models.
+
+    ``partition`` may be a ``Partition`` or its ``to_json()`` dict (from a task queue). The position is saved
+    under ``namespace + partition.key`` after each page is delivered (see the module docstring), and the
+    partition marked done at the end; running a done partition yields nothing. An Intercom error after the
+    client's retries raises ``PartitionFailed`` (the checkpoint keeps the last delivered page)."""
+    part = partition if isinstance(partition, Partition) else Partition.from_json(partition)
+    walker = Walker(
+        client,
+        part,
+        store if store is not None else MemoryCheckpointStore(),
+        namespace=namespace,
+        per_page=per_page,
+        enrich=enrich,
+        enrich_slots=asyncio.Semaphore(enrich_concurrency),
+        tracker=tracker,
+        scroll_lock=scroll_lock,
+    )
+    async with contextlib.aclosing(walker.pages()) as batches:  # type: ignore[type-var]
+        async for items, commit in batches:
+            for item in items:
+                yield item
+            await commit()
