@@ -14,12 +14,9 @@ A ``CheckpointError`` is raised before anything is written: the stored checkpoin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .._errors import IntercomError
-
-if TYPE_CHECKING:
-    from ._partition import Partition
 
 __all__ = ["CheckpointError", "ExportIncomplete", "PartitionFailed", "SyncError", "UnknownResourceError"]
 
@@ -45,9 +42,9 @@ class CheckpointError(SyncError, ValueError):
 class PartitionFailed(SyncError):
     """An error from Intercom (after the client's own retries) stopped one partition. Its checkpoint keeps
     the last delivered position, so running the partition again resumes there. ``partition`` is the
-    partition (its bounds are in the message), ``__cause__`` the original error."""
+    partition (a ``Partition``; its bounds are in the message), ``cause`` the original error."""
 
-    def __init__(self, partition: Partition, cause: BaseException) -> None:
+    def __init__(self, partition: Any, cause: BaseException) -> None:
         super().__init__(f"partition {partition.describe()} stopped: {type(cause).__name__}: {cause}")
         self.partition = partition
         self.cause = cause

@@ -86,7 +86,7 @@ class MemoryCheckpointStore:
         return f"<MemoryCheckpointStore {len(self.data)} keys>"
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")  # "." too: no hidden or relative names
 
 
 def _file_name(key: str) -> str:

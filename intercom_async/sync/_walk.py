@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from .._errors import IntercomError, NotFoundError
+from .._errors import BadRequestError, IntercomError, NotFoundError, ServerError
 from ._errors import CheckpointError, PartitionFailed
 from ._partition import FORMAT, Partition, Position
 from ._progress import Tracker
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
 __all__ = ["PER_PAGE", "Walker", "run_partition", "scroll_lock_for"]
 
 PER_PAGE = 150  # Intercom's largest search page
+MAX_SCROLL_RESTARTS = 3
+SCROLL_WAIT = 75.0  # seconds to wait for another scroll of the workspace to close (Intercom: 1 minute unused)
+SCROLL_POLL = 1.0
+
+logger = logging.getLogger("intercom_async")
 
 Commit = Callable[[], Awaitable[None]]
 
@@ -165,8 +171,30 @@ class Walker:
         group = getattr(self.client, self.partition.resource)
         return group.search(body=self._body()).pages()  # type: ignore[no-any-return]
 
-    def _scroll_pages(self) -> AsyncIterator[Any]:
-        return self.client.companies.scroll().pages()  # type: ignore[attr-defined,no-any-return]
+    async def _scroll_pages(self) -> AsyncIterator[Any]:
+        """The scroll's pages; started again from the beginning (at most ``MAX_SCROLL_RESTARTS`` times) when it
+        fails in the middle: a 5xx closes an Intercom scroll, and its ``scroll_param`` is then unknown (404).
+        Opening waits while another scroll of the workspace is open (400 ``scroll_exists``, e.g. one left by
+        a crashed process, which Intercom closes after a minute unused), up to ``SCROLL_WAIT`` seconds."""
+        restarts = 0
+        waited = 0.0
+        while True:
+            started = False
+            try:
+                async for page in self.client.companies.scroll().pages():  # type: ignore[attr-defined]
+                    started = True
+                    yield page
+                return
+            except BadRequestError as exc:
+                if started or exc.code != "scroll_exists" or waited >= SCROLL_WAIT:
+                    raise
+                await asyncio.sleep(SCROLL_POLL)
+                waited += SCROLL_POLL
+            except (ServerError, NotFoundError):
+                if not started or restarts >= MAX_SCROLL_RESTARTS:
+                    raise
+                restarts += 1
+                logger.warning("the companies scroll failed mid-walk; restarting it (%d)", restarts)
 
     async def _walk(self, pages: AsyncIterator[Any]) -> AsyncIterator[tuple[list[Any], Commit]]:
         part = self.partition
