@@ -43,6 +43,7 @@ else:  # pragma: no cover
 
 if TYPE_CHECKING:
     import contextlib
+    from collections.abc import Callable
 
     from .._client import BaseClient
     from .._pagination import AsyncPager
@@ -126,6 +127,7 @@ class ExportOptions(TypedDict, total=False):
     per_page: int
     partition_size: int | None
     scroll_lock: contextlib.AbstractAsyncContextManager[Any] | None
+    clock: Callable[[], float]
 
 
 class SyncOptions(TypedDict, total=False):
@@ -139,6 +141,7 @@ class SyncOptions(TypedDict, total=False):
     feeds: bool
     on_progress: ProgressCallback | None
     per_page: int
+    clock: Callable[[], float]
 
 
 @overload

@@ -82,18 +82,20 @@ async def plan(
     per_page: int = PER_PAGE,
     partition_size: int | None = None,
     tracker: Tracker | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> list[Partition]:
     """The partitions of an export of ``resource`` created in ``[created_after, created_before)`` (default:
     everything created before now). Plain values: ``Partition.to_json()`` / ``Partition.from_json``.
 
-    ``partition_size`` overrides the target number of records per partition (see the module docstring)."""
+    ``partition_size`` overrides the target number of records per partition (see the module docstring);
+    ``clock`` is where "now" comes from (a simulated workspace's clock in tests)."""
     rules = rules_for(client.VERSION, resource)
     tracker = tracker or Tracker(resource)
     if rules.method == "scroll":
         return [Partition(resource=resource, version=client.VERSION, method="scroll")]
     tz = await workspace_timezone(client) if rules.day_granular else "UTC"
     granularity = "day" if rules.day_granular else "second"
-    hi = created_before if created_before is not None else int(time.time()) + 1
+    hi = created_before if created_before is not None else int(clock()) + 1
     lo = created_after if created_after is not None else 0
     if granularity == "day":
         lo, hi = day_start(lo, tz) if lo > 0 else 0, next_day_start(hi - 1, tz)
@@ -181,6 +183,7 @@ class Export(Generic[T]):
         per_page: int = PER_PAGE,
         partition_size: int | None = None,
         scroll_lock: contextlib.AbstractAsyncContextManager[Any] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.rules = rules_for(client.VERSION, resource)  # UnknownResourceError before anything else
         if enrich and not self.rules.enrichable:
@@ -200,6 +203,7 @@ class Export(Generic[T]):
         self.per_page = per_page
         self.partition_size = partition_size
         self.scroll_lock = scroll_lock
+        self.clock = clock
         self.tracker = Tracker(resource, on_progress, interval=progress_interval)
         self.partitions: list[Partition] = []
         self.failures: list[PartitionFailed] = []
@@ -233,7 +237,7 @@ class Export(Generic[T]):
             self.started_at = started if isinstance(started, int) else None
             logger.info("resuming export %r: %d partitions", self.name, len(parts))
             return parts
-        self.started_at = int(time.time())
+        self.started_at = int(self.clock())
         parts = await plan(
             self.client,
             self.resource,
@@ -243,6 +247,7 @@ class Export(Generic[T]):
             per_page=self.per_page,
             partition_size=self.partition_size,
             tracker=self.tracker,
+            clock=self.clock,
         )
         await self.store.save(
             self.plan_key,

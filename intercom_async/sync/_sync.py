@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -119,6 +119,7 @@ class Sync(Generic[T]):
         feeds: bool = True,
         on_progress: ProgressCallback | None = None,
         per_page: int = PER_PAGE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.rules = rules_for(client.VERSION, check_resource(resource))
         if enrich and not self.rules.enrichable:
@@ -135,6 +136,7 @@ class Sync(Generic[T]):
         self.enrich_concurrency = enrich_concurrency
         self.feeds = feeds
         self.per_page = per_page
+        self.clock = clock
         self.tracker = Tracker(resource, on_progress)
         self.next_checkpoint: SyncCheckpoint | None = None
         self.started_at: int | None = None
@@ -178,7 +180,7 @@ class Sync(Generic[T]):
                 )
             if run["since"] == since:
                 return since, run["started_at"]
-        started = int(time.time())
+        started = int(self.clock())
         record = {
             "format": FORMAT,
             "resource": self.resource,
