@@ -308,6 +308,7 @@ class FakeIntercom:
                 workspace,
                 use_examples=use_examples,
                 scroll_ttl=lambda: self.scroll_ttl,
+                scroll_size=lambda: self.per_page,
             )
         self.host = host
         self.port = port
@@ -776,6 +777,11 @@ class FakeIntercom:
         if rec.json is None:
             return self._error(400, "parameter_invalid", "the request body is not valid JSON", rid)
         classes = op.body_models()
+        sort = rec.json.get("sort") if isinstance(rec.json, dict) else None
+        if isinstance(sort, dict) and sort.get("order", "descending") not in ("ascending", "descending"):
+            if any(f[0] == "sort" for cls in classes for f in cls._FIELDS):  # documented: a 400, not a 422
+                message = f"sort order must be ascending or descending, not {sort.get('order')!r}"
+                return self._error(400, "invalid_sort_order", message, rid, field="sort.order")
         try:
             if len(classes) == 1:
                 validate_model(classes[0], rec.json)

@@ -114,6 +114,7 @@ class WorkspaceAPI:
         *,
         use_examples: bool = True,
         scroll_ttl: Callable[[], float] = lambda: 60.0,
+        scroll_size: Callable[[], int] = lambda: 50,
     ) -> None:
         self.version = version
         self.operations = operations
@@ -121,6 +122,7 @@ class WorkspaceAPI:
         self.ws = workspace
         self.use_examples = use_examples
         self.scroll_ttl = scroll_ttl
+        self.scroll_size = scroll_size
         self._templates: dict[str, dict[str, Any]] = {}
         self._url = ""
         self._handlers: dict[str, Callable[[Operation, Any], Reply]] = {
@@ -407,7 +409,7 @@ class WorkspaceAPI:
         walk = self.ws.iter_live("companies", state["after"])
         for rec in walk:
             items.append(rec)
-            if len(items) == 15:
+            if len(items) == self.scroll_size():
                 break
         if items:
             state["after"] = items[-1].id

@@ -314,10 +314,11 @@ class Workspace:
         table = self._table("contacts")
         if from_id == into_id or from_id not in table.live or into_id not in table.live:
             raise InvalidRequestError(f"merge needs two different live contacts, got {from_id!r} -> {into_id!r}")
-        source = self._remove(table, from_id)
-        stamp = int(self.now())
-        self._activity("contact.merged", source, stamp, merge_source_id=from_id, merge_target_id=into_id)
-        return self.update("contacts", into_id)
+        self._remove(table, from_id)
+        merged = self.update("contacts", into_id)
+        target = table.live[into_id]
+        self._activity("contact.merged", target, target.updated_at, merge_source_id=from_id, merge_target_id=into_id)
+        return merged
 
     def delete(self, kind: str, rid: str) -> None:
         """Delete a live record: gone from lists and search at once; a conversation is listed by
