@@ -42,9 +42,10 @@ T = TypeVar("T")
 logger = logging.getLogger("intercom_async")
 
 DEFAULT_CONCURRENCY = 50
-PARTITIONS_PER_WALK = 4
+PARTITIONS_PER_WALK = 2
+SLACK = 2  # a probed partition is split again only when it holds more than SLACK x the target
 UNSORTED_MAX_PAGES = 10
-MAX_SPLIT = 64
+MAX_SPLIT = 256
 
 
 async def workspace_timezone(client: BaseClient) -> str:
@@ -93,22 +94,26 @@ async def plan(
     tracker = tracker or Tracker(resource)
     if rules.method == "scroll":
         return [Partition(resource=resource, version=client.VERSION, method="scroll")]
-    tz = await workspace_timezone(client) if rules.day_granular else "UTC"
     granularity = "day" if rules.day_granular else "second"
     hi = created_before if created_before is not None else int(clock()) + 1
     lo = created_after if created_after is not None else 0
-    if granularity == "day":
+    version = client.VERSION
+    everything = Partition(resource=resource, version=version, lo=lo, hi=hi, sort=rules.sortable)  # by the second
+    if granularity == "day":  # whole days; the time zone is asked while the first probe runs
+        # counted by the second from the epoch: no time zone needed, and the earliest record is the true one
+        everything = Partition(resource=resource, version=version, lo=None, hi=None, sort=rules.sortable)
+        tz_task = asyncio.ensure_future(workspace_timezone(client))
+        try:
+            total, first = await _probe(client, everything, tracker, first=rules.sortable)
+        finally:
+            tz = await tz_task
         lo, hi = day_start(lo, tz) if lo > 0 else 0, next_day_start(hi - 1, tz)
+    else:
+        tz = "UTC"
+        total, first = await _probe(client, everything, tracker, first=rules.sortable)
     root = Partition(
-        resource=resource,
-        version=client.VERSION,
-        lo=lo,
-        hi=hi,
-        granularity=granularity,
-        timezone=tz,
-        sort=rules.sortable,
+        resource=resource, version=version, lo=lo, hi=hi, granularity=granularity, timezone=tz, sort=rules.sortable
     )
-    total, first = await _probe(client, root, tracker, first=rules.sortable)
     if total == 0:
         return []
     if first is not None:  # sorted: start at the earliest record instead of the epoch
@@ -124,7 +129,7 @@ async def plan(
     async def settle(part: Partition, count: int) -> list[Partition]:
         if count == 0:
             return []
-        if count <= target or not part.splittable():
+        if count <= target * (1 if part is root else SLACK) or not part.splittable():
             return [Partition(**{**part.to_json(), "estimate": count})]
         children = part.split(min(MAX_SPLIT, math.ceil(count / target)))
 
