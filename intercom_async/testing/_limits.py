@@ -35,7 +35,8 @@ class Stats:
         self.max_app_window = 0
 
     def reset(self) -> None:
-        self.__init__()  # type: ignore[misc]
+        self.requests = self.limited = self.max_window = self.max_app_window = 0
+        self.windows = {}
 
     def __repr__(self) -> str:
         return (

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -69,8 +70,14 @@ class Rec:
             return self.created_at
         if path == "updated_at":
             return self.updated_at
-        node: Any = self.data()
-        for part in path.split("."):
+        head, _, rest = path.partition(".")
+        if self.fields is not None and head in self.fields:
+            node: Any = self.fields[head]
+        else:
+            node = _defaults(self.kind, self.n).get(head)
+        if not rest:
+            return node
+        for part in rest.split("."):
             if not isinstance(node, dict) or part not in node:
                 return None
             node = node[part]
@@ -164,7 +171,8 @@ class Workspace:
         timezone: the workspace's IANA time zone: ``GET /me``'s ``app.timezone`` and the day boundaries of
             stable versions' contact search (default ``"UTC"``).
         index_delay: seconds (workspace clock) between a ``create``/``update`` and search seeing it.
-        seed: reserved for generated values (ids and defaults are deterministic already).
+        seed: seeds the spread of ``updated_at`` in ``add(..., updated_to=...)`` (ids, defaults and
+            ``created_at`` are deterministic without it).
         now: start a manual clock at this unix time (default: real time until ``set_time``/``advance``).
     """
 
@@ -251,13 +259,14 @@ class Workspace:
             raise InvalidRequestError("created_to must be after created_from")
         extra = dict(self._fields(fields)) or None
         span = created_to - created_from
+        spread = random.Random(f"{self.seed}:{kind}:{table.counter}")
         recs = []
         for i in range(count):
             n = table.counter + i
             created = int(created_from + span * i / count)
             updated = created
             if updated_to is not None and updated_to > created:
-                updated = created + int((updated_to - created) * ((i * 7919) % 1000) / 1000)
+                updated = created + int((updated_to - created) * spread.random())
             recs.append(Rec(kind, n, self._new_id(kind, n), created, updated, extra, parts))
         table.counter += count
         for rec in recs:

@@ -372,3 +372,17 @@ async def test_bad_workspace_input_is_a_typed_error():
         ws.update("contacts", "nope")
     with pytest.raises(intercom_async.InvalidRequestError, match="set by the workspace"):
         ws.create("contacts", updated_at=5)
+
+
+def test_add_is_deterministic_for_a_seed_and_stats_reset():
+    def updated(seed: int) -> list[int]:
+        ws = Workspace(seed=seed)
+        ws.add("tickets", 50, created_from=T0 - 5000, created_to=T0 - 4000, updated_to=T0)
+        return [r["updated_at"] for r in ws.records("tickets")]
+
+    assert updated(1) == updated(1) != updated(2)
+    assert all(T0 - 5000 <= at <= T0 for at in updated(3))
+    fake = FakeIntercom("2.16", workspace=Workspace())
+    fake.stats.requests, fake.stats.windows[0] = 3, 3
+    fake.stats.reset()
+    assert (fake.stats.requests, fake.stats.windows, fake.stats.max_window) == (0, {}, 0)
