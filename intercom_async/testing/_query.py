@@ -12,7 +12,9 @@ the caller says with a ``DateRules``:
   (``=`` the whole day, ``>`` from the start of the next day, ``<`` before the start of the day); ``>=``,
   ``<=``, ``!=``, ``IN``, ``NIN`` are errors;
 * ``DateRules.seconds(...)``: the exact second (UTC): ``>``/``<`` strict, ``>=``/``<=`` accepted; ``IN``/``NIN``
-  on dates allowed or not per endpoint.
+  on dates allowed or not per endpoint. (The conversation and ticket search docs call ``>`` "Greater (or equal)
+  than"; the fake keeps it strict, as Preview's contact docs define it: a client that bounds a range with
+  ``>``/``<`` and dedupes by id is right either way.)
 
 A query the API would refuse raises ``QueryError`` (status 400, an Intercom error code, a message naming the
 field or operator).
