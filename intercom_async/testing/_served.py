@@ -32,7 +32,7 @@ from typing import Any
 from .._operation import Operation, Registry
 from . import _data
 from ._query import INDEXED, DateRules, QueryError, compile_query
-from ._workspace import SORT_KEYS, Rec, Workspace, _Table
+from ._workspace import SORT_KEYS, Rec, Workspace, _defaults, _Table
 
 __all__ = ["COMPANY_LIST_CAP", "WorkspaceAPI"]
 
@@ -183,8 +183,9 @@ class WorkspaceAPI:
         """The JSON of ``rec`` as the version's single-record operation returns it; lists and search results
         (``full=False``) carry no conversation or ticket parts."""
         template = self._template(rec.kind)
-        body = dict(template)
-        body.update(rec.data())
+        body = {**template, **_defaults(rec.kind, rec.n)}
+        if rec.fields:
+            body.update(rec.fields)
         body["id"] = rec.id
         body["created_at"] = rec.created_at
         body["updated_at"] = rec.updated_at
