@@ -687,7 +687,10 @@ class FakeIntercom:
                 if op.operation_id == "scrollOverAllCompanies":
                     self._served.scroll_failed(rec)  # Intercom: "Please restart the scroll operation"
         elif over:
-            message = f"Exceeded rate limit of {self.rate_limit} in {_number(self.rate_window)} seconds"
+            limit = self.rate_limit if over == "app" else self.workspace_limit
+            message = f"Exceeded rate limit of {limit} in {_number(self.rate_window)} seconds"
+            if over == "workspace":
+                message += " for this workspace (all its apps)"
             reply = self._error(429, "rate_limit_exceeded", message, rid)
         else:
             try:

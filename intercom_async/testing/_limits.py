@@ -2,8 +2,8 @@
 
 Intercom limits a private app (10,000 calls a minute by default) and a workspace (25,000 a minute, shared by
 all its private apps), counted in fixed 10-second windows. ``Windows.count(app, now)`` counts one request that
-arrived at ``now`` for ``app`` and says whether it is over either limit, with the ``X-RateLimit-*`` headers to
-send: ``Limit`` is the app's limit, ``Remaining`` the smaller of what the app and the workspace have left,
+arrived at ``now`` for ``app`` and says which limit it exceeds (``None``, ``"app"`` or ``"workspace"``), with
+the ``X-RateLimit-*`` headers to send: ``Limit`` is the app's limit, ``Remaining`` the smaller of what the app and the workspace have left,
 ``Reset`` the end of the window (unix seconds). Windows follow one another from ``origin`` (the fake's start).
 
 ``Stats`` is what a test or a benchmark reads afterwards: requests per window (all apps, and the busiest app),
@@ -74,8 +74,8 @@ class Windows:
         self._apps.clear()
         self._all = (-1, 0)
 
-    def count(self, app: str, now: float) -> tuple[dict[str, str], bool]:
-        """Count a request of ``app`` at ``now``: the rate-limit headers and whether it is over a limit."""
+    def count(self, app: str, now: float) -> tuple[dict[str, str], str | None]:
+        """Count a request of ``app`` at ``now``: the rate-limit headers and the limit it exceeds, if any."""
         window = self.window()
         number = int((now - self.origin) // window)
         seen = self._apps.get(app)
@@ -90,11 +90,12 @@ class Windows:
         stats.max_app_window = max(stats.max_app_window, used)
         limit = self.app_limit()
         remaining = limit - used
-        over = used > limit
+        over = "app" if used > limit else None
         shared = self.workspace_limit()
         if shared is not None:
             remaining = min(remaining, shared - everyone)
-            over = over or everyone > shared
+            if over is None and everyone > shared:
+                over = "workspace"
         headers = {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(max(remaining, 0)),

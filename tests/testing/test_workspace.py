@@ -347,8 +347,9 @@ async def test_per_app_and_per_workspace_windows_with_headers_and_429s(fakes):
     assert info.value.code == "rate_limit_exceeded" and info.value.remaining == 0
     raw = await b.admins.with_raw_response.identify()  # another app: its own window, but the workspace's 5th
     assert raw.headers["X-RateLimit-Remaining"] == "0"
-    with pytest.raises(intercom_async.RateLimitError):  # the workspace's 6th
+    with pytest.raises(intercom_async.RateLimitError) as info:  # the workspace's 6th
         await b.admins.identify()
+    assert "5 in 2 seconds for this workspace" in info.value.body["errors"][0]["message"]
     assert fake.stats.limited == 2 and fake.stats.max_window == 6 and fake.stats.max_app_window == 4
 
 
