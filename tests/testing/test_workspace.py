@@ -387,3 +387,21 @@ def test_add_is_deterministic_for_a_seed_and_stats_reset():
     fake.stats.requests, fake.stats.windows[0] = 3, 3
     fake.stats.reset()
     assert (fake.stats.requests, fake.stats.windows, fake.stats.max_window) == (0, {}, 0)
+
+
+@pytest.mark.parametrize(
+    ("query", "pagination", "named"),
+    [
+        (q("created_at", ">", "foobar"), None, "created_at"),
+        (q("email", "LIKE", "x"), None, "LIKE"),  # the spec's enum: the body check's 422
+        (q("created_at", "~", "1"), None, "created_at"),
+        (q("role", "IN", "lead"), None, "IN"),
+        (q("created_at", ">", 0), {"starting_after": "not-a-cursor"}, "starting_after"),
+    ],
+)
+async def test_a_query_the_api_refuses_is_a_4xx_naming_what_was_wrong(fakes, query, pagination, named):
+    fakes.append(fake := await started(Workspace(now=T0), "Preview"))
+    kwargs = {"pagination": pagination} if pagination else {}
+    with pytest.raises((intercom_async.BadRequestError, intercom_async.UnprocessableEntityError)) as info:
+        await fake.client(max_retries=0).contacts.search(query=query, **kwargs)
+    assert named in info.value.body["errors"][0]["message"]
