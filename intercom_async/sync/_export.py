@@ -168,6 +168,10 @@ class Export(Generic[T]):
     plan was made: a later ``sync`` from ``SyncCheckpoint(since=started_at - lag)`` picks up what changed
     since, including records indexed late). With ``raise_on_failure`` (default) the iteration ends with
     ``ExportIncomplete`` when some partitions failed, after every other partition was delivered.
+
+    With ``store`` and ``name`` (default ``"export:<resource>"``) the plan and the positions are kept under
+    ``<name>/``: a run that stops (crash, failed partitions) is resumed by the next run of the same name. Once
+    an export has delivered everything its keys are deleted, so the next run under that name is a new export.
     """
 
     def __init__(
@@ -179,7 +183,7 @@ class Export(Generic[T]):
         name: str | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         enrich: bool = False,
-        enrich_concurrency: int = 16,
+        enrich_concurrency: int = DEFAULT_CONCURRENCY,
         created_after: int | None = None,
         created_before: int | None = None,
         on_progress: ProgressCallback | None = None,
@@ -305,8 +309,9 @@ class Export(Generic[T]):
             queue.put_nowait(_Finished(part))
 
         async def run_all() -> None:
-            try:
-                await asyncio.gather(*(walk(p) for p in parts))
+            try:  # the largest first (by the planner's estimate), so the last ones to finish are small
+                order = sorted(parts, key=lambda p: -(p.estimate or 0))
+                await asyncio.gather(*(walk(p) for p in order))
             finally:
                 queue.put_nowait(_DONE)
 
@@ -341,8 +346,12 @@ class Export(Generic[T]):
                 with contextlib.suppress(BaseException):
                     await runner
         tracker.tick(force=True, finished=True)
-        if self.failures and self.raise_on_failure:
-            raise ExportIncomplete(self.failures)
+        if self.failures:
+            if self.raise_on_failure:
+                raise ExportIncomplete(self.failures)
+            return
+        for key in await self.store.keys(f"{self.name}/"):  # finished: the next run under this name starts afresh
+            await self.store.delete(key)
 
 
 class _Finished:

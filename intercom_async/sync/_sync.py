@@ -115,7 +115,7 @@ class Sync(Generic[T]):
         store: CheckpointStore | None = None,
         name: str | None = None,
         enrich: bool = False,
-        enrich_concurrency: int = 8,
+        enrich_concurrency: int = 32,
         feeds: bool = True,
         on_progress: ProgressCallback | None = None,
         per_page: int = PER_PAGE,

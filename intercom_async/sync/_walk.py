@@ -267,7 +267,7 @@ async def run_partition(
     *,
     namespace: str = "",
     enrich: bool = False,
-    enrich_concurrency: int = 8,
+    enrich_concurrency: int = 32,
     per_page: int = PER_PAGE,
     tracker: Tracker | None = None,
     scroll_lock: contextlib.AbstractAsyncContextManager[Any] | None = None,

@@ -258,7 +258,8 @@ async def test_bad_input_is_a_typed_error_and_the_stored_checkpoint_is_untouched
         with pytest.raises(UnknownResourceError, match="'users'"):
             export(client, "users")  # type: ignore[call-overload]
         store = FileCheckpointStore(tmp_path)
-        [c async for c in export(client, "contacts", store=store, name="job")]
+        async with contextlib.aclosing(export(client, "contacts", store=store, name="job").__aiter__()) as it:
+            await anext(it)  # stopped after one item: the plan stays for a resume
         plan_file = next(p for p in tmp_path.iterdir() if "plan" in p.name)
         saved = plan_file.read_bytes()
         with pytest.raises(CheckpointError, match="exports 'contacts'.*not 'tickets'"):
@@ -273,3 +274,15 @@ async def test_bad_input_is_a_typed_error_and_the_stored_checkpoint_is_untouched
             [c async for c in run_partition(client, preview_part.to_json(), store)]
         with pytest.raises(CheckpointError, match="resource 'users'"):
             [c async for c in run_partition(client, {**preview_part.to_json(), "resource": "users"}, store)]
+
+
+async def test_a_finished_export_clears_its_keys_and_the_next_run_starts_afresh(tmp_path):
+    async with workspace("2.16") as (fake, ws, client):
+        ws.add("tickets", 120, created_from=T0 - 3 * DAY, created_to=T0)
+        store = FileCheckpointStore(tmp_path)
+        first = [t.id async for t in export(client, "tickets", store=store, name="daily", partition_size=30)]
+        assert await store.keys() == []
+        ws.advance(10)
+        ws.create("tickets")
+        second = [t.id async for t in export(client, "tickets", store=store, name="daily", clock=ws.now)]
+        assert len(first) == 120 and len(second) == 121
