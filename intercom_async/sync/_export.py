@@ -126,10 +126,11 @@ async def plan(
         target = min(target, per_page * UNSORTED_MAX_PAGES)
     slots = asyncio.Semaphore(max(1, concurrency))
 
-    async def settle(part: Partition, count: int) -> list[Partition]:
+    async def settle(part: Partition, count: int, parent: int = 0) -> list[Partition]:
         if count == 0:
             return []
-        if count <= target * (1 if part is root else SLACK) or not part.splittable():
+        slack = SLACK if count <= parent / 2 else 1  # a split that left most records together gets no slack
+        if count <= target * slack or not part.splittable():
             return [Partition(**{**part.to_json(), "estimate": count})]
         children = part.split(min(MAX_SPLIT, math.ceil(count / target)))
 
@@ -139,7 +140,7 @@ async def plan(
                 return n
 
         counts = await asyncio.gather(*(probe(c) for c in children))
-        nested = await asyncio.gather(*(settle(c, n) for c, n in zip(children, counts, strict=True)))
+        nested = await asyncio.gather(*(settle(c, n, count) for c, n in zip(children, counts, strict=True)))
         return [p for group in nested for p in group]
 
     parts = await settle(root, total)
