@@ -180,6 +180,8 @@ class Sync(Generic[T]):
                 )
             if run["since"] == since:
                 return since, run["started_at"]
+            for key in await self.store.keys(f"{self.name}/{run['started_at']}/"):  # another checkpoint: drop it
+                await self.store.delete(key)
         started = int(self.clock())
         record = {
             "format": FORMAT,
