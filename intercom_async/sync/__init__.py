@@ -142,6 +142,7 @@ class SyncOptions(TypedDict, total=False):
     on_progress: ProgressCallback | None
     per_page: int
     clock: Callable[[], float]
+    concurrency: int
 
 
 @overload

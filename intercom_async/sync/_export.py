@@ -84,9 +84,12 @@ async def plan(
     partition_size: int | None = None,
     tracker: Tracker | None = None,
     clock: Callable[[], float] = time.time,
+    field: str = "created_at",
 ) -> list[Partition]:
     """The partitions of an export of ``resource`` created in ``[created_after, created_before)`` (default:
     everything created before now). Plain values: ``Partition.to_json()`` / ``Partition.from_json``.
+    Where dates are days, a range without an end runs to the end of today in the workspace's time zone.
+    (``field="updated_at"``: the same over update times, as ``sync`` plans its range.)
 
     ``partition_size`` overrides the target number of records per partition (see the module docstring);
     ``clock`` is where "now" comes from (a simulated workspace's clock in tests)."""
@@ -95,32 +98,45 @@ async def plan(
     if rules.method == "scroll":
         return [Partition(resource=resource, version=client.VERSION, method="scroll")]
     granularity = "day" if rules.day_granular else "second"
-    hi = created_before if created_before is not None else int(clock()) + 1
     lo = created_after if created_after is not None else 0
     version = client.VERSION
-    everything = Partition(resource=resource, version=version, lo=lo, hi=hi, sort=rules.sortable)  # by the second
-    if granularity == "day":  # whole days; the time zone is asked while the first probe runs
-        # counted by the second from the epoch: no time zone needed, and the earliest record is the true one
-        everything = Partition(resource=resource, version=version, lo=None, hi=None, sort=rules.sortable)
+
+    def part_of(lo: int, hi: int, tz: str) -> Partition:
+        return Partition(
+            resource=resource,
+            version=version,
+            field=field,
+            lo=lo,
+            hi=hi,
+            granularity=granularity,
+            timezone=tz,
+            sort=rules.sortable,
+        )
+
+    if granularity == "second":
+        tz = "UTC"
+        root = part_of(lo, created_before if created_before is not None else int(clock()) + 1, tz)
+        total, first = await _probe(client, root, tracker, first=rules.sortable and lo == 0)
+    elif lo > 0:  # whole days from a given start: the time zone first
+        tz = await workspace_timezone(client)
+        hi = created_before if created_before is not None else next_day_start(int(clock()), tz)
+        root = part_of(lo, hi, tz)
+        total, first = await _probe(client, root, tracker)
+    else:  # from the beginning: count everything (no time zone needed) while the time zone is asked
+        everything = Partition(resource=resource, version=version, field=field, sort=rules.sortable)
         tz_task = asyncio.ensure_future(workspace_timezone(client))
         try:
             total, first = await _probe(client, everything, tracker, first=rules.sortable)
         finally:
             tz = await tz_task
-        lo, hi = day_start(lo, tz) if lo > 0 else 0, next_day_start(hi - 1, tz)
-    else:
-        tz = "UTC"
-        total, first = await _probe(client, everything, tracker, first=rules.sortable)
-    root = Partition(
-        resource=resource, version=version, lo=lo, hi=hi, granularity=granularity, timezone=tz, sort=rules.sortable
-    )
+        hi = created_before if created_before is not None else next_day_start(int(clock()), tz)
+        root = part_of(0, hi, tz)
     if total == 0:
         return []
-    if first is not None:  # sorted: start at the earliest record instead of the epoch
-        earliest = item_value(first, "created_at")
+    if first is not None:  # sorted, from the beginning: start at the earliest record instead of the epoch
+        earliest = item_value(first, field)
         if earliest is not None and earliest > lo:
-            lo = day_start(earliest, tz) if granularity == "day" else earliest
-            root = Partition(**{**root.to_json(), "lo": lo})
+            root = part_of(day_start(earliest, tz) if granularity == "day" else earliest, root.hi or 0, tz)
     target = partition_size or max(per_page * 2, math.ceil(total / (concurrency * PARTITIONS_PER_WALK)))
     if not rules.sortable:
         target = min(target, per_page * UNSORTED_MAX_PAGES)
@@ -194,6 +210,8 @@ class Export(Generic[T]):
         partition_size: int | None = None,
         scroll_lock: contextlib.AbstractAsyncContextManager[Any] | None = None,
         clock: Callable[[], float] = time.time,
+        field: str = "created_at",
+        open_end: bool = False,
     ) -> None:
         self.rules = rules_for(client.VERSION, resource)  # UnknownResourceError before anything else
         if enrich and not self.rules.enrichable:
@@ -214,6 +232,9 @@ class Export(Generic[T]):
         self.partition_size = partition_size
         self.scroll_lock = scroll_lock
         self.clock = clock
+        self.field = field
+        self.open_end = open_end  # sync: one more partition from created_before on, without an end
+        self.report_end = True
         self.tracker = Tracker(resource, on_progress, interval=progress_interval)
         self.partitions: list[Partition] = []
         self.failures: list[PartitionFailed] = []
@@ -258,7 +279,23 @@ class Export(Generic[T]):
             partition_size=self.partition_size,
             tracker=self.tracker,
             clock=self.clock,
+            field=self.field,
         )
+        if self.open_end and self.rules.method == "search":
+            last = max((p.hi for p in parts if p.hi is not None), default=self.created_before)
+            template = parts[-1] if parts else None
+            parts.append(
+                Partition(
+                    resource=self.resource,
+                    version=version,
+                    field=self.field,
+                    lo=last,
+                    hi=None,
+                    granularity=template.granularity if template else ("day" if self.rules.day_granular else "second"),
+                    timezone=template.timezone if template else await self._timezone(),
+                    sort=self.rules.sortable,
+                )
+            )
         await self.store.save(
             self.plan_key,
             {
@@ -270,6 +307,9 @@ class Export(Generic[T]):
             },
         )
         return parts
+
+    async def _timezone(self) -> str:
+        return await workspace_timezone(self.client) if self.rules.day_granular else "UTC"
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._run()
@@ -346,7 +386,8 @@ class Export(Generic[T]):
                 runner.cancel()
                 with contextlib.suppress(BaseException):
                     await runner
-        tracker.tick(force=True, finished=True)
+        if self.report_end:
+            tracker.tick(force=True, finished=True)
         if self.failures:
             if self.raise_on_failure:
                 raise ExportIncomplete(self.failures)

@@ -1,7 +1,9 @@
 """Incremental sync: everything created or updated since a checkpoint, then the next checkpoint.
 
-``sync(client, resource, checkpoint)`` walks one partition on ``updated_at`` from ``checkpoint.since`` (open at
-the top), by the rules of the client's version (``_rules``):
+``sync(client, resource, checkpoint)`` plans and walks ``updated_at`` like an export plans ``created_at``:
+partitions over ``[since, start)``, walked concurrently, plus one partition from ``start`` on without an end
+(a record updated while the sync runs moves to a later ``updated_at``: it comes in this sync or, thanks to
+the lag below, in the next). The date rules are the client version's (``_rules``):
 
 * by the second (Preview contacts, conversations, tickets, Preview companies): ``updated_at > since - 1``;
 * by day (contact search on the stable versions and Unstable): the query starts at the beginning of
@@ -29,7 +31,6 @@ saved (under ``<name>/checkpoint``) only once the whole sync was delivered.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
@@ -38,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .._errors import IntercomError
 from ._errors import CheckpointError, PartitionFailed
-from ._export import workspace_timezone
+from ._export import DEFAULT_CONCURRENCY, Export
 from ._partition import FORMAT, Partition
 from ._progress import Progress, ProgressCallback, Tracker
 from ._rules import check_resource, rules_for
@@ -120,6 +121,7 @@ class Sync(Generic[T]):
         on_progress: ProgressCallback | None = None,
         per_page: int = PER_PAGE,
         clock: Callable[[], float] = time.time,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.rules = rules_for(client.VERSION, check_resource(resource))
         if enrich and not self.rules.enrichable:
@@ -137,6 +139,7 @@ class Sync(Generic[T]):
         self.feeds = feeds
         self.per_page = per_page
         self.clock = clock
+        self.concurrency = concurrency
         self.tracker = Tracker(resource, on_progress)
         self.next_checkpoint: SyncCheckpoint | None = None
         self.started_at: int | None = None
@@ -199,49 +202,58 @@ class Sync(Generic[T]):
         rules = self.rules
         client = self.client
         if rules.method == "scroll":
-            part = Partition(resource=self.resource, version=client.VERSION, method="scroll", field="updated_at")
+            async for item in self._scroll(since, started):
+                yield item
         else:
-            tz = await workspace_timezone(client) if rules.day_granular else "UTC"
-            part = Partition(
-                resource=self.resource,
-                version=client.VERSION,
+            ex: Export[Any] = Export(
+                client,
+                self.resource,
+                store=self.store,
+                name=f"{self.name}/{started}",
+                concurrency=self.concurrency,
+                enrich=self.enrich,
+                enrich_concurrency=self.enrich_concurrency,
+                created_after=since,
+                created_before=started,
+                per_page=self.per_page,
+                clock=self.clock,
                 field="updated_at",
-                lo=since,
-                hi=None,
-                granularity="day" if rules.day_granular else "second",
-                timezone=tz,
-                sort=rules.sortable,
+                open_end=True,
             )
-        tracker = self.tracker
-        tracker.total = 1
-        walker = Walker(
-            client,
-            part,
-            self.store,
-            namespace=f"{self.name}/{started}/",
-            per_page=self.per_page,
-            enrich=self.enrich,
-            enrich_slots=asyncio.Semaphore(self.enrich_concurrency),
-            tracker=tracker,
-        )
-        async with contextlib.aclosing(walker.pages()) as batches:  # type: ignore[type-var]
-            async for items, commit in batches:
-                for item in items:
-                    if part.method == "scroll":
-                        updated = item_value(item, "updated_at")
-                        if updated is not None and updated < since:
-                            continue
-                    yield item
-                await commit()
-        tracker.done = 1
+            ex.tracker = self.tracker
+            ex.report_end = False  # the sync reports its end, after the feeds
+            async for item in ex:
+                yield item
         if self.feeds:
             async for event in self._feeds(since):
                 yield event
         self.next_checkpoint = SyncCheckpoint(self.resource, client.VERSION, max(0, started - self.lag))
         await self.store.save(f"{self.name}/checkpoint", self.next_checkpoint.to_json())
-        await self.store.delete(walker.key)
+        for key in await self.store.keys(f"{self.name}/{started}/"):
+            await self.store.delete(key)
         await self.store.delete(f"{self.name}/run")
-        tracker.tick(force=True, finished=True)
+        self.tracker.tick(force=True, finished=True)
+
+    async def _scroll(self, since: int, started: int) -> AsyncIterator[Any]:
+        """Companies without search: the whole scroll, keeping those updated since the checkpoint."""
+        part = Partition(resource=self.resource, version=self.client.VERSION, method="scroll", field="updated_at")
+        walker = Walker(
+            self.client,
+            part,
+            self.store,
+            namespace=f"{self.name}/{started}/",
+            per_page=self.per_page,
+            tracker=self.tracker,
+        )
+        self.tracker.total = 1
+        async with contextlib.aclosing(walker.pages()) as batches:  # type: ignore[type-var]
+            async for items, commit in batches:
+                for item in items:
+                    updated = item_value(item, "updated_at")
+                    if updated is None or updated >= since:
+                        yield item
+                await commit()
+        self.tracker.done = 1
 
     async def _feeds(self, since: int) -> AsyncIterator[Deleted | Merged]:
         client: Any = self.client
