@@ -11,13 +11,16 @@ from typing import Any
 import pytest
 
 from intercom_async.sync import (
+    DEFAULT_LAG,
     CheckpointError,
     Deleted,
     FileCheckpointStore,
     MemoryCheckpointStore,
     Merged,
     SyncCheckpoint,
+    UnknownResourceError,
     _partition,
+    export,
     sync,
 )
 from intercom_async.sync._partition import day_start
@@ -222,3 +225,40 @@ async def test_a_checkpoint_of_another_resource_or_version_is_refused_and_left_a
         "since": 1,
     }
     assert await mem.keys() == []
+
+
+async def test_a_sync_from_the_exports_start_picks_up_what_the_export_could_not_see_yet():
+    async with workspace("2.16", index_delay=120) as (fake, ws, client):
+        ws.add("tickets", 200, created_from=T0 - 5 * DAY, created_to=T0 - DAY)
+        late = ws.create("tickets")["id"]  # written at T0: not searchable before T0 + 120
+        ws.advance(5)
+        ex = export(client, "tickets", clock=ws.now)
+        exported = {t.id async for t in ex}
+        assert late not in exported and len(exported) == 200
+        ws.advance(900)
+        s = sync(client, "tickets", SyncCheckpoint("tickets", "2.16", ex.started_at - DEFAULT_LAG), clock=ws.now)
+        assert late in _ids(await _collect(s))
+
+
+async def test_a_long_sync_is_split_into_concurrent_partitions():
+    async with workspace("Preview") as (fake, ws, client):
+        ws.add("contacts", 1500, created_from=T0 - 90 * DAY, created_to=T0 - 60 * DAY, updated_to=T0 - 60)
+        seen: list[Any] = []
+        s = sync(
+            client,
+            "contacts",
+            SyncCheckpoint("contacts", "Preview", T0 - 30 * DAY),
+            concurrency=4,
+            on_progress=seen.append,
+            clock=ws.now,
+        )
+        got = _ids(await _collect(s))
+        assert got == {r["id"] for r in ws.records("contacts") if r["updated_at"] >= T0 - 30 * DAY}
+        assert seen[-1].finished and seen[-1].partitions_total >= 3  # split, plus the open-ended one
+        assert seen[-1].partitions_done == seen[-1].partitions_total
+
+
+async def test_sync_refuses_an_unknown_resource():
+    async with workspace("2.16") as (fake, ws, client):
+        with pytest.raises(UnknownResourceError, match="'users'"):
+            sync(client, "users")  # type: ignore[call-overload]
