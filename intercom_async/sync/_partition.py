@@ -13,7 +13,8 @@ A ``Position`` is how far a partition has been delivered, as a query rather than
 * sorted walks (ascending on the field): every record with ``field < after`` was delivered, and so were
   ``ids`` (the records whose value equals ``after``). A restart queries from ``after`` (from the start of
   ``after``'s day where dates are day-granular) and skips what the position covers;
-* unsorted walks and the scroll: ``ids`` delivered so far. A restart walks the partition again and skips
+* unsorted walks and the scroll: the ids delivered so far, stored page by page in ``chunks`` records beside
+  the position (so a save writes one page's ids, not all of them). A restart walks the partition again and skips
   them (the planner splits unsorted partitions until each fits one page, so ``ids`` stays empty or small
   unless one day or one second holds more than a page).
 """
@@ -173,19 +174,21 @@ class Position:
     ids: list[str] = field(default_factory=list)
     done: bool = False
     delivered: int = 0
+    chunks: int = 0  # id-set walks: the ids are stored page by page in this many chunk records
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: Any) -> Position:
-        if not isinstance(data, dict) or set(data) - {"after", "ids", "done", "delivered"}:
-            raise CheckpointError("a position must be an object with after, ids, done, delivered")
-        after, ids, done, delivered = (
+        if not isinstance(data, dict) or set(data) - {"after", "ids", "done", "delivered", "chunks"}:
+            raise CheckpointError("a position must be an object with after, ids, done, delivered, chunks")
+        after, ids, done, delivered, chunks = (
             data.get("after"),
             data.get("ids", []),
             data.get("done", False),
             data.get("delivered", 0),
+            data.get("chunks", 0),
         )
         if (
             (after is not None and (not isinstance(after, int) or isinstance(after, bool)))
@@ -193,9 +196,12 @@ class Position:
             or not all(isinstance(i, str) for i in ids)
             or not isinstance(done, bool)
             or not isinstance(delivered, int)
+            or not isinstance(chunks, int)
+            or isinstance(chunks, bool)
+            or chunks < 0
         ):
             raise CheckpointError(f"a position has invalid values: {data!r:.200}")
-        return cls(after=after, ids=list(ids), done=done, delivered=delivered)
+        return cls(after=after, ids=list(ids), done=done, delivered=delivered, chunks=chunks)
 
 
 def _replace(part: Partition, **changes: Any) -> Partition:

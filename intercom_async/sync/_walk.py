@@ -125,10 +125,23 @@ class Walker:
         self.scroll_lock = scroll_lock
         self.position = Position()
 
+    def _chunk_key(self, n: int) -> str:
+        return f"{self.key}#{n}"
+
     async def load(self) -> Position:
         stored = await self.store.load(self.key)
-        self.position = Position() if stored is None else read_record(self.key, stored, self.partition)
-        return self.position
+        position = Position() if stored is None else read_record(self.key, stored, self.partition)
+        if position.chunks and not position.done:
+            ids: list[str] = []
+            for n in range(position.chunks):
+                chunk = await self.store.load(self._chunk_key(n))
+                got = chunk.get("ids") if chunk is not None else None
+                if not isinstance(got, list) or not all(isinstance(i, str) for i in got):
+                    raise CheckpointError(f"the id chunk {n} of {position.chunks} is missing or invalid", key=self.key)
+                ids += got
+            position.ids = ids
+        self.position = position
+        return position
 
     async def pages(self) -> AsyncIterator[tuple[list[Any], Commit]]:
         position = await self.load()
@@ -156,6 +169,8 @@ class Walker:
         final = Position(after=last.after, ids=[], done=True, delivered=last.delivered)
         await self.store.save(self.key, record(self.partition, final))
         self.position = final
+        for n in range(last.chunks):
+            await self.store.delete(self._chunk_key(n))
 
     def _body(self) -> dict[str, Any]:
         part, pos = self.partition, self.position
@@ -225,12 +240,20 @@ class Walker:
                     continue
                 if self.enrich:
                     fresh = await self._enrich(fresh)
-                new = Position(after=after, ids=sorted(seen), done=False, delivered=pos.delivered + len(fresh))
+                delivered = pos.delivered + len(fresh)
+                if sorted_walk:  # the ids sharing the last value: a handful, kept in the position itself
+                    new = Position(after=after, ids=sorted(seen), delivered=delivered, chunks=pos.chunks)
+                    chunk = None
+                else:  # every id so far: this page's go into one more chunk
+                    new = Position(delivered=delivered, chunks=pos.chunks + 1)
+                    chunk = [i for i in (item_id(item) for item in fresh) if i is not None]
                 pos = new
-                yield fresh, self._committer(new, len(fresh))
+                yield fresh, self._committer(new, len(fresh), chunk)
 
-    def _committer(self, position: Position, count: int) -> Commit:
+    def _committer(self, position: Position, count: int, chunk: list[str] | None) -> Commit:
         async def commit() -> None:
+            if chunk is not None:  # the chunk first: a crash in between leaves an unreferenced chunk, no gap
+                await self.store.save(self._chunk_key(position.chunks - 1), {"ids": chunk})
             await self.store.save(self.key, record(self.partition, position))
             self.position = position
             self.tracker.delivered(count)

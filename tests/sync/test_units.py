@@ -295,7 +295,7 @@ async def test_a_page_is_saved_only_once_the_caller_asks_past_its_last_item():
         await commit()
     assert seen == ["a", "b", "c", "d"]
     assert saved_when[0][1] is None and saved_when[1][1] is None  # nothing saved while page 1 is consumed
-    assert saved_when[2][1]["position"] == {"after": 2, "ids": ["b"], "done": False, "delivered": 2}
+    assert saved_when[2][1]["position"] == {"after": 2, "ids": ["b"], "done": False, "delivered": 2, "chunks": 0}
     final = await store.load(walker.key)
     assert final["position"]["done"] is True and final["position"]["delivered"] == 4
 
@@ -315,6 +315,32 @@ async def test_a_restart_skips_what_the_position_covers_and_drops_other_partitio
         got += [i["id"] for i in items]
         await commit()
     assert got == ["e2", "f"]
+
+
+async def test_unsorted_positions_store_one_chunk_of_ids_per_page():
+    client = type("C", (), {"VERSION": "2.16", "base_url": "http://x"})()
+    part = Partition("conversations", "2.16", lo=0, hi=100)
+    store = MemoryCheckpointStore()
+    walker = _FakeWalker(client, part, store)  # type: ignore[arg-type]
+    walker.pages_script = [_items([("c", 5), ("a", 1)]), _items([("d", 9), ("b", 2)]), _items([("e", 3)])]
+    pages = walker.pages()
+    for _ in range(2):  # two pages delivered, then the worker dies
+        items, commit = await anext(pages)
+        await commit()
+    await pages.aclose()
+    assert (await store.load(part.key))["position"]["chunks"] == 2
+    assert await store.load(part.key + "#1") == {"ids": ["d", "b"]}  # one page's ids, not everything so far
+    again = _FakeWalker(client, part, store)  # type: ignore[arg-type]
+    again.pages_script = walker.pages_script  # an unsorted walk starts over and skips what was delivered
+    got = []
+    async for items, commit in again.pages():
+        got += [i["id"] for i in items]
+        await commit()
+    assert got == ["e"]
+    assert await store.keys() == [part.key]  # done: the chunks are gone
+    await store.save(part.key, record(part, Position(delivered=2, chunks=3)))
+    with pytest.raises(CheckpointError, match="id chunk 0 of 3"):
+        await again.load()
 
 
 # ------------------------------------------------------------------ layering inside the package
