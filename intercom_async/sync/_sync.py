@@ -37,7 +37,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .._errors import IntercomError
+from .._errors import APIError, IntercomError
 from ._errors import CheckpointError, PartitionFailed
 from ._export import DEFAULT_CONCURRENCY, Export
 from ._partition import FORMAT, Partition
@@ -64,9 +64,13 @@ class SyncCheckpoint:
     resource: str
     version: str
     since: int
+    feed_cursor: str | None = None  # Preview contacts: where the activity feed was last read (it has no time filter)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, **asdict(self)}
+        data = {"format": FORMAT, **asdict(self)}
+        if self.feed_cursor is None:
+            del data["feed_cursor"]
+        return data
 
     @classmethod
     def from_json(cls, data: Any, *, key: str | None = None) -> SyncCheckpoint:
@@ -79,7 +83,10 @@ class SyncCheckpoint:
             raise CheckpointError("a sync checkpoint needs resource and version strings", key=key)
         if not isinstance(since, int) or isinstance(since, bool) or since < 0:
             raise CheckpointError(f"a sync checkpoint needs since as Unix seconds, got {since!r}", key=key)
-        return cls(resource=resource, version=version, since=since)
+        cursor = data.get("feed_cursor")
+        if cursor is not None and not isinstance(cursor, str):
+            raise CheckpointError(f"a sync checkpoint's feed_cursor must be a string, got {cursor!r:.80}", key=key)
+        return cls(resource=resource, version=version, since=since, feed_cursor=cursor)
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,8 @@ class Sync(Generic[T]):
         self.concurrency = concurrency
         self.tracker = Tracker(resource, on_progress)
         self.next_checkpoint: SyncCheckpoint | None = None
+        self._feed_cursor: str | None = None
+        self._resumed_feed = False
         self.started_at: int | None = None
 
     @property
@@ -169,6 +178,7 @@ class Sync(Generic[T]):
         if checkpoint is None and stored_cp is not None:
             checkpoint = self._check(stored_cp, cp_key)
         since = checkpoint.since if checkpoint is not None else 0
+        self._feed_cursor = checkpoint.feed_cursor if checkpoint is not None else None
         run = await self.store.load(run_key)
         if run is not None:
             if (
@@ -227,7 +237,9 @@ class Sync(Generic[T]):
         if self.feeds:
             async for event in self._feeds(since):
                 yield event
-        self.next_checkpoint = SyncCheckpoint(self.resource, client.VERSION, max(0, started - self.lag))
+        self.next_checkpoint = SyncCheckpoint(
+            self.resource, client.VERSION, max(0, started - self.lag), feed_cursor=self._feed_cursor
+        )
         await self.store.save(f"{self.name}/checkpoint", self.next_checkpoint.to_json())
         for key in await self.store.keys(f"{self.name}/{started}/"):
             await self.store.delete(key)
@@ -255,6 +267,24 @@ class Sync(Generic[T]):
                 await commit()
         self.tracker.done = 1
 
+    async def _activity_pages(self) -> AsyncIterator[Any]:
+        """Preview's contact activity feed (oldest first, no time filter): from the page where the previous
+        sync stopped reading (``feed_cursor``; that page is read again), else from the beginning, filtered by
+        time. A cursor the API no longer accepts means reading from the beginning."""
+        pager: Any = self.client.contacts.list_activities(per_page=150)  # type: ignore[attr-defined]
+        self._resumed_feed = False
+        if self._feed_cursor is not None:
+            try:
+                async for page in pager.resume(self._feed_cursor).pages():
+                    self._resumed_feed = True
+                    yield page
+                return
+            except APIError:
+                if self._resumed_feed:
+                    raise
+        async for page in pager.pages():
+            yield page
+
     async def _feeds(self, since: int) -> AsyncIterator[Deleted | Merged]:
         client: Any = self.client
         rules = self.rules
@@ -276,11 +306,13 @@ class Sync(Generic[T]):
                     if oldest is not None:
                         break  # newest first: the rest was deleted before the checkpoint
             if rules.activities_feed:
-                async for page in client.contacts.list_activities(per_page=150).pages():
+                async for page in self._activity_pages():
                     self.tracker.request(page.response.headers)
+                    if page.cursor is not None:
+                        self._feed_cursor = str(page.cursor)
                     for entry in page.items:
                         at = item_value(entry, "created_at")
-                        if at is not None and at < since:
+                        if not self._resumed_feed and at is not None and at < since:
                             continue
                         kind = str(
                             getattr(getattr(entry, "event_type", None), "value", getattr(entry, "event_type", ""))

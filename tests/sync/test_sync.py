@@ -262,3 +262,26 @@ async def test_sync_refuses_an_unknown_resource():
     async with workspace("2.16") as (fake, ws, client):
         with pytest.raises(UnknownResourceError, match="'users'"):
             sync(client, "users")  # type: ignore[call-overload]
+
+
+async def test_the_activity_feed_is_read_on_from_where_the_last_sync_stopped():
+    async with workspace("Preview") as (fake, ws, client):
+        for i in range(400):  # 400 contact.created activities: three pages of the feed
+            ws.create("contacts", email=f"c{i}@example.com")
+        ids = [r["id"] for r in ws.records("contacts")]
+        first = sync(client, "contacts", SyncCheckpoint("contacts", "Preview", T0 - DAY), clock=ws.now)
+        await _collect(first)
+        assert first.next_checkpoint.feed_cursor is not None
+        assert len(fake.requests_for("ListContactActivities")) == 3
+        fake.clear()
+        ws.advance(3600)
+        ws.merge(ids[0], ids[1])
+        second = sync(client, "contacts", first.next_checkpoint.to_json(), clock=ws.now)
+        events = await _collect(second)
+        assert [(e.from_id, e.into_id) for e in events if isinstance(e, Merged)] == [(ids[0], ids[1])]
+        assert len(fake.requests_for("ListContactActivities")) == 1  # the last page again, not the whole feed
+        fake.clear()
+        broken = SyncCheckpoint("contacts", "Preview", second.next_checkpoint.since, feed_cursor="not-a-cursor")
+        events = await _collect(sync(client, "contacts", broken, clock=ws.now))
+        assert [(e.from_id, e.into_id) for e in events if isinstance(e, Merged)] == [(ids[0], ids[1])]
+        assert len(fake.requests_for("ListContactActivities")) == 1 + 3  # refused, then from the beginning
