@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help install fetch normalise generate api-diff check-generated test test-fast lint docs ci bench demo clean
+.PHONY: help install fetch normalise generate api-diff check-generated test test-fast lint docs ci bench bench-sync demo clean
 
 help:
 	@echo "make demo | test | lint | docs | ci | generate | check-generated | bench | clean"
@@ -87,6 +87,9 @@ $(BENCH_STAMP): benchmarks/requirements.txt
 
 bench: $(BENCH_STAMP)     ## issue 11's figures: raw aiohttp(+orjson) vs intercom_async vs python-intercom (BENCH_ARGS=--quick)
 	$(BENCH_VENV)/bin/python benchmarks/bench.py $(BENCH_ARGS)
+
+bench-sync: $(STAMP)      ## issue 17's export figures on the simulated workspace (minutes; BENCH_SYNC_ARGS=--skip=...)
+	$(VENV)/bin/python benchmarks/bench_sync.py $(BENCH_SYNC_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache
