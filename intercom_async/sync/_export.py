@@ -25,13 +25,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .._errors import IntercomError
+from .._errors import IntercomError, InvalidRequestError
 from ._errors import CheckpointError, ExportIncomplete, PartitionFailed
 from ._partition import FORMAT, Partition, day_start, next_day_start
 from ._progress import Progress, ProgressCallback, Tracker
 from ._rules import rules_for
 from ._store import CheckpointStore, MemoryCheckpointStore
-from ._walk import PER_PAGE, Walker, item_value
+from ._walk import PER_PAGE, Walker, check_per_page, item_value
 
 if TYPE_CHECKING:
     from .._client import BaseClient
@@ -215,9 +215,12 @@ class Export(Generic[T]):
     ) -> None:
         self.rules = rules_for(client.VERSION, resource)  # UnknownResourceError before anything else
         if enrich and not self.rules.enrichable:
-            raise ValueError(f"enrich=True fetches conversations or tickets in full, not {resource}")
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+            raise InvalidRequestError(f"enrich=True fetches conversations or tickets in full, not {resource}")
+        check_per_page(per_page)
+        if store is not None and not isinstance(store, CheckpointStore):
+            raise InvalidRequestError(f"store must be a checkpoint store, not {type(store).__name__}")
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise InvalidRequestError(f"concurrency must be >= 1, got {concurrency}")
         self.client = client
         self.resource = resource
         self.store: CheckpointStore = store if store is not None else MemoryCheckpointStore()

@@ -37,7 +37,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .._errors import APIError, IntercomError
+from .._errors import APIError, IntercomError, InvalidRequestError
 from ._errors import CheckpointError, PartitionFailed
 from ._export import DEFAULT_CONCURRENCY, Export
 from ._partition import FORMAT, Partition
@@ -132,9 +132,9 @@ class Sync(Generic[T]):
     ) -> None:
         self.rules = rules_for(client.VERSION, check_resource(resource))
         if enrich and not self.rules.enrichable:
-            raise ValueError(f"enrich=True fetches conversations or tickets in full, not {resource}")
+            raise InvalidRequestError(f"enrich=True fetches conversations or tickets in full, not {resource}")
         if not isinstance(lag, int) or lag < 0:
-            raise ValueError(f"lag must be a number of seconds >= 0, got {lag!r}")
+            raise InvalidRequestError(f"lag must be a number of seconds >= 0, got {lag!r}")
         self.client = client
         self.resource = resource
         self.checkpoint = None if checkpoint is None else self._check(checkpoint, None)

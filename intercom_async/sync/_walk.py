@@ -26,7 +26,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from .._errors import BadRequestError, IntercomError, NotFoundError, ServerError
+from .._errors import BadRequestError, IntercomError, InvalidRequestError, NotFoundError, ServerError
 from ._errors import CheckpointError, PartitionFailed
 from ._partition import FORMAT, Partition, Position
 from ._progress import Tracker
@@ -56,6 +56,11 @@ def scroll_lock_for(client: BaseClient) -> contextlib.AbstractAsyncContextManage
     if lock is None:
         lock = _scroll_locks[key] = asyncio.Lock()
     return lock
+
+
+def check_per_page(per_page: Any) -> None:
+    if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= PER_PAGE:
+        raise InvalidRequestError(f"per_page must be an int from 1 to {PER_PAGE}, got {per_page!r}")
 
 
 def item_id(item: Any) -> str | None:
@@ -112,8 +117,13 @@ class Walker:
                 f"the partition {partition.describe()} was planned for API version {partition.version!r}; "
                 f"this client speaks {client.VERSION!r}"
             )
+        if not isinstance(store, CheckpointStore):
+            raise InvalidRequestError(
+                f"store must be a checkpoint store (async load, save, delete, keys), not {type(store).__name__}"
+            )
+        check_per_page(per_page)
         if enrich and partition.resource not in ("conversations", "tickets"):
-            raise ValueError(f"enrich=True fetches conversations or tickets in full, not {partition.resource}")
+            raise InvalidRequestError(f"enrich=True fetches conversations or tickets in full, not {partition.resource}")
         self.client = client
         self.partition = partition
         self.store = store

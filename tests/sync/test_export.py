@@ -286,3 +286,24 @@ async def test_a_finished_export_clears_its_keys_and_the_next_run_starts_afresh(
         ws.create("tickets")
         second = [t.id async for t in export(client, "tickets", store=store, name="daily", clock=ws.now)]
         assert len(first) == 120 and len(second) == 121
+
+
+async def test_bad_options_are_typed_errors():
+    from intercom_async import InvalidRequestError
+
+    async with workspace("2.16") as (fake, ws, client):
+        with pytest.raises(
+            InvalidRequestError, match="enrich=True fetches conversations or tickets in full, not contacts"
+        ):
+            export(client, "contacts", enrich=True)
+        with pytest.raises(InvalidRequestError, match="per_page must be an int from 1 to 150, got 500"):
+            export(client, "tickets", per_page=500)
+        with pytest.raises(InvalidRequestError, match="concurrency"):
+            export(client, "tickets", concurrency=0)
+        with pytest.raises(InvalidRequestError, match="store must be a checkpoint store"):
+            export(client, "tickets", store={})  # type: ignore[typeddict-item]
+        part = Partition("tickets", "2.16", lo=0, hi=10)
+        with pytest.raises(InvalidRequestError, match="store must be a checkpoint store"):
+            [t async for t in run_partition(client, part, "checkpoints/")]  # type: ignore[arg-type]
+        with pytest.raises(CheckpointError, match="a partition must be a JSON object"):
+            [t async for t in run_partition(client, "tickets:2.16:created_at:0-10")]  # type: ignore[arg-type]
