@@ -51,9 +51,9 @@ test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # Strict mypy on the hand-written code: every module of intercom_async/ but the generated _versions.py (the
-# core and the toolkit), the testing kit (intercom_async/testing/), codegen/ and examples/. Generated files carry a `# ruff: noqa` header; the version packages are
+# core and the toolkit), the testing kit (intercom_async/testing/), the sync package, codegen/ and examples/. Generated files carry a `# ruff: noqa` header; the version packages are
 # type-checked as users see them, installed from the wheel (tests/test_installed_wheel.py).
-MYPY_FILES := $(filter-out intercom_async/_versions.py,$(wildcard intercom_async/*.py)) intercom_async/testing codegen examples
+MYPY_FILES := $(filter-out intercom_async/_versions.py,$(wildcard intercom_async/*.py)) intercom_async/testing intercom_async/sync codegen examples
 
 lint: $(STAMP)            ## ruff + strict mypy on the hand-written code (core, toolkit, codegen)
 	$(VENV)/bin/ruff check .
