@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -46,15 +47,17 @@ logger = logging.getLogger("intercom_async")
 
 Commit = Callable[[], Awaitable[None]]
 
-_scroll_locks: dict[tuple[int, str], asyncio.Lock] = {}
+_scroll_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def scroll_lock_for(client: BaseClient) -> contextlib.AbstractAsyncContextManager[Any]:
     """The in-process lock guarding the workspace's single scroll (one per event loop and base URL)."""
-    key = (id(asyncio.get_running_loop()), client.base_url)
-    lock = _scroll_locks.get(key)
+    locks = _scroll_locks.setdefault(asyncio.get_running_loop(), {})
+    lock = locks.get(client.base_url)
     if lock is None:
-        lock = _scroll_locks[key] = asyncio.Lock()
+        lock = locks[client.base_url] = asyncio.Lock()
     return lock
 
 
