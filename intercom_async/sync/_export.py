@@ -57,20 +57,46 @@ async def workspace_timezone(client: BaseClient) -> str:
     return tz if isinstance(tz, str) and tz else "UTC"
 
 
-async def _probe(client: BaseClient, part: Partition, tracker: Tracker, *, first: bool = False) -> tuple[int, Any]:
-    """``(total_count, first item or None)`` of ``part``'s query, from a one-item page."""
-    body: dict[str, Any] = {"query": part.query(), "pagination": {"per_page": 1}}
+class _Probe:
+    """What one probe learnt: ``total`` (``total_count``), the ``page`` itself, and its round trip."""
+
+    __slots__ = ("elapsed", "page", "total")
+
+    def __init__(self, total: int, page: Any, elapsed: float) -> None:
+        self.total = total
+        self.page = page
+        self.elapsed = elapsed
+
+    @property
+    def first(self) -> Any:
+        return self.page.items[0] if self.page.items else None
+
+
+async def _probe(client: BaseClient, part: Partition, tracker: Tracker, *, per_page: int = 1) -> _Probe:
+    """The first page of ``part``'s query, ``per_page`` items of it (sorted as its walk is), and its count."""
+    body: dict[str, Any] = {"query": part.query(), "pagination": {"per_page": per_page}}
     if part.sort:
         body["sort"] = {"field": part.field, "order": "ascending"}
     group = getattr(client, part.resource)
-    response = await group.with_raw_response.search(body=body)
-    tracker.request(response.headers)
-    data = response.parsed
-    total = getattr(data, "total_count", None)
-    items = getattr(data, "data", None) or []
-    if not isinstance(total, int):
-        total = len(items)
-    return total, (items[0] if first and items else None)
+    started = time.monotonic()
+    async with contextlib.aclosing(group.search(body=body).pages(max_pages=1)) as pages:
+        page = await anext(pages)
+    tracker.request(page.response.headers)
+    total = getattr(page.data, "total_count", None)
+    return _Probe(total if isinstance(total, int) else len(page.items), page, time.monotonic() - started)
+
+
+def _walks_needed(probe: _Probe, concurrency: int) -> int:
+    """How many walks keep the server's budget busy: its rate (``X-RateLimit-Limit`` per 10-second window)
+    times the probe's round trip, with half again for slack; at most ``concurrency``, at least 4."""
+    raw = probe.page.response.headers.get("X-RateLimit-Limit")
+    try:
+        per_second = float(raw) / 10.0
+    except (TypeError, ValueError):
+        return concurrency
+    if not math.isfinite(per_second) or per_second <= 0:
+        return concurrency
+    return max(4, min(concurrency, math.ceil(per_second * probe.elapsed * 1.5)))
 
 
 async def plan(
@@ -85,11 +111,14 @@ async def plan(
     tracker: Tracker | None = None,
     clock: Callable[[], float] = time.time,
     field: str = "created_at",
+    first_pages: dict[str, Any] | None = None,
 ) -> list[Partition]:
     """The partitions of an export of ``resource`` created in ``[created_after, created_before)`` (default:
     everything created before now). Plain values: ``Partition.to_json()`` / ``Partition.from_json``.
     Where dates are days, a range without an end runs to the end of today in the workspace's time zone.
-    (``field="updated_at"``: the same over update times, as ``sync`` plans its range.)
+    (``field="updated_at"``: the same over update times, as ``sync`` plans its range.) With ``first_pages``
+    (a dict; what ``export`` passes) the probes below the first one fetch a whole first page, which is kept
+    under the partition's key for its walk to start from: the probe costs no request of its own.
 
     ``partition_size`` overrides the target number of records per partition (see the module docstring);
     ``clock`` is where "now" comes from (a simulated workspace's clock in tests)."""
@@ -116,28 +145,30 @@ async def plan(
     if granularity == "second":
         tz = "UTC"
         root = part_of(lo, created_before if created_before is not None else int(clock()) + 1, tz)
-        total, first = await _probe(client, root, tracker, first=rules.sortable and lo == 0)
+        probe = await _probe(client, root, tracker)
     elif lo > 0:  # whole days from a given start: the time zone first
         tz = await workspace_timezone(client)
         hi = created_before if created_before is not None else next_day_start(int(clock()), tz)
         root = part_of(lo, hi, tz)
-        total, first = await _probe(client, root, tracker)
+        probe = await _probe(client, root, tracker)
     else:  # from the beginning: count everything (no time zone needed) while the time zone is asked
         everything = Partition(resource=resource, version=version, field=field, sort=rules.sortable)
         tz_task = asyncio.ensure_future(workspace_timezone(client))
         try:
-            total, first = await _probe(client, everything, tracker, first=rules.sortable)
+            probe = await _probe(client, everything, tracker)
         finally:
             tz = await tz_task
         hi = created_before if created_before is not None else next_day_start(int(clock()), tz)
         root = part_of(0, hi, tz)
+    total = probe.total
     if total == 0:
         return []
-    if first is not None:  # sorted, from the beginning: start at the earliest record instead of the epoch
-        earliest = item_value(first, field)
+    if rules.sortable and lo == 0 and probe.first is not None:  # start at the earliest record, not the epoch
+        earliest = item_value(probe.first, field)
         if earliest is not None and earliest > lo:
             root = part_of(day_start(earliest, tz) if granularity == "day" else earliest, root.hi or 0, tz)
-    target = partition_size or max(per_page * 2, math.ceil(total / (concurrency * PARTITIONS_PER_WALK)))
+    walks = _walks_needed(probe, concurrency)
+    target = partition_size or max(per_page * 2, math.ceil(total / (walks * PARTITIONS_PER_WALK)))
     if not rules.sortable:
         target = min(target, per_page * UNSORTED_MAX_PAGES)
     slots = asyncio.Semaphore(max(1, concurrency))
@@ -152,14 +183,20 @@ async def plan(
 
         async def probe(child: Partition) -> int:
             async with slots:
-                n, _ = await _probe(client, child, tracker)
-                return n
+                found = await _probe(client, child, tracker, per_page=per_page if first_pages is not None else 1)
+            if first_pages is not None and found.total:
+                first_pages[child.key] = found.page  # the walk starts from it, if the child is not split
+            return found.total
 
         counts = await asyncio.gather(*(probe(c) for c in children))
         nested = await asyncio.gather(*(settle(c, n, count) for c, n in zip(children, counts, strict=True)))
         return [p for group in nested for p in group]
 
     parts = await settle(root, total)
+    if first_pages is not None:
+        leaves = {p.key for p in parts}
+        for key in [k for k in first_pages if k not in leaves]:
+            del first_pages[key]
     logger.info(
         "planned %d partitions of %s (%d records, target %d per partition)", len(parts), resource, total, target
     )
@@ -242,6 +279,7 @@ class Export(Generic[T]):
         self.partitions: list[Partition] = []
         self.failures: list[PartitionFailed] = []
         self.started_at: int | None = None
+        self._first_pages: dict[str, Any] = {}  # partition key -> the first page its probe fetched
 
     @property
     def progress(self) -> Progress:
@@ -272,6 +310,7 @@ class Export(Generic[T]):
             logger.info("resuming export %r: %d partitions", self.name, len(parts))
             return parts
         self.started_at = int(self.clock())
+        self._first_pages = {}
         parts = await plan(
             self.client,
             self.resource,
@@ -283,6 +322,7 @@ class Export(Generic[T]):
             tracker=self.tracker,
             clock=self.clock,
             field=self.field,
+            first_pages=self._first_pages,
         )
         if self.open_end and self.rules.method == "search":
             last = max((p.hi for p in parts if p.hi is not None), default=self.created_before)
@@ -339,6 +379,7 @@ class Export(Generic[T]):
                         enrich_slots=enrich_slots,
                         tracker=tracker,
                         scroll_lock=self.scroll_lock,
+                        first_page=self._first_pages.pop(part.key, None),
                     )
                     async with contextlib.aclosing(walker.pages()) as batches:  # type: ignore[type-var]
                         async for items, commit in batches:

@@ -114,6 +114,7 @@ class Walker:
         enrich_slots: asyncio.Semaphore | None = None,
         tracker: Tracker | None = None,
         scroll_lock: contextlib.AbstractAsyncContextManager[Any] | None = None,
+        first_page: Any = None,
     ) -> None:
         if partition.version != client.VERSION:
             raise CheckpointError(
@@ -136,6 +137,7 @@ class Walker:
         self.enrich_slots = enrich_slots or asyncio.Semaphore(8)
         self.tracker = tracker or Tracker(partition.resource)
         self.scroll_lock = scroll_lock
+        self.first_page = first_page  # the planner's probe of this partition: its first page (export only)
         self.position = Position()
 
     def _chunk_key(self, n: int) -> str:
@@ -195,9 +197,20 @@ class Walker:
             body["sort"] = {"field": part.field, "order": "ascending"}
         return body
 
-    def _search_pages(self) -> AsyncIterator[Any]:
+    async def _search_pages(self) -> AsyncIterator[Any]:
+        """The partition's pages; a fresh walk starts from the page its planning probe fetched, if any."""
         group = getattr(self.client, self.partition.resource)
-        return group.search(body=self._body()).pages()  # type: ignore[no-any-return]
+        pager = group.search(body=self._body())
+        first, self.first_page = self.first_page, None
+        pos = self.position
+        if first is not None and pos.after is None and not pos.ids and not pos.chunks and not pos.delivered:
+            yield first
+            if first.next_cursor is None:
+                return
+            pager = pager.resume(first.next_cursor)
+        async with contextlib.aclosing(pager.pages()) as pages:
+            async for page in pages:
+                yield page
 
     async def _scroll_pages(self) -> AsyncIterator[Any]:
         """The scroll's pages; started again from the beginning (at most ``MAX_SCROLL_RESTARTS`` times) when it
@@ -228,11 +241,13 @@ class Walker:
         part = self.partition
         pos = self.position
         sorted_walk = part.method == "search" and part.sort
+        probed = self.first_page
         after = pos.after
         seen = set(pos.ids)
         async with contextlib.aclosing(pages) as stream:  # type: ignore[type-var]
             async for page in stream:
-                self.tracker.request(page.response.headers)
+                if page is not probed:  # the probe was counted when the planner sent it
+                    self.tracker.request(page.response.headers)
                 fresh = []
                 for item in page.items:
                     ident = item_id(item)
