@@ -1,18 +1,25 @@
 """Planning and running a full export: partitions on ``created_at``, walked concurrently at the rate limit.
 
-``plan`` splits the resource's ``created_at`` range into partitions (see ``_partition``). It probes each
-candidate with a one-item search (``per_page=1``) and reads ``total_count``; a partition holding more than
-the target size is split into ``ceil(count / target)`` equal time slices (whole days where dates are days)
-and those are probed in turn, empty ones dropped. The target keeps about four partitions per concurrent walk
-(so the last ones do not leave the budget idle) and, where search cannot be sorted, at most ten pages (so a
-restart of such a partition, which walks it again and skips the ids its checkpoint lists, stays cheap).
+``plan`` splits the resource's ``created_at`` range into partitions (see ``_partition``). A first probe, a
+one-item search (``per_page=1``), reads ``total_count`` (and, where search sorts, the earliest record, where
+the range starts) and the server's budget (``X-RateLimit-Limit`` per 10-second window). The walks that keep
+that budget busy are its rate times the probe's round trip, times 1.5 (at most ``concurrency``): with
+Intercom's default private-app limit (166 requests a second) at 300 ms, 75, so the default ``concurrency``
+(50) applies; on a test server answering at once, 4. The target is two partitions per such walk (so the last
+ones do not leave the budget idle) and, where search cannot be sorted, at most ten pages (a restart of such
+a partition walks it again and skips the ids its checkpoint lists). A partition over the target is split
+into ``ceil(count / target)`` equal time slices (whole days where dates are days), each probed in turn
+(split again past twice the target; empty ones dropped).
+
+In ``export`` those lower probes fetch a whole first page (sorted as the walk will be), and the walk of a
+partition that is not split further starts from that page: planning costs the first probe and the probes
+of slices split again, nothing per partition.
 
 ``export`` plans (or reloads the plan saved in the store by an interrupted run), then runs up to
-``concurrency`` partitions at once. The client's rate limiter (default pacing or a ``RedisRateLimiter``) is
-the budget: with enough walks in flight the limiter, not the latency, bounds the rate. A rule of thumb:
-``concurrency`` >= requests per second allowed x latency in seconds x 1.5 (Intercom's default private-app
-limit, 166/s, at 300 ms: 75; the default is 50). Pages go through one bounded queue to the caller, so memory
-stays flat whatever the number of items; a page is checkpointed once the caller has consumed it.
+``concurrency`` partitions at once, largest first. The client's rate limiter (default pacing or a
+``RedisRateLimiter``) is the budget: with enough walks in flight the limiter, not the latency, bounds the
+rate. Pages go through one bounded queue to the caller, so memory stays flat whatever the number of items
+(at most about two pages per walk are held); a page is checkpointed once the caller has consumed it.
 """
 
 from __future__ import annotations
