@@ -120,6 +120,14 @@ async def run(cfg: dict[str, Any]) -> dict[str, Any]:
             for name in ("concurrency", "enrich_concurrency"):
                 if cfg.get(name):
                     options[name] = cfg[name]
+            trace: list[list[float]] = []
+            if cfg.get("trace"):  # progress snapshots: seconds, items, requests, partitions done, requests/s
+                options.update(
+                    progress_interval=0.5,
+                    on_progress=lambda p: trace.append(
+                        [round(p.elapsed, 2), p.items, p.requests, p.partitions_done, round(p.rate, 1)]
+                    ),
+                )
             ex = export(client, cfg["resource"], **options)
             async for item in ex:
                 os.write(fd, f"{item.id}\n".encode())
@@ -128,6 +136,8 @@ async def run(cfg: dict[str, Any]) -> dict[str, Any]:
                     samples.append((count, _rss()))
                     print(f"progress {count}", flush=True)
             progress = ex.progress
+            if trace:
+                print(f"trace {json.dumps(trace)}", flush=True)
         else:  # one sequential walk, stopped after the time bound
             deadline = started + cfg["seconds"]
             if cfg["resource"] == "contacts":
@@ -219,7 +229,9 @@ def client_run(
         proc.stdin.flush()
         report: dict[str, Any] | None = None
         for line in proc.stdout:
-            if line.startswith("progress "):
+            if line.startswith("trace "):
+                print("  trace [s, items, requests, partitions done, requests/s]:", line[6:].strip(), flush=True)
+            elif line.startswith("progress "):
                 if kill_after is not None and int(line.split()[1]) >= kill_after:
                     os.kill(proc.pid, signal.SIGKILL)
                     break
@@ -243,6 +255,14 @@ def _mb(n: float) -> str:
     return f"{n / 2**20:.0f} MB"
 
 
+def _rss_column(samples: list[list[int]], peak: int) -> str:
+    """RSS after 10%, 50% and 100% of the items, and the peak: flat in items if the first three agree."""
+    if len(samples) < 3:
+        return f"peak {_mb(peak)}"
+    picks = [samples[0], samples[len(samples) // 2 - 1], samples[-1]]
+    return " / ".join(f"{row[1] / 2**20:.0f}" for row in picks) + f" MB (peak {_mb(peak)})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=100_000)
@@ -257,6 +277,7 @@ def main() -> None:
     parser.add_argument(
         "--skip", default="", help="comma-separated runs to skip: contacts,conversations,sequential,resume"
     )
+    parser.add_argument("--trace", action="store_true", help="print the exports' progress every 0.5 s")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -274,7 +295,11 @@ def main() -> None:
             for kind in ("contacts", "conversations"):
                 server.ask(f"ids {kind} {directory / (kind + '.expected')}")
                 expected[kind] = set(_ids(directory / (kind + ".expected")))
-            tuning = {"concurrency": args.concurrency, "enrich_concurrency": args.enrich_concurrency}
+            tuning = {
+                "concurrency": args.concurrency,
+                "enrich_concurrency": args.enrich_concurrency,
+                "trace": args.trace,
+            }
             for kind, enrich in (("contacts", False), ("conversations", True)):
                 if kind in skip:
                     continue
@@ -303,7 +328,7 @@ def main() -> None:
                         f"{stats['requests']:,}",
                         f"{stats['max_app']} / {args.limit}",
                         str(stats["limited"]),
-                        f"{_mb(samples[0][1]) if samples else '-'} -> {_mb(report['peak_rss'])}",
+                        _rss_column(samples, report["peak_rss"]),
                     ]
                 )
                 print(f"  {rows[-1]}; requests per window {stats['windows']}", flush=True)
@@ -377,7 +402,7 @@ def main() -> None:
         finally:
             server.close()
     header = ["run", "items", "time", "items/s", "fraction of ceiling", "lost", "dup", "requests", "max/window"]
-    header += ["429s", "RSS"]
+    header += ["429s", "RSS at 10/50/100%"]
     print(
         f"\n2.16 on the simulated workspace: latency {args.latency:g} s, {args.limit} requests per {args.window:g} s "
         f"window; ceiling {ceiling['plain']:,.0f} items/s ({ceiling['enriched']:.1f}/s with one request per item)\n"

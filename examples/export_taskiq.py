@@ -190,8 +190,18 @@ async def export_partition(partition: dict[str, Any], export: str) -> int:
     delivered = 0
     async with redis_scroll_lock(worker.redis, f"{export}/{part.key}", ttl=s.lease, prefix=s.prefix + "lease:"):
         enrich = s.enrich and part.resource in ("conversations", "tickets")
+        # companies without search: one scroll per workspace, whatever else uses it (another export, a sync)
+        scroll = None
+        if part.method == "scroll":
+            scroll = redis_scroll_lock(worker.redis, "workspace", prefix=s.prefix + "scroll:")
         items = run_partition(
-            worker.client, part, worker.store, namespace=f"{export}/", enrich=enrich, per_page=s.per_page
+            worker.client,
+            part,
+            worker.store,
+            namespace=f"{export}/",
+            enrich=enrich,
+            per_page=s.per_page,
+            scroll_lock=scroll,
         )
         async for item in items:
             await deliver(worker, export, item)
