@@ -28,7 +28,8 @@ When Redis is slow or down
     ``3 * (window + headroom)`` seconds after its last request), and remembers the count it read for the
     outage. The local budget also starts with the process's own sends of the last window, so the window the
     outage begins in is counted too; requests waiting for a booked slot when Redis fails are paced locally
-    instead. So with an even load the fleet stays under ``limit`` while Redis is out. A process that never
+    instead. So with an even load the fleet stays under ``limit`` while Redis is out (if only some processes
+    lose Redis, the others do not see their local sends: at most their shares more). A process that never
     reached Redis paces at the whole ``limit``; ``fallback_limit=`` fixes the local budget instead of the
     share. Every ``retry_interval`` seconds (default 5) one request tries Redis again (on fresh connections);
     when it answers, shared pacing resumes (an INFO line says so), and for ``retry_interval + window +
