@@ -81,6 +81,7 @@ async def test_three_worker_processes_share_one_export_and_one_budget(redis_serv
             state = await f.wait_done("e1", timeout=90)
             elapsed = time.monotonic() - started
             delivered = await _delivered(redis_server.url, f.settings, "e1")
+            assert await f.queue("contacts", "e1") == "queued 0 partitions"  # queueing again: only what is not done
     expected = {r["id"] for r in ws.records("contacts")}
     print(
         f"\n[taskiq fleet] 3 workers x {SLOTS} slots, {state['partitions']} partitions, {len(expected)} contacts: "
