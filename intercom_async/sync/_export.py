@@ -5,11 +5,13 @@ one-item search (``per_page=1``), reads ``total_count`` (and, where search sorts
 the range starts) and the server's budget (``X-RateLimit-Limit`` per 10-second window). The walks that keep
 that budget busy are its rate times the probe's round trip, times 1.5 (at most ``concurrency``): with
 Intercom's default private-app limit (166 requests a second) at 300 ms, 75, so the default ``concurrency``
-(50) applies; on a test server answering at once, 4. The target is two partitions per such walk (so the last
-ones do not leave the budget idle) and, where search cannot be sorted, at most ten pages (a restart of such
+(50) applies; on a test server answering at once, 4. The target is two partitions per such walk, but no
+more than ``concurrency``: every partition is walked from the start, so all progress at the same pace
+through the limiter and end together (a partition left waiting for a slot would end alone, at the latency's
+pace). Where search cannot be sorted a partition holds at most ten pages (a restart of such
 a partition walks it again and skips the ids its checkpoint lists). A partition over the target is split
 into ``ceil(count / target)`` equal time slices (whole days where dates are days), each probed in turn
-(split again past twice the target; empty ones dropped).
+(split again past 1.5 times the target; empty ones dropped).
 
 In ``export`` those lower probes fetch a whole first page (sorted as the walk will be), and the walk of a
 partition that is not split further starts from that page: planning costs the first probe and the probes
@@ -50,7 +52,7 @@ logger = logging.getLogger("intercom_async")
 
 DEFAULT_CONCURRENCY = 50
 PARTITIONS_PER_WALK = 2
-SLACK = 2  # a probed partition is split again only when it holds more than SLACK x the target
+SLACK = 1.5  # a probed partition is split again only when it holds more than SLACK x the target
 UNSORTED_MAX_PAGES = 10
 MAX_SPLIT = 256
 
@@ -175,7 +177,9 @@ async def plan(
         if earliest is not None and earliest > lo:
             root = part_of(day_start(earliest, tz) if granularity == "day" else earliest, root.hi or 0, tz)
     walks = _walks_needed(probe, concurrency)
-    target = partition_size or max(per_page * 2, math.ceil(total / (walks * PARTITIONS_PER_WALK)))
+    # all partitions walked at once where concurrency allows: they progress evenly and end together
+    count = min(concurrency, walks * PARTITIONS_PER_WALK)
+    target = partition_size or max(per_page * 2, math.ceil(total / count))
     if not rules.sortable:
         target = min(target, per_page * UNSORTED_MAX_PAGES)
     slots = asyncio.Semaphore(max(1, concurrency))
@@ -187,6 +191,8 @@ async def plan(
         if count <= target * slack or not part.splittable():
             return [Partition(**{**part.to_json(), "estimate": count})]
         children = part.split(min(MAX_SPLIT, math.ceil(count / target)))
+        if len(children) < 2:  # nothing to gain (cannot happen for a splittable partition; never loop)
+            return [Partition(**{**part.to_json(), "estimate": count})]
 
         async def probe(child: Partition) -> int:
             async with slots:

@@ -106,6 +106,8 @@ class Partition:
                 cut = day_start(cut, self.timezone)
             if cut > cuts[-1] and cut < self.hi:
                 cuts.append(cut)
+        if len(cuts) == 1 and self.splittable():  # e.g. a day-granular range across one midnight
+            cuts.append(next_day_start(self.lo, self.timezone) if self.granularity == "day" else self.lo + 1)
         cuts.append(self.hi)
         return [_replace(self, lo=a, hi=b, estimate=None) for a, b in zip(cuts, cuts[1:], strict=False)]
 

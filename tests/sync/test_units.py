@@ -374,3 +374,13 @@ def test_sync_modules_import_only_earlier_ones():
 def test_every_resource_is_covered():
     assert RESOURCES == ("contacts", "conversations", "tickets", "companies")
     asyncio.get_event_loop_policy()  # (keeps the asyncio import honest for the async tests above)
+
+
+def test_a_day_granular_range_across_one_midnight_splits_there():
+    lo, hi = ts(2024, 1, 1, 10, tz=LA), ts(2024, 1, 2, 5, tz=LA)
+    part = Partition("contacts", "2.16", field="updated_at", lo=lo, hi=hi, granularity="day", timezone=LA)
+    assert part.splittable()
+    for parts in (2, 3, 7):
+        children = part.split(parts)
+        assert [(c.lo, c.hi) for c in children] == [(lo, ts(2024, 1, 2, tz=LA)), (ts(2024, 1, 2, tz=LA), hi)]
+    assert [(c.lo, c.hi) for c in Partition("tickets", "2.16", lo=5, hi=7).split(9)] == [(5, 6), (6, 7)]
