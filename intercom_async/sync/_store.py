@@ -12,7 +12,8 @@ Three implementations:
 * ``MemoryCheckpointStore``: a dict (tests, one process that never restarts);
 * ``FileCheckpointStore(directory)``: one JSON file per key. A save writes a temporary file in the same
   directory, ``fsync``s it, renames it over the old one (atomic on POSIX) and ``fsync``s the directory, so
-  after a crash at any moment the file holds the old value or the new one, never a mix. A file that is not
+  after a crash at any moment the file holds the old value or the new one, never a mix (a crash mid-save can
+  leave a ``.tmp-*.part`` file; the store removes those older than ten minutes when it is created). A file that is not
   valid JSON (damaged by hand or by the disk) raises ``CheckpointError`` naming it and is left untouched;
 * ``RedisCheckpointStore(redis)``: one Redis string per key under a prefix (the ``redis`` extra: a
   ``redis.asyncio.Redis`` client is passed in, the package is never imported here). ``SET`` is atomic;
@@ -22,10 +23,12 @@ Three implementations:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -102,9 +105,16 @@ def _key_of(name: str) -> str:
 class FileCheckpointStore:
     """One JSON file per key in ``directory`` (created if missing); atomic, durable saves."""
 
+    STALE_TEMP = 600.0  # seconds: a temporary file this old was left by a crash mid-save
+
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
+        cutoff = time.time() - self.STALE_TEMP
+        for leftover in self.directory.glob(".tmp-*.part"):  # never another live writer's: those are fresh
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
 
     def _path(self, key: str) -> Path:
         return self.directory / _file_name(key)

@@ -384,3 +384,13 @@ def test_a_day_granular_range_across_one_midnight_splits_there():
         children = part.split(parts)
         assert [(c.lo, c.hi) for c in children] == [(lo, ts(2024, 1, 2, tz=LA)), (ts(2024, 1, 2, tz=LA), hi)]
     assert [(c.lo, c.hi) for c in Partition("tickets", "2.16", lo=5, hi=7).split(9)] == [(5, 6), (6, 7)]
+
+
+async def test_the_file_store_removes_temporary_files_left_by_a_crash(tmp_path):
+    old, fresh = tmp_path / ".tmp-old.part", tmp_path / ".tmp-fresh.part"
+    old.write_text("{")
+    fresh.write_text("{")
+    os.utime(old, (1, 1))
+    store = FileCheckpointStore(tmp_path)
+    assert not old.exists() and fresh.exists()  # a fresh one may be another process's save in progress
+    assert await store.keys() == []
