@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help install fetch normalise generate api-diff check-generated test test-fast lint docs ci bench demo clean update-specs release-check
+.PHONY: help install fetch normalise generate api-diff check-generated test test-fast lint docs ci bench bench-sync demo clean update-specs release-check
 
 help:
 	@echo "make demo | test | lint | docs | ci | generate | check-generated | update-specs | release-check | bench | clean"
@@ -61,9 +61,9 @@ test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # Strict mypy on the hand-written code: every module of intercom_async/ but the generated _versions.py (the
-# core and the toolkit), the testing kit (intercom_async/testing/), the MCP server (intercom_async/mcp/), codegen/ and examples/. Generated files carry a `# ruff: noqa` header; the version packages are
+# core and the toolkit), the testing kit (intercom_async/testing/), the MCP server (intercom_async/mcp/), the sync package (intercom_async/sync/), codegen/, examples/ and tools/. Generated files carry a `# ruff: noqa` header; the version packages are
 # type-checked as users see them, installed from the wheel (tests/test_installed_wheel.py).
-MYPY_FILES := $(filter-out intercom_async/_versions.py,$(wildcard intercom_async/*.py)) intercom_async/testing intercom_async/mcp codegen examples tools
+MYPY_FILES := $(filter-out intercom_async/_versions.py,$(wildcard intercom_async/*.py)) intercom_async/testing intercom_async/mcp intercom_async/sync codegen examples tools
 
 lint: $(STAMP)            ## ruff + strict mypy on the hand-written code (core, toolkit, codegen, tools); actionlint on the workflows
 	$(VENV)/bin/ruff check .
@@ -96,6 +96,9 @@ $(BENCH_STAMP): benchmarks/requirements.txt
 
 bench: $(BENCH_STAMP)     ## issue 11's figures: raw aiohttp(+orjson) vs intercom_async vs python-intercom (BENCH_ARGS=--quick)
 	$(BENCH_VENV)/bin/python benchmarks/bench.py $(BENCH_ARGS)
+
+bench-sync: $(STAMP)      ## issue 17's export figures on the simulated workspace (minutes; BENCH_SYNC_ARGS=--skip=...)
+	$(VENV)/bin/python benchmarks/bench_sync.py $(BENCH_SYNC_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache

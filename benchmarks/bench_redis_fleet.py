@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_redis_fleet.py [--processes 4] [--calls 1000] [--concurrency 50]
                                                      [--n 300] [--window 0.5] [--headroom 0.25]
                                                      [--limiter redis|default|both]
+                                                     [--outage 3 [--outage-at 1.5] [--fallback share|whole|both]]
 
 Starts a ``redis-server`` on a free loopback port (the binary must be on PATH), the rate-limiting server of
 ``_window_server.py`` (its own process) allowing ``--n`` requests per ``--window`` seconds, and
@@ -11,6 +12,11 @@ Starts a ``redis-server`` on a free loopback port (the binary must be on PATH), 
 uses a ``RedisRateLimiter`` (limit N per window, the same token); ``default``: every worker uses the client's
 default pacing alone (what a fleet gets without Redis). Printed per run: calls that succeeded, errors that
 reached callers, requests and 429s the server saw, its busiest fixed and sliding window against N, elapsed.
+
+``--outage S``: Redis is killed (SIGKILL) ``--outage-at`` seconds into each ``redis`` run and started again
+(empty) ``S`` seconds later, with ``retry_interval=0.5``; ``--fallback share`` is the limiter's default
+fallback (each process paces at ``limit // processes`` while Redis is out), ``whole`` the old default
+(``fallback_limit=limit``: each process paces at the whole budget).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -43,8 +50,29 @@ async def _stats(base: str, n: int | None = None, window: float | None = None) -
         return await _window_server.stats(session, base)
 
 
-def run(args: argparse.Namespace, limiter: str, base: str, redis_url: str) -> dict[str, Any]:
+def _outage(redis: RedisServer, at: float, seconds: float) -> threading.Thread:
+    """Kill Redis ``at`` seconds from now and start it again (empty, same port) ``seconds`` later."""
+
+    def cycle() -> None:
+        time.sleep(at)
+        if redis.proc is not None:
+            redis.proc.kill()
+            redis.proc.wait(10)
+            redis.proc = None
+        time.sleep(seconds)
+        redis.restart_same_port()
+
+    thread = threading.Thread(target=cycle, daemon=True)
+    thread.start()
+    return thread
+
+
+def run(
+    args: argparse.Namespace, limiter: str, base: str, redis: RedisServer, fallback: str = "share"
+) -> dict[str, Any]:
     import asyncio
+
+    redis_url = redis.url
 
     asyncio.run(_stats(base, args.n, args.window))
     config = {
@@ -59,6 +87,10 @@ def run(args: argparse.Namespace, limiter: str, base: str, redis_url: str) -> di
         "deadline": args.deadline,
         "limiter": limiter,
     }
+    if args.outage:
+        config.update(redis_timeout=0.25, retry_interval=0.5)
+        if fallback == "whole":
+            config["fallback_limit"] = args.n
     procs = [
         subprocess.Popen(
             [sys.executable, str(WORKER), json.dumps(config)],
@@ -78,8 +110,15 @@ def run(args: argparse.Namespace, limiter: str, base: str, redis_url: str) -> di
         warm = asyncio.run(_stats(base))["requests"]
         asyncio.run(_stats(base, args.n, args.window))  # the run is judged alone: counters restart here
         t0 = time.perf_counter()
-        outputs = [proc.communicate("go\n", timeout=args.deadline + 30) for proc in procs]
+        for proc in procs:  # all start together
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outage = _outage(redis, args.outage_at, args.outage) if args.outage and limiter == "redis" else None
+        outputs = [proc.communicate(timeout=args.deadline + 30) for proc in procs]
         elapsed = time.perf_counter() - t0
+        if outage is not None:
+            outage.join(30)
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -96,7 +135,7 @@ def run(args: argparse.Namespace, limiter: str, base: str, redis_url: str) -> di
         for name, count in r["errors"].items():
             errors[name] = errors.get(name, 0) + count
     return {
-        "limiter": limiter,
+        "limiter": limiter + (f", Redis out {args.outage:g} s, fallback: {fallback}" if outage else ""),
         "warm_up_requests": warm,
         "ok": sum(r["ok"] for r in reports),
         "errors": errors,
@@ -119,6 +158,9 @@ def main() -> None:
     parser.add_argument("--headroom", type=float, default=0.25, help="RedisRateLimiter headroom, seconds")
     parser.add_argument("--limiter", choices=["redis", "default", "both"], default="both")
     parser.add_argument("--deadline", type=float, default=300.0, help="seconds per worker run")
+    parser.add_argument("--outage", type=float, default=0.0, help="seconds Redis is down in each redis run")
+    parser.add_argument("--outage-at", type=float, default=1.5, help="seconds into the run Redis is killed")
+    parser.add_argument("--fallback", choices=["share", "whole", "both"], default="both")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     print(_common.machine_note())
@@ -129,7 +171,9 @@ def main() -> None:
         try:
             with _window_server.WindowServer() as base:
                 for limiter in ("redis", "default") if args.limiter == "both" else (args.limiter,):
-                    results.append(run(args, limiter, base, redis.url))
+                    fallbacks = ["share", "whole"] if args.fallback == "both" else [args.fallback]
+                    for fallback in fallbacks if limiter == "redis" and args.outage else ["share"]:
+                        results.append(run(args, limiter, base, redis, fallback))
         finally:
             redis.stop()
     print(

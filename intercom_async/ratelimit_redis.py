@@ -12,7 +12,7 @@ the same ``key=``) and the same Redis, and they then share:
 * the pause: a 429, or an answer reporting the window spent (``X-RateLimit-Remaining`` at ``reserve`` or
   below), pauses every process until ``X-RateLimit-Reset`` (or ``Retry-After``), capped at ``max_wait``.
 
-The keys are ``<prefix>:{<hash>}:log`` and ``<prefix>:{<hash>}:pause``, where ``<hash>`` is a SHA-256 of the
+The keys are ``<prefix>:{<hash>}:log``, ``...:pause`` and ``...:procs`` (below), where ``<hash>`` is a SHA-256 of the
 token (or ``key=``): the token itself is never stored, sent to Redis, logged or shown in a repr. Keys expire
 on their own. One ``RedisRateLimiter`` serves one event loop (redis-py's connections belong to a loop): create
 it per process, e.g. in the application's start-up hook, and ``await limiter.aclose()`` at shutdown.
@@ -20,13 +20,22 @@ it per process, e.g. in the application's start-up hook, and ``await limiter.acl
 When Redis is slow or down
     Every Redis call has ``redis_timeout`` seconds (default 0.25). On an error or a timeout the limiter logs
     one WARNING on the ``intercom_async`` logger and paces locally with an ``InProcessRateLimiter``
-    (``fallback_limit`` per window, default ``limit``, plus the adaptive ``X-RateLimit-*`` pacing and 429
-    pause, which it keeps learning all along); it never raises to the caller because of Redis. Every
-    ``retry_interval`` seconds (default 5) one request tries Redis again; when it answers, shared pacing
-    resumes (an INFO line says so). While Redis is out, processes do not see each other's sends: with
-    ``P`` processes the server may see up to ``P * fallback_limit`` requests per window (set
-    ``fallback_limit=limit // P`` to stay under the limit), and the server's ``X-RateLimit-Remaining`` and
-    429s pause each process alone. Requests already holding a Redis slot when Redis fails keep it.
+    (``limiter.fallback``), plus the adaptive ``X-RateLimit-*`` pacing and 429 pause, which it keeps learning
+    all along; it never raises to the caller because of Redis. The local budget is this process's **share**:
+    ``limit // P`` per window (at least 1), where ``P`` is the number of processes last seen using the budget.
+    Each process registers itself in Redis (``<prefix>:{<hash>}:procs``, a sorted set; a member is a random
+    id, refreshed inside the booking script at most every ``(window + headroom) / 2`` seconds and forgotten
+    ``3 * (window + headroom)`` seconds after its last request), and remembers the count it read for the
+    outage. The local budget also starts with the process's own sends of the last window, so the window the
+    outage begins in is counted too; requests waiting for a booked slot when Redis fails are paced locally
+    instead. So with an even load the fleet stays under ``limit`` while Redis is out (if only some processes
+    lose Redis, the others do not see their local sends: at most their shares more). A process that never
+    reached Redis paces at the whole ``limit``; ``fallback_limit=`` fixes the local budget instead of the
+    share. Every ``retry_interval`` seconds (default 5) one request tries Redis again (on fresh connections);
+    when it answers, shared pacing resumes (an INFO line says so), and for ``retry_interval + window +
+    headroom`` more each request also takes a local slot: the other processes, still pacing locally until
+    their own retry, are not in Redis' log. The server's ``X-RateLimit-Remaining`` and 429s pause each
+    process alone while Redis is out.
 
 Needs the ``redis`` extra: ``pip install 'intercom-async[redis]'`` (redis-py's asyncio client).
 """
@@ -40,7 +49,8 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 try:
@@ -60,25 +70,35 @@ __all__ = ["RedisRateLimiter", "RedisLimiterStats"]
 
 logger = logging.getLogger("intercom_async")
 
-# KEYS: the send log (sorted set: member -> send time on Redis' clock), the pause (Redis time to wait for)
-# ARGV: mode ("book" | "confirm"), member, limit, span, burst, burst_span
+# KEYS: the send log (sorted set: member -> send time on Redis' clock), the pause (Redis time to wait for), the
+# processes using the budget (sorted set: process id -> Redis time last seen)
+# ARGV: mode ("book" | "confirm"), member, limit, span, burst, burst_span, process id, heartbeat ttl ("" = none)
 # "book": (re)book a send time for `member`; "confirm": after sleeping, 0 if `member` may go now, else the
 # seconds still to wait (its slot is later, or a pause began meanwhile: then it is booked again after it).
-# Returns seconds as a string (a Lua number would be truncated to an integer).
+# With a heartbeat, the process is (re)registered and the processes seen within the ttl are counted.
+# Returns {seconds as a string (a Lua number would be truncated to an integer), processes counted or 0}.
 _ACQUIRE_LUA = """
 if redis.replicate_commands then redis.replicate_commands() end -- Redis < 5: allow TIME before writes
-local log, pause_key = KEYS[1], KEYS[2]
+local log, pause_key, procs_key = KEYS[1], KEYS[2], KEYS[3]
 local mode, member = ARGV[1], ARGV[2]
 local limit, span = tonumber(ARGV[3]), tonumber(ARGV[4])
 local burst, burst_span = tonumber(ARGV[5]), tonumber(ARGV[6])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local procs = 0
+if ARGV[8] ~= '' then
+  local ttl = tonumber(ARGV[8])
+  redis.call('ZADD', procs_key, now, ARGV[7])
+  redis.call('ZREMRANGEBYSCORE', procs_key, '-inf', now - ttl)
+  procs = redis.call('ZCARD', procs_key)
+  redis.call('PEXPIRE', procs_key, math.ceil(ttl * 1000))
+end
 local pause = tonumber(redis.call('GET', pause_key) or '0') or 0
 if mode == 'confirm' then
   local mine = tonumber(redis.call('ZSCORE', log, member) or '0') or 0
   if pause <= now then
-    if mine <= now then return '0' end
-    return tostring(mine - now)
+    if mine <= now then return {'0', procs} end
+    return {tostring(mine - now), procs}
   end
 end
 redis.call('ZREM', log, member)
@@ -96,7 +116,7 @@ end
 if pause > slot then slot = pause end
 redis.call('ZADD', log, slot, member)
 redis.call('PEXPIRE', log, math.ceil((slot - now + span) * 1000) + 1000)
-return tostring(slot - now)
+return {tostring(slot - now), procs}
 """
 
 # KEYS: the pause; ARGV: seconds from now. Extends the pause, never shortens it.
@@ -112,7 +132,7 @@ end
 return 1
 """
 
-_UNBOOK_LUA = "return redis.call('ZREM', KEYS[1], ARGV[1])"
+_UNBOOK_LUA = "return redis.call('ZREM', KEYS[1], ARGV[1])"  # also: a process leaving the budget
 
 _REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, asyncio.TimeoutError, ValueError)
 
@@ -145,6 +165,18 @@ class _Unavailable(Exception):
     """Internal: Redis did not answer usefully; use the fallback."""
 
 
+class _Fallback(InProcessRateLimiter):
+    """The local budget used while Redis is unavailable: resized to the process's share when an outage begins,
+    and seeded with the process's own recent sends so that the window the outage begins in counts them."""
+
+    def share(self, limit: int, burst: int | None, sent: Iterable[float]) -> None:
+        with self._lock:
+            size = min(limit, burst if burst is not None else max(1, limit // 10))
+            self.limit, self.burst, self._burst_span = limit, size, self._span * size / limit
+            cutoff = self._clock() - self._span
+            self._log = deque(sorted(t for t in (*self._log, *sent) if t > cutoff))
+
+
 class RedisRateLimiter(RateLimiter):
     """A ``RateLimiter`` whose budget and pauses live in Redis, shared by every process using the same token.
 
@@ -165,8 +197,9 @@ class RedisRateLimiter(RateLimiter):
         max_wait: cap on a pause, and on each sleep (a longer booked wait is slept in several steps).
         redis_timeout: seconds allowed for each Redis call before falling back to local pacing.
         retry_interval: seconds between attempts to reach Redis again while it is unavailable.
-        fallback_limit: requests per ``window`` for this process alone while Redis is unavailable
-            (default ``limit``; ``limit // number_of_processes`` keeps a fleet under the limit).
+        fallback_limit: a fixed number of requests per ``window`` for this process alone while Redis is
+            unavailable (default ``None``: its share, ``limit // P`` with ``P`` the processes last seen using
+            the budget, or ``limit`` before Redis ever answered).
         prefix: Redis key prefix.
         clock / wall_clock / sleep: injectable for tests (monotonic seconds, Unix seconds, async sleep).
     """
@@ -238,11 +271,21 @@ class RedisRateLimiter(RateLimiter):
         self._acquire_script = self._redis.register_script(_ACQUIRE_LUA)
         self._pause_script = self._redis.register_script(_PAUSE_LUA)
         self._unbook_script = self._redis.register_script(_UNBOOK_LUA)
-        self._members = (f"{uuid.uuid4().hex[:12]}:{n}" for n in itertools.count())
+        self.procs_key = f"{prefix}:{{{self._hash}}}:procs"
+        self._id = uuid.uuid4().hex[:12]  # this process (this limiter) among the budget's users
+        self._members = (f"{self._id}:{n}" for n in itertools.count())
+        self._beat_every = self._span / 2  # refresh this process's registration at most this often
+        self._beat_ttl_s = 3 * self._span  # processes not seen for this long no longer count
+        self._beat_ttl = repr(self._beat_ttl_s)
+        self._beat_at = 0.0  # monotonic: the next booking carries a heartbeat from then on
+        self._processes: int | None = None  # processes seen at the last heartbeat (this one included)
+        self._counted_at = 0.0  # monotonic: when that count was taken
+        self._fixed_fallback = fallback_limit is not None
+        self._burst_arg = burst
         self._clock = clock
         self._wall_clock = wall_clock
         self._sleep = sleep
-        self.fallback = InProcessRateLimiter(
+        self.fallback = _Fallback(
             fallback_limit if fallback_limit is not None else limit,
             window,
             burst=burst,
@@ -255,8 +298,10 @@ class RedisRateLimiter(RateLimiter):
             sleep=sleep,
         )
         self._local_held = 0  # fallback acquisitions not yet released
+        self._sent: deque[float] = deque(maxlen=limit)  # monotonic times of this process's recent shared sends
         self._down = False
         self._retry_at = 0.0  # monotonic: when to try Redis again while down
+        self._rejoin_until = 0.0  # monotonic: until then, requests also take a local slot (see acquire)
         self._background: set[asyncio.Task[Any]] = set()
         self.stats = RedisLimiterStats()
 
@@ -269,17 +314,39 @@ class RedisRateLimiter(RateLimiter):
         """False while Redis is unavailable and this process paces alone."""
         return not self._down
 
+    @property
+    def processes(self) -> int | None:
+        """The processes seen using this budget (this one included) at this process's last heartbeat, or
+        None before Redis answered one. An outage divides ``limit`` by it (unless ``fallback_limit`` is set)."""
+        return self._processes
+
     # ------------------------------------------------------------------ RateLimiter
 
     async def acquire(self) -> None:
-        if self._redis_usable():
+        if not self._down or await self._probe():
+            # Rejoining after an outage: other processes may still pace locally, unseen in Redis, so for a
+            # while a request takes a local slot (within this process's share) before booking a shared one.
+            rejoining = self._down or self._clock() < self._rejoin_until
+            if rejoining:
+                await self.fallback.acquire()
             member = next(self._members)
             try:
                 await self._acquire_shared(member)
             except _Unavailable:
-                pass  # nothing held in Redis that matters: fall back below
+                if rejoining:  # already paced locally
+                    self._local_held += 1
+                    self.stats.local += 1
+                    return
+            except BaseException:
+                if rejoining:
+                    self.fallback.release()
+                raise
             else:
                 self.stats.shared += 1
+                if rejoining:
+                    self._local_held += 1  # counted in the local log (it seeds the next outage's share)
+                else:
+                    self._sent.append(self._clock())
                 return
         await self.fallback.acquire()
         self._local_held += 1
@@ -316,6 +383,8 @@ class RedisRateLimiter(RateLimiter):
     async def aclose(self) -> None:
         """Wait for pending slot returns (at most ``redis_timeout``) and close the Redis client if this
         limiter created it from a URL. The limiter is not usable for shared pacing afterwards."""
+        if self._processes is not None and not self._down:  # leave the count of the budget's processes
+            self._background.add(asyncio.ensure_future(self._unbook(self._id, self.procs_key)))
         if self._background:
             _, pending = await asyncio.wait(set(self._background), timeout=self.redis_timeout * 2)
             for task in pending:  # Redis too slow: those slots age out of the window by themselves
@@ -331,21 +400,24 @@ class RedisRateLimiter(RateLimiter):
 
     # ------------------------------------------------------------------ internals
 
-    def _redis_usable(self) -> bool:
-        if not self._down:
-            return True
+    async def _probe(self) -> bool:
+        """While Redis is unavailable: True for one caller every ``retry_interval`` seconds, which tries Redis
+        again (on fresh connections: the pool's idle ones died with the server) while the others stay local."""
         now = self._clock()
         if now < self._retry_at:
             return False
-        self._retry_at = now + self.retry_interval  # this caller probes; the others stay local meanwhile
+        self._retry_at = now + self.retry_interval
+        try:
+            await asyncio.wait_for(self._redis.connection_pool.disconnect(inuse_connections=False), self.redis_timeout)
+        except _REDIS_ERRORS:
+            pass  # the probe itself will tell
         return True
 
     async def _acquire_shared(self, member: str) -> None:
-        """Book a slot for ``member`` and sleep until it; raises ``_Unavailable`` if Redis fails at once."""
-        keys = [self.log_key, self.pause_key]
-        args = [member, self.limit, repr(self._span), self.burst, repr(self._burst_span)]
+        """Book a slot for ``member`` and sleep until it; raises ``_Unavailable`` if Redis fails (before or
+        after booking: a booked slot is then paced again locally, with the share's seeded budget)."""
         try:
-            delay = await self._call(self._acquire_script, keys, ["book", *args])
+            delay = await self._book("book", member)
             if delay <= 0:
                 return
             self.stats.waits += 1
@@ -353,28 +425,52 @@ class RedisRateLimiter(RateLimiter):
                 step = min(delay, self.max_wait)
                 self.stats.waited_seconds += step
                 await self._sleep(step)
-                try:
-                    delay = await self._call(self._acquire_script, keys, ["confirm", *args])
-                except _Unavailable:
-                    return  # the slot was booked and its time has come: go
+                delay = await self._book("confirm", member)
         except _Unavailable:
             raise
         except BaseException:
             self._unbook_later(member)  # cancelled (possibly after booking): give the slot back
             raise
 
-    async def _call(self, script: Any, keys: list[str], args: list[Any]) -> float:
+    async def _book(self, mode: str, member: str) -> float:
+        """One run of the booking script (with a heartbeat when one is due); the seconds to wait."""
+        now = self._clock()
+        beat = now >= self._beat_at
+        args = [mode, member, self.limit, repr(self._span), self.burst, repr(self._burst_span), self._id]
+        args.append(self._beat_ttl if beat else "")
+        raw = await self._call(self._acquire_script, [self.log_key, self.pause_key, self.procs_key], args)
+        try:
+            delay = float(raw[0])
+            if beat:
+                self._beat_at = now + self._beat_every
+                self._count(max(1, int(raw[1])), now)
+        except (TypeError, ValueError, IndexError) as exc:
+            self._mark_down(exc)
+            raise _Unavailable from None
+        return delay if math.isfinite(delay) and delay > 0 else 0.0
+
+    def _count(self, processes: int, now: float) -> None:
+        """Remember the processes counted: the most seen within a membership's lifetime, and never fewer while
+        rejoining after an outage (a Redis that came back empty has not seen every process again yet)."""
+        current = self._processes
+        if current is None or processes >= current:
+            self._processes, self._counted_at = processes, now
+        elif now - self._counted_at > self._beat_ttl_s and now >= self._rejoin_until:
+            self._processes, self._counted_at = processes, now
+
+    async def _call(self, script: Any, keys: list[str], args: list[Any]) -> Any:
         try:
             raw = await asyncio.wait_for(script(keys=keys, args=args), self.redis_timeout)
-            value = float(raw)
         except _REDIS_ERRORS as exc:
             self.stats.redis_errors += 1
             self._mark_down(exc)
             raise _Unavailable from None
         if self._down:
             self._down = False
+            # the other processes come back within retry_interval; their local sends leave the window a span later
+            self._rejoin_until = self._clock() + self.retry_interval + self._span
             logger.info("RedisRateLimiter %s...: Redis answers again; shared pacing resumed", self._hash[:8])
-        return value if math.isfinite(value) and value > 0 else 0.0
+        return raw
 
     def _mark_down(self, exc: BaseException) -> None:
         self._retry_at = self._clock() + self.retry_interval
@@ -382,13 +478,20 @@ class RedisRateLimiter(RateLimiter):
             return
         self._down = True
         self.stats.outages += 1
+        if self._fixed_fallback:
+            how = "fallback_limit"
+        else:  # this process's share of the budget, counting its own sends of the last window
+            processes = self._processes or 1
+            self.fallback.share(max(1, self.limit // processes), self._burst_arg, self._sent)
+            how = f"1/{processes} of {self.limit}: {processes} processes last seen"
         logger.warning(
             "RedisRateLimiter %s...: Redis unavailable (%s); pacing this process locally "
-            "(%d requests per %.4g s) and trying Redis again every %.4g s",
+            "(%d requests per %.4g s, %s) and trying Redis again every %.4g s",
             self._hash[:8],
             "timed out" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__,
             self.fallback.limit,
             self.window,
+            how,
             self.retry_interval,
         )
 
@@ -401,8 +504,9 @@ class RedisRateLimiter(RateLimiter):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _unbook(self, member: str) -> None:
+    async def _unbook(self, member: str, key: str | None = None) -> None:
         try:
-            await asyncio.wait_for(self._unbook_script(keys=[self.log_key], args=[member]), self.redis_timeout)
+            keys = [key or self.log_key]
+            await asyncio.wait_for(self._unbook_script(keys=keys, args=[member]), self.redis_timeout)
         except _REDIS_ERRORS:
             pass  # the slot ages out of the window by itself

@@ -12,6 +12,11 @@ connections) and delivers signed webhook notifications to your receiver::
         client = fake.client()
         ids = [c.id async for c in client.contacts.list(per_page=50)]  # three pages
 
+``FakeIntercom(version, workspace=Workspace(...), latency=..., rate_limit=..., rate_window=10,
+workspace_limit=...)`` simulates a workspace with Intercom's rules instead (search by calendar day on stable
+versions, indexing delay, merges, the single companies scroll, per-app and per-workspace rate windows): see
+``Workspace``.
+
 The pytest plugin (registered as ``intercom_async`` under ``pytest11``) provides the fixtures; see
 ``intercom_async.testing.plugin``. Nothing here is imported by ``import intercom_async``, and this package
 imports its server (``aiohttp.web``) only when ``FakeIntercom`` is first used.
@@ -21,13 +26,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Delivery", "FakeIntercom", "RecordedRequest", "Rule", "examples", "sample_body"]
+__all__ = ["Delivery", "FakeIntercom", "RecordedRequest", "Rule", "Stats", "Workspace", "examples", "sample_body"]
 
 _EXPORTS = {
     "Delivery": "._fake",
     "FakeIntercom": "._fake",
     "RecordedRequest": "._fake",
     "Rule": "._fake",
+    "Stats": "._limits",
+    "Workspace": "._workspace",
     "examples": "._data",
     "sample_body": "._data",
 }
@@ -47,3 +54,5 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:
     from ._data import examples, sample_body
     from ._fake import Delivery, FakeIntercom, RecordedRequest, Rule
+    from ._limits import Stats
+    from ._workspace import Workspace

@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
+import orjson
 from aiohttp import ClientSession, ClientTimeout, web
 
 from .._codec import dump, validate_descriptor
@@ -39,9 +40,12 @@ from .._operation import Operation, Registry
 from .._versions import DEFAULT_VERSION, VERSIONS, ClientFactory, VersionT
 from ..webhooks import SIGNATURE_HEADER, sign
 from . import _data
+from ._limits import Stats, Windows
 
 if TYPE_CHECKING:
     from .._client import BaseClient
+    from ._served import WorkspaceAPI
+    from ._workspace import Workspace
 
 __all__ = ["Delivery", "FakeIntercom", "Handler", "RecordedRequest", "Rule"]
 
@@ -152,6 +156,13 @@ def _json_reply(status: int, value: Any, headers: Mapping[str, str] | None = Non
     return reply
 
 
+def _fast_json_reply(status: int, value: Any) -> _Reply:
+    """A JSON answer of plain JSON data (the workspace's bodies: no models to dump, encoded once)."""
+    reply = _Reply(status, orjson.dumps(value), "application/json; charset=utf-8")
+    reply.recorded = value
+    return reply
+
+
 def _content(value: Any, status: int, content_type: str | None, headers: Mapping[str, str] | None) -> _Reply:
     if isinstance(value, (bytes, bytearray)):
         reply = _Reply(status, bytes(value), content_type or "application/octet-stream", headers)
@@ -231,7 +242,13 @@ class FakeIntercom(ClientFactory[VersionT]):
         validate: check request bodies and required query parameters against the spec (default True).
         use_examples: answer with the documented examples (default); False: minimal valid bodies only (they
             pass a strict client's validation, which some of Intercom's own examples do not).
-        rate_limit / rate_window: requests allowed per fixed window of seconds (default 10,000 per 60 s).
+        rate_limit / rate_window: requests allowed per app (per bearer token) per fixed window of seconds
+            (default 10,000 per 60 s); ``workspace_limit``: requests allowed in the same window to all apps
+            together (default: no such limit). ``stats`` counts requests per window and the 429s answered.
+        latency: seconds the fake waits before answering each request (default 0).
+        workspace: a ``Workspace`` whose records the fake serves (search, lists, single records, the
+            companies scroll, ``/me``; see ``intercom_async.testing.Workspace``); ``scroll_ttl``: seconds
+            (workspace clock) before an unused companies scroll expires (default 60).
         per_page / max_per_page: page size when a paginated request names none (50), and the cap Intercom
             applies to ``per_page`` (150).
     """
@@ -246,6 +263,10 @@ class FakeIntercom(ClientFactory[VersionT]):
         use_examples: bool = True,
         rate_limit: int = 10_000,
         rate_window: float = 60.0,
+        workspace_limit: int | None = None,
+        latency: float = 0.0,
+        workspace: Workspace | None = None,
+        scroll_ttl: float = 60.0,
         per_page: int = 50,
         max_per_page: int = 150,
         host: str = "127.0.0.1",
@@ -257,6 +278,10 @@ class FakeIntercom(ClientFactory[VersionT]):
             raise InvalidRequestError(f"unknown Intercom API version {name!r}; this SDK has {list(VERSIONS)}")
         if rate_limit < 1 or not rate_window > 0:
             raise InvalidRequestError("rate_limit must be >= 1 and rate_window > 0")
+        if workspace_limit is not None and workspace_limit < 1:
+            raise InvalidRequestError("workspace_limit must be >= 1 (or None: no workspace limit)")
+        if not latency >= 0 or not scroll_ttl > 0:
+            raise InvalidRequestError("latency must be >= 0 and scroll_ttl > 0 seconds")
         self.version = name
         package = info.load()
         self.operations: Registry = package.OPERATIONS
@@ -269,7 +294,24 @@ class FakeIntercom(ClientFactory[VersionT]):
         self.rate_window = rate_window
         self.per_page = per_page
         self.max_per_page = max_per_page
-        self.scroll_ttl = 60.0  # an open scroll expires after this many idle seconds, like Intercom's
+        self.scroll_ttl = scroll_ttl  # an open scroll expires after this many idle seconds, like Intercom's
+        self.workspace_limit = workspace_limit
+        self.latency = latency
+        self.workspace = workspace
+        self._tokens = {self.token}  # the apps (private app tokens) on this workspace: see new_token()
+        self._served: WorkspaceAPI | None = None
+        if workspace is not None:
+            from ._served import WorkspaceAPI
+
+            self._served = WorkspaceAPI(
+                version,
+                self.operations,
+                self.models,
+                workspace,
+                use_examples=use_examples,
+                scroll_ttl=lambda: self.scroll_ttl,
+                scroll_size=lambda: self.per_page,
+            )
         self.host = host
         self.port = port
         self.requests: list[RecordedRequest] = []
@@ -281,8 +323,9 @@ class FakeIntercom(ClientFactory[VersionT]):
         self._runner: web.AppRunner | None = None
         self._clients: list[BaseClient] = []
         self._session: ClientSession | None = None
-        self._window: tuple[int, int] = (-1, 0)  # (window number, requests in it)
-        self._origin = time.time()  # windows start here (reset by start())
+        self._windows = Windows(
+            lambda: self.rate_window, lambda: self.rate_limit, lambda: self.workspace_limit, time.time()
+        )  # windows start at the fake's start
 
     def __repr__(self) -> str:
         state = self.base_url if self._runner is not None else "not started"
@@ -307,7 +350,7 @@ class FakeIntercom(ClientFactory[VersionT]):
             await site.start()
             self._runner = runner
             self.port = int(runner.addresses[0][1])
-            self._origin = time.time()
+            self._windows.restart(time.time())
         return self.base_url
 
     async def close(self) -> None:
@@ -328,6 +371,19 @@ class FakeIntercom(ClientFactory[VersionT]):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    @property
+    def stats(self) -> Stats:
+        """Request counters: ``max_window`` (most requests in one rate window, all apps), ``max_app_window``,
+        ``windows``, ``limited`` (429s answered by the limits), ``requests``; ``stats.reset()`` clears them."""
+        return self._windows.stats
+
+    def new_token(self) -> str:
+        """Accept one more access token: another private app on the same workspace, with its own per-app
+        window (the ``workspace_limit`` is shared). Returns the token."""
+        token = "tok_fake_" + secrets.token_hex(12)
+        self._tokens.add(token)
+        return token
 
     def _client(self, **options: Any) -> BaseClient:  # ``fake.client(...)``, typed per version by ClientFactory
         """An ``intercom_async.Intercom`` client of this version pointed at the fake (closed by ``close()``);
@@ -618,7 +674,9 @@ class FakeIntercom(ClientFactory[VersionT]):
         rec = RecordedRequest(request, body, op, path_params)
         self.requests.append(rec)
         rid = _data.request_id()
-        limits, over = self._count_request()
+        limits, over = self._windows.count(rec.authorization or "", time.time())
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
         rule = next((r for r in self._rules if r.applies(rec)), None)
         if rule is not None:
             rule.take()
@@ -627,8 +685,14 @@ class FakeIntercom(ClientFactory[VersionT]):
                 return await self._drop(request, rec, rule.options["where"], rid)
         if rule is not None and rule.kind == "fail":
             reply = self._failure(rule, rid)
+            if self._served is not None and op is not None and reply.status >= 500:
+                if op.operation_id == "scrollOverAllCompanies":
+                    self._served.scroll_failed(rec)  # Intercom: "Please restart the scroll operation"
         elif over:
-            message = f"Exceeded rate limit of {self.rate_limit} in {_number(self.rate_window)} seconds"
+            limit = self.rate_limit if over == "app" else self.workspace_limit
+            message = f"Exceeded rate limit of {limit} in {_number(self.rate_window)} seconds"
+            if over == "workspace":
+                message += " for this workspace (all its apps)"
             reply = self._error(429, "rate_limit_exceeded", message, rid)
         else:
             try:
@@ -641,21 +705,6 @@ class FakeIntercom(ClientFactory[VersionT]):
         if rule is not None and rule.kind == "slow":
             return await self._send(request, rec, reply, rid, slow=(rule.options["delay"], rule.options["where"]))
         return await self._send(request, rec, reply, rid)
-
-    def _count_request(self) -> tuple[dict[str, str], bool]:
-        """Count a request in the current fixed window (windows follow one another from the fake's start, so a
-        test's first ``rate_limit`` requests share one); return the rate-limit headers and whether the request
-        is over the limit."""
-        now = time.time()
-        number = int((now - self._origin) // self.rate_window)
-        used = self._window[1] + 1 if self._window[0] == number else 1
-        self._window = (number, used)
-        headers = {
-            "X-RateLimit-Limit": str(self.rate_limit),
-            "X-RateLimit-Remaining": str(max(self.rate_limit - used, 0)),
-            "X-RateLimit-Reset": _unix(self._origin + (number + 1) * self.rate_window),
-        }
-        return headers, used > self.rate_limit
 
     def _failure(self, rule: Rule, rid: str) -> _Reply:
         o = rule.options
@@ -685,7 +734,7 @@ class FakeIntercom(ClientFactory[VersionT]):
         if self.accept_any_token:
             if not (rec.authorization or "").startswith("Bearer ") or len(rec.authorization or "") <= 7:
                 return self._error(401, "unauthorized", "Access Token Invalid", rid)
-        elif rec.authorization != f"Bearer {self.token}":
+        elif not (rec.authorization or "").startswith("Bearer ") or (rec.authorization or "")[7:] not in self._tokens:
             return self._error(401, "unauthorized", "Access Token Invalid", rid)
         asked = rec.headers.get("Intercom-Version")
         if asked is not None and asked != self.version:
@@ -703,6 +752,10 @@ class FakeIntercom(ClientFactory[VersionT]):
         if answer is not None:
             answer.take()
             return await self._registered(answer, rec, op)
+        if self._served is not None and op.operation_id not in self._pagers:
+            served = self._served.answer(op, rec, f"{self.base_url}{rec.raw.raw_path.split('?', 1)[0]}")
+            if served is not None:
+                return _fast_json_reply(*served)
         if op.pagination is not None:
             pager = self._pagers.get(op.operation_id)
             if pager is None:
@@ -729,6 +782,11 @@ class FakeIntercom(ClientFactory[VersionT]):
         if rec.json is None:
             return self._error(400, "parameter_invalid", "the request body is not valid JSON", rid)
         classes = op.body_models()
+        sort = rec.json.get("sort") if isinstance(rec.json, dict) else None
+        if isinstance(sort, dict) and sort.get("order", "descending") not in ("ascending", "descending"):
+            if any(f[0] == "sort" for cls in classes for f in cls._FIELDS):  # documented: a 400, not a 422
+                message = f"sort order must be ascending or descending, not {sort.get('order')!r}"
+                return self._error(400, "invalid_sort_order", message, rid, field="sort.order")
         try:
             if len(classes) == 1:
                 validate_model(classes[0], rec.json)

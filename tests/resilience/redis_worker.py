@@ -33,6 +33,8 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
             window=config["window"],
             headroom=config.get("headroom"),
             redis_timeout=config.get("redis_timeout", 1.0),
+            retry_interval=config.get("retry_interval", 5.0),
+            fallback_limit=config.get("fallback_limit"),
         )
     client = intercom_async.Intercom(
         config["token"], version="2.12", base_url=config["base_url"], rate_limiter=limiter, timeout=30
@@ -64,6 +66,9 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         if isinstance(limiter, RedisRateLimiter):
             await limiter.aclose()
     stats = {name: getattr(limiter.stats, name) for name in limiter.stats.__slots__}
+    if isinstance(limiter, RedisRateLimiter):
+        stats["processes"] = limiter.processes
+        stats["fallback_limit"] = limiter.fallback.limit
     return {"ok": ok, "errors": dict(errors), "retries": retries, "stats": stats}
 
 

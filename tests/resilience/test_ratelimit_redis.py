@@ -156,8 +156,9 @@ async def test_keys_are_a_hash_of_the_token(redis_server: RedisServer, logs: Any
         await limiter.acquire()
         await limiter.observe(429, {"Retry-After": "1"})
         keys = sorted(k.decode() for k in await admin.keys("*"))
-        assert keys == [limiter.log_key, limiter.pause_key] and key_hash(TOKEN) in limiter.log_key
+        assert keys == [limiter.log_key, limiter.pause_key, limiter.procs_key] and key_hash(TOKEN) in limiter.log_key
         stored = [await admin.get(limiter.pause_key), *(await admin.zrange(limiter.log_key, 0, -1))]
+        stored += await admin.zrange(limiter.procs_key, 0, -1)
         assert_no_token(*keys, *(v.decode() for v in stored), repr(limiter), limiter.stats)
     finally:
         await limiter.aclose()
@@ -251,27 +252,82 @@ async def test_slow_redis_times_out_to_local_pacing(redis_server: RedisServer, l
         await admin.aclose()
 
 
+class _ManualTime:
+    """A monotonic clock that moves only when told (or when something sleeps on it)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.sleeps.append(delay)
+        self.now += delay
+
+
+async def test_outage_paces_at_the_share_of_the_processes_last_seen_then_rejoins(
+    redis_server: RedisServer,  # noqa: F811
+    logs: Any,
+) -> None:
+    t = _ManualTime()
+    kw: dict[str, Any] = {"limit": 30, "burst": 30, "headroom": 0.0, "retry_interval": 60, "redis_timeout": 1.0}
+    a, b, c = (_limiter(redis_server.url, clock=t.clock, sleep=t.sleep, **kw) for _ in range(3))
+    admin = aioredis.Redis.from_url(redis_server.url)
+    try:
+        for limiter in (a, b, c):
+            await limiter.acquire()
+            limiter.release()
+        assert (a.processes, c.processes) == (1, 3)  # each counted itself and those registered before it
+        assert await admin.zcard(a.procs_key) == 3
+        t.now += 6  # past (window + headroom) / 2: the next booking carries a heartbeat again
+        for _ in range(4):
+            await a.acquire()
+            a.release()
+        assert a.processes == 3 and a.stats.shared == 5 and t.sleeps == []
+        await b.aclose()  # a process that stops leaves the count
+        assert await admin.zcard(a.procs_key) == 2
+
+        redis_server.stop()
+        for _ in range(5):  # the share, 30 // 3, less its own 5 sends of this window: 5 go at once
+            await a.acquire()
+            a.release()
+        assert a.fallback.limit == 10 and a.stats.local == 5 and t.sleeps == []
+        await a.acquire()  # the 11th of this window waits for the first one (at t=1000) to leave it
+        a.release()
+        assert t.sleeps == [pytest.approx(4.0)]
+        warnings = _records(logs, logging.WARNING, "Redis unavailable")
+        assert len(warnings) == 1 and "10 requests per 10 s, 1/3 of 30: 3 processes last seen" in warnings[0]
+
+        redis_server.restart_same_port()
+        t.now += 61  # past retry_interval: the next request tries Redis
+        for _ in range(10):
+            await a.acquire()
+            a.release()
+        assert a.shared and a.stats.shared == 15 and len(t.sleeps) == 1
+        await a.acquire()  # Redis has room (30), but while rejoining a request also takes a local slot: waits
+        a.release()
+        assert len(t.sleeps) == 2 and a.processes == 3  # the count does not shrink while rejoining
+        t.now += 60 + 10.0  # past retry_interval + window: every process is back in Redis
+        for _ in range(15):  # more than the share, within Redis' budget (on Redis' real clock: 26 of 30)
+            await a.acquire()
+            a.release()
+        assert len(t.sleeps) == 2 and a.stats.shared == 31 and a.fallback.stats.in_flight == 0
+    finally:
+        for limiter in (a, c):
+            await limiter.aclose()
+        await admin.aclose()
+
+
 # ------------------------------------------------------------------------------------------ many processes
 
 
-async def test_four_processes_share_one_budget(server: FaultServer, redis_server: RedisServer) -> None:  # noqa: F811
-    """4 worker processes x 1,000 calls at concurrency 50, one server allowing N per window: no error reaches
-    a caller, 429s stay under 1% of requests, and no window of the server ever sees more than N."""
-    n, window_s, headroom = 300, 0.5, 0.25
-    processes, calls, concurrency = 4, 1000, 50
-    window = WindowLimit(n, window_s, phase=window_s * 0.37)
-    server.default = window
-    config = {
-        "base_url": server.url,
-        "redis_url": redis_server.url,
-        "token": TOKEN,
-        "limit": n,
-        "window": window_s,
-        "headroom": headroom,
-        "calls": calls,
-        "concurrency": concurrency,
-        "deadline": 45,
-    }
+async def _fleet(
+    server: FaultServer, window: WindowLimit, config: dict[str, Any], processes: int, during: Any = None
+) -> tuple[list[dict[str, Any]], int, float]:
+    """Run ``processes`` workers together (``during()``, if given, runs beside them); their reports, the requests
+    the server saw during the run and the elapsed seconds."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     procs = [
         await asyncio.create_subprocess_exec(
@@ -294,7 +350,8 @@ async def test_four_processes_share_one_budget(server: FaultServer, redis_server
         window.counts.clear()  # judge the run itself; the warm-up calls were before the start line
         window.arrivals.clear()
         started = time.monotonic()
-        outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate(b"go\n") for p in procs)), 55)
+        runs = [p.communicate(b"go\n") for p in procs]
+        outputs = await asyncio.wait_for(asyncio.gather(*runs, *([during()] if during else [])), 55)
         elapsed = time.monotonic() - started
     finally:
         for proc in procs:
@@ -302,11 +359,33 @@ async def test_four_processes_share_one_budget(server: FaultServer, redis_server
                 proc.kill()
                 await proc.wait()
     reports = []
-    for (out, err), proc in zip(outputs, procs, strict=True):
+    for (out, err), proc in zip(outputs, procs, strict=False):
         assert proc.returncode == 0, err.decode()[-2000:]
         assert_no_token(out.decode(), err.decode())
         reports.append(json.loads(out.decode().strip().splitlines()[-1]))
-    requests = server.count() - warm
+    return reports, server.count() - warm, elapsed
+
+
+async def test_four_processes_share_one_budget(server: FaultServer, redis_server: RedisServer) -> None:  # noqa: F811
+    """4 worker processes x 1,000 calls at concurrency 50, one server allowing N per window: no error reaches
+    a caller, 429s stay under 1% of requests, and no window of the server ever sees more than N."""
+    n, window_s, headroom = 300, 0.5, 0.25
+    processes, calls, concurrency = 4, 1000, 50
+    window = WindowLimit(n, window_s, phase=window_s * 0.37)
+    server.default = window
+    config = {
+        "base_url": server.url,
+        "redis_url": redis_server.url,
+        "token": TOKEN,
+        "limit": n,
+        "window": window_s,
+        "headroom": headroom,
+        "calls": calls,
+        "concurrency": concurrency,
+        "deadline": 45,
+        "redis_timeout": 3.0,  # no outage on a busy machine (an event loop can stall for a second there)
+    }
+    reports, requests, elapsed = await _fleet(server, window, config, processes)
     print(
         f"\n[redis fleet] {processes} processes x {calls} calls, concurrency {concurrency} each; server allows "
         f"{n} per {window_s} s: ok={sum(r['ok'] for r in reports)} errors={[r['errors'] for r in reports]} "
@@ -321,3 +400,57 @@ async def test_four_processes_share_one_budget(server: FaultServer, redis_server
     assert requests == processes * calls + window.rejected  # every call sent once, plus its retries
     assert sum(r["stats"]["shared"] for r in reports) == requests + processes  # every send (and warm-up) booked
     assert sum(r["stats"]["waits"] for r in reports) > processes * calls // 2  # the budget, not luck, held it
+    assert all(r["stats"]["processes"] == processes for r in reports)  # each saw the whole fleet
+
+
+async def test_redis_killed_mid_run_the_fleet_falls_back_to_its_share(
+    server: FaultServer,
+    redis_server: RedisServer,  # noqa: F811
+) -> None:
+    """4 processes at full speed; Redis is killed (SIGKILL) for 3 s mid-run and comes back empty. Each process
+    paces at its share (limit // 4, counted through Redis before the outage): no window of the server sees more
+    than N, and no 429. (With ``fallback_limit=N``, the old default, this run saw 423 in a window and 10% 429s.)"""
+    n, window_s, processes, calls = 300, 0.5, 4, 1000
+    window = WindowLimit(n, window_s, phase=window_s * 0.37)
+    server.default = window
+    config = {
+        "base_url": server.url,
+        "redis_url": redis_server.url,
+        "token": TOKEN,
+        "limit": n,
+        "window": window_s,
+        "headroom": 0.25,  # as above: room for the delay from a slot to the server on a busy machine
+        "calls": calls,
+        "concurrency": 50,
+        "deadline": 45,
+        "redis_timeout": 1.0,  # no outage but the one the test makes (calls are slow on a busy machine)
+        "retry_interval": 0.5,
+    }
+    marks: dict[str, float] = {}
+
+    async def outage() -> tuple[bytes, bytes]:
+        await asyncio.sleep(1.5)
+        assert redis_server.proc is not None
+        marks["down"] = time.monotonic()
+        redis_server.proc.kill()  # no goodbye to the clients
+        await asyncio.to_thread(redis_server.proc.wait, 10)
+        redis_server.proc = None
+        await asyncio.sleep(3.0)
+        await asyncio.to_thread(redis_server.restart_same_port)
+        marks["up"] = time.monotonic()
+        return b"", b""
+
+    reports, requests, elapsed = await _fleet(server, window, config, processes, outage)
+    down = [t for t in window.arrivals if marks["down"] <= t <= marks["up"]]
+    print(
+        f"\n[redis outage] {processes} processes x {calls} calls; server allows {n} per {window_s} s; Redis down "
+        f"3 s: requests={requests} during outage={len(down)} server_429={window.rejected} "
+        f"busiest_window={window.max_per_window()} busiest_sliding={window.max_per_sliding_window()} "
+        f"local={sum(r['stats']['local'] for r in reports)} outages={[r['stats']['outages'] for r in reports]} "
+        f"fallback_limits={[r['stats']['fallback_limit'] for r in reports]} elapsed={elapsed:.1f}s"
+    )
+    assert all(r["errors"] == {} and r["ok"] == calls for r in reports), reports
+    assert all(r["stats"]["outages"] >= 1 and r["stats"]["local"] > 0 for r in reports), reports
+    assert all(r["stats"]["fallback_limit"] == n // processes for r in reports), reports  # the share
+    assert len(down) > 3 * n  # the fleet kept working through the outage (about 4.5 windows' worth)
+    assert window.max_per_window() <= n and window.rejected == 0
