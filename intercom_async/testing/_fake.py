@@ -304,7 +304,7 @@ class FakeIntercom(ClientFactory[VersionT]):
             from ._served import WorkspaceAPI
 
             self._served = WorkspaceAPI(
-                version,
+                name,
                 self.operations,
                 self.models,
                 workspace,
