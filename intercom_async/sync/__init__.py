@@ -84,7 +84,7 @@ T = TypeVar("T")
 
 
 class _Searchable(Protocol[T]):
-    def search(self, *, body: Any = ...) -> AsyncPager[Any, T]: ...
+    def search(self, *, request_body: Any = ...) -> AsyncPager[Any, T]: ...
 
 
 class _Scrollable(Protocol[T]):

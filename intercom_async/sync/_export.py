@@ -88,7 +88,7 @@ async def _probe(client: BaseClient, part: Partition, tracker: Tracker, *, per_p
         body["sort"] = {"field": part.field, "order": "ascending"}
     group = getattr(client, part.resource)
     started = time.monotonic()
-    async with contextlib.aclosing(group.search(body=body).pages(max_pages=1)) as pages:
+    async with contextlib.aclosing(group.search(request_body=body).pages(max_pages=1)) as pages:
         page = await anext(pages)
     tracker.request(page.response.headers)
     total = getattr(page.data, "total_count", None)

@@ -200,7 +200,7 @@ class Walker:
     async def _search_pages(self) -> AsyncIterator[Any]:
         """The partition's pages; a fresh walk starts from the page its planning probe fetched, if any."""
         group = getattr(self.client, self.partition.resource)
-        pager = group.search(body=self._body())
+        pager = group.search(request_body=self._body())
         first, self.first_page = self.first_page, None
         pos = self.position
         if first is not None and pos.after is None and not pos.ids and not pos.chunks and not pos.delivered:
