@@ -97,7 +97,7 @@ $(BENCH_STAMP): benchmarks/requirements.txt
 bench: $(BENCH_STAMP)     ## issue 11's figures: raw aiohttp(+orjson) vs intercom_async vs python-intercom (BENCH_ARGS=--quick)
 	$(BENCH_VENV)/bin/python benchmarks/bench.py $(BENCH_ARGS)
 
-bench-sync: $(STAMP)      ## issue 17's export figures on the simulated workspace (minutes; BENCH_SYNC_ARGS=--skip=...)
+bench-sync: $(STAMP)      ## issue 17's export figures on the simulated workspace (~10 min; BENCH_SYNC_ARGS=--skip=...)
 	$(VENV)/bin/python benchmarks/bench_sync.py $(BENCH_SYNC_ARGS)
 
 clean:
