@@ -34,7 +34,7 @@ def path_segment(value: Any, *, name: str, where: str) -> str:
     text = str(getattr(value, "value", value))
     if text == "":
         raise InvalidRequestError(f"{where}(): path parameter {name!r} must not be empty")
-    if _is_dot_segment(text):
+    if text in _DOT_SEGMENTS or ("%" in text and _is_dot_segment(text)):  # plain ids: two cheap tests
         raise InvalidRequestError(
             f"{where}(): path parameter {name!r} must not be a dot segment ('.' or '..', also percent-encoded), "
             f"got {text!r}: proxies and servers collapse it, retargeting the request"
@@ -43,7 +43,7 @@ def path_segment(value: Any, *, name: str, where: str) -> str:
 
 
 def _is_dot_segment(text: str) -> bool:
-    """``text`` is ``.`` or ``..``, as is or under up to ``_DECODE_LAYERS`` layers of percent-encoding."""
+    """``text`` (holding a ``%``) is ``.`` or ``..`` under up to ``_DECODE_LAYERS`` layers of percent-encoding."""
     for _ in range(_DECODE_LAYERS):
         if "%" not in text:
             break
