@@ -35,6 +35,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .._errors import IntercomError, InvalidRequestError
+from .._ratelimit_headers import parse_count
 from ._errors import CheckpointError, ExportIncomplete, PartitionFailed
 from ._partition import FORMAT, Partition, day_start, next_day_start
 from ._progress import Progress, ProgressCallback, Tracker
@@ -98,14 +99,10 @@ async def _probe(client: BaseClient, part: Partition, tracker: Tracker, *, per_p
 def _walks_needed(probe: _Probe, concurrency: int) -> int:
     """How many walks keep the server's budget busy: its rate (``X-RateLimit-Limit`` per 10-second window)
     times the probe's round trip, with half again for slack; at most ``concurrency``, at least 4."""
-    raw = probe.page.response.headers.get("X-RateLimit-Limit")
-    try:
-        per_second = float(raw) / 10.0
-    except (TypeError, ValueError):
+    limit = parse_count(probe.page.response.headers.get("X-RateLimit-Limit"))
+    if not limit:
         return concurrency
-    if not math.isfinite(per_second) or per_second <= 0:
-        return concurrency
-    return max(4, min(concurrency, math.ceil(per_second * probe.elapsed * 1.5)))
+    return max(4, min(concurrency, math.ceil(limit / 10.0 * probe.elapsed * 1.5)))
 
 
 async def plan(

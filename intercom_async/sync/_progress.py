@@ -10,12 +10,13 @@ seconds and once at the end (``finished=True``); it must not block (a tqdm ``upd
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from .._ratelimit_headers import parse_count
 
 __all__ = ["Progress", "ProgressCallback"]
 
@@ -77,12 +78,8 @@ class Tracker:
         self.requests += 1
         self._sent.append(now)
         if headers is not None:
-            raw = headers.get("X-RateLimit-Limit")
-            try:
-                value = float(raw) if raw is not None else math.nan
-            except ValueError:
-                value = math.nan
-            if math.isfinite(value) and value > 0:
+            value = parse_count(headers.get("X-RateLimit-Limit"))
+            if value:
                 self.limit = value / WINDOW
         self.tick()
 
