@@ -240,7 +240,9 @@ class Walker:
     async def _walk(self, pages: AsyncIterator[Any]) -> AsyncIterator[tuple[list[Any], Commit]]:
         part = self.partition
         pos = self.position
-        sorted_walk = part.method == "search" and part.sort
+        search = part.method == "search"
+        sorted_walk = search and part.sort
+        field = part.field
         probed = self.first_page
         after = pos.after
         seen = set(pos.ids)
@@ -251,8 +253,8 @@ class Walker:
                 fresh = []
                 for item in page.items:
                     ident = item_id(item)
-                    value = item_value(item, part.field) if part.method == "search" else None
-                    if part.method == "search" and not part.owns(value):
+                    value = item_value(item, field) if search else None
+                    if search and not part.owns(value):
                         continue  # another partition's record
                     if sorted_walk and after is not None and value is not None and value < after:
                         continue  # delivered before the restart
