@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from .. import _json
 from ._errors import CheckpointError
 
 __all__ = ["CheckpointStore", "FileCheckpointStore", "MemoryCheckpointStore", "RedisCheckpointStore"]
@@ -58,8 +59,8 @@ def _encode(key: str, value: dict[str, Any]) -> str:
 
 def _decode(key: str, text: str | bytes, where: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        value = _json.loads(text)
+    except ValueError as exc:  # JSONDecodeError: also invalid UTF-8, NaN, too deep
         raise CheckpointError(f"{where} is not valid JSON ({exc}); it was left as is", key=key) from None
     if not isinstance(value, dict):
         raise CheckpointError(f"{where} holds {type(value).__name__}, not a JSON object; it was left as is", key=key)
