@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._json import loads
 from .._operation import Operation, Registry
 from . import _data
 from ._query import INDEXED, DateRules, QueryError, compile_query
@@ -69,7 +70,7 @@ def _encode(value: Any) -> str:
 
 def _decode(cursor: Any) -> Any:
     try:
-        return json.loads(base64.urlsafe_b64decode(str(cursor) + "=" * (-len(str(cursor)) % 4)))
+        return loads(base64.urlsafe_b64decode(str(cursor) + "=" * (-len(str(cursor)) % 4)))
     except (ValueError, binascii.Error):
         raise _Refusal(400, "parameter_invalid", "starting_after is not a valid cursor") from None
 
