@@ -36,11 +36,12 @@ from aiohttp import ClientSession, ClientTimeout, web
 from .._codec import dump, validate_descriptor
 from .._codec import validate as validate_model
 from .._errors import InvalidRequestError, StrictValidationError
+from .._json import loads
 from .._operation import Operation, Registry
 from .._versions import DEFAULT_VERSION, VERSIONS, ClientFactory, VersionT
 from ..webhooks import SIGNATURE_HEADER, sign
 from . import _data
-from ._limits import Stats, Windows
+from ._limits import Stats, Windows, _number, _unix
 
 if TYPE_CHECKING:
     from .._client import BaseClient
@@ -103,7 +104,7 @@ class RecordedRequest:
         self.headers: Mapping[str, str] = raw.headers  # case-insensitive
         self.body = body
         try:
-            self.json: Any = json.loads(body) if body else None
+            self.json: Any = loads(body) if body else None  # bounded: hostile nesting is not JSON here
         except ValueError:
             self.json = None
         self.operation = operation
@@ -874,14 +875,6 @@ class _Direct(Exception):
 
     def __init__(self, response: web.StreamResponse) -> None:
         self.response = response
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.3f}"
-
-
-def _unix(value: float) -> str:
-    return _number(round(value, 3))
 
 
 def _default_message(status: int, code: str, limit: int) -> str:

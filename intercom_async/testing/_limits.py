@@ -45,9 +45,14 @@ class Stats:
         )
 
 
-def _unix(value: float) -> str:
-    value = round(value, 3)
+def _number(value: float) -> str:
+    """A number of seconds for a header or a message: ``60``, ``0.5`` -> ``0.500``."""
     return str(int(value)) if float(value).is_integer() else f"{value:.3f}"
+
+
+def _unix(value: float) -> str:
+    """A unix time for ``X-RateLimit-Reset``, to the millisecond."""
+    return _number(round(value, 3))
 
 
 class Windows:
