@@ -39,7 +39,7 @@ from .._ratelimit_headers import parse_count
 from ._errors import CheckpointError, ExportIncomplete, PartitionFailed
 from ._partition import FORMAT, Partition, day_start, next_day_start
 from ._progress import Progress, ProgressCallback, Tracker
-from ._rules import rules_for
+from ._rules import check_enrich, rules_for
 from ._store import CheckpointStore, MemoryCheckpointStore
 from ._walk import PER_PAGE, Walker, check_per_page, item_value
 
@@ -261,8 +261,7 @@ class Export(Generic[T]):
         open_end: bool = False,
     ) -> None:
         self.rules = rules_for(client.VERSION, resource)  # UnknownResourceError before anything else
-        if enrich and not self.rules.enrichable:
-            raise InvalidRequestError(f"enrich=True fetches conversations or tickets in full, not {resource}")
+        check_enrich(resource, enrich)
         check_per_page(per_page)
         if store is not None and not isinstance(store, CheckpointStore):
             raise InvalidRequestError(f"store must be a checkpoint store, not {type(store).__name__}")

@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .._errors import InvalidRequestError
 from ._errors import UnknownResourceError
 
-__all__ = ["RESOURCES", "Rules", "rules_for"]
+__all__ = ["RESOURCES", "Rules", "check_enrich", "rules_for"]
 
 RESOURCES = ("contacts", "conversations", "tickets", "companies")
 
@@ -27,6 +28,7 @@ _SORTED = {("contacts", "2.16"), ("contacts", "Preview"), ("companies", "Preview
 _COMPANY_SEARCH = {"Preview"}
 _DELETED_FEED = {"2.16", "Unstable", "Preview"}
 _ACTIVITIES_FEED = {"Preview"}
+_ENRICHABLE = ("conversations", "tickets")  # GET /<resource>/{id} has the parts search leaves out
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,12 @@ def check_resource(resource: Any) -> str:
     return resource
 
 
+def check_enrich(resource: str, enrich: bool) -> None:
+    """``InvalidRequestError`` when ``enrich=True`` is asked of a resource that cannot be fetched in full."""
+    if enrich and resource not in _ENRICHABLE:
+        raise InvalidRequestError(f"enrich=True fetches conversations or tickets in full, not {resource}")
+
+
 def rules_for(version: str, resource: str) -> Rules:
     """The ``Rules`` of ``resource`` on API ``version`` (``client.VERSION``)."""
     resource = check_resource(resource)
@@ -61,5 +69,5 @@ def rules_for(version: str, resource: str) -> Rules:
         day_granular=resource == "contacts" and version != "Preview",
         deleted_feed=resource == "conversations" and version in _DELETED_FEED,
         activities_feed=resource == "contacts" and version in _ACTIVITIES_FEED,
-        enrichable=resource in ("conversations", "tickets"),
+        enrichable=resource in _ENRICHABLE,
     )

@@ -42,7 +42,7 @@ from ._errors import CheckpointError, PartitionFailed
 from ._export import DEFAULT_CONCURRENCY, Export
 from ._partition import FORMAT, Partition
 from ._progress import Progress, ProgressCallback, Tracker
-from ._rules import check_resource, rules_for
+from ._rules import check_enrich, check_resource, rules_for
 from ._store import CheckpointStore, MemoryCheckpointStore
 from ._walk import PER_PAGE, Walker, item_id, item_value
 
@@ -131,8 +131,7 @@ class Sync(Generic[T]):
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.rules = rules_for(client.VERSION, check_resource(resource))
-        if enrich and not self.rules.enrichable:
-            raise InvalidRequestError(f"enrich=True fetches conversations or tickets in full, not {resource}")
+        check_enrich(resource, enrich)
         if not isinstance(lag, int) or lag < 0:
             raise InvalidRequestError(f"lag must be a number of seconds >= 0, got {lag!r}")
         self.client = client

@@ -31,6 +31,7 @@ from .._errors import BadRequestError, IntercomError, InvalidRequestError, NotFo
 from ._errors import CheckpointError, PartitionFailed
 from ._partition import FORMAT, Partition, Position
 from ._progress import Tracker
+from ._rules import check_enrich
 from ._store import CheckpointStore, MemoryCheckpointStore
 
 if TYPE_CHECKING:
@@ -126,8 +127,7 @@ class Walker:
                 f"store must be a checkpoint store (async load, save, delete, keys), not {type(store).__name__}"
             )
         check_per_page(per_page)
-        if enrich and partition.resource not in ("conversations", "tickets"):
-            raise InvalidRequestError(f"enrich=True fetches conversations or tickets in full, not {partition.resource}")
+        check_enrich(partition.resource, enrich)
         self.client = client
         self.partition = partition
         self.store = store
