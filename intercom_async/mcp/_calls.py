@@ -177,16 +177,13 @@ class Caller:
             if name in args and args[name] is not None:
                 {"path": path, "query": query, "header": headers}[where][json_name] = args[name]
         body = args.get("body", UNSET)
-        if tool.paged:
-            names = {p[1] for p in tool.op.params}
-            shape = tool.op.pagination.shape if tool.op.pagination else ""
-            if "per_page" in names:
-                query["per_page"] = page_size
-            elif shape == "body_cursor" and (body is UNSET or isinstance(body, dict)):  # else the SDK refuses it
-                data = dict(body) if isinstance(body, dict) else {}
-                paging = data.get("pagination")
-                data["pagination"] = {**(paging if isinstance(paging, dict) else {}), "per_page": page_size}
-                body = data
+        if tool.page_size_in == "query":
+            query["per_page"] = page_size
+        elif tool.page_size_in == "body" and (body is UNSET or isinstance(body, dict)):  # else the SDK refuses it
+            data = dict(body) if isinstance(body, dict) else {}
+            paging = data.get("pagination")
+            data["pagination"] = {**(paging if isinstance(paging, dict) else {}), "per_page": page_size}
+            body = data
         return Request(tool.op, path=path, query=query, headers=headers or None, body=body)
 
     # ------------------------------------------------------------------ answers

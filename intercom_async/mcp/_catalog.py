@@ -118,6 +118,7 @@ class ToolSpec:
     input_schema: dict[str, Any]
     params: dict[str, tuple[str, str]] = field(default_factory=dict)  # argument -> (JSON name, location)
     paged: bool = False
+    page_size_in: str = ""  # paged: where the page size goes, "query" (``per_page``), "body" (body cursor) or ""
 
     @property
     def annotations(self) -> dict[str, Any]:
@@ -237,8 +238,13 @@ class Catalog:
         summary = info.get("summary") or op.qualname
         text = info.get("description") or ""
         description = summary if not text or text.startswith(summary) else f"{summary}. {text}"
+        page_size_in = ""
         if paged:
             description += " Paged: returns up to `limit` items and a `next_cursor`."
+            if any(p[1] == "per_page" for p in op.params):
+                page_size_in = "query"
+            elif op.pagination is not None and op.pagination.shape == "body_cursor":
+                page_size_in = "body"
         return ToolSpec(
             name=tool_name(op),
             op=op,
@@ -248,4 +254,5 @@ class Catalog:
             input_schema=schema,
             params=params,
             paged=paged,
+            page_size_in=page_size_in,
         )
