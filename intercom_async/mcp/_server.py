@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import mcp_types as types
+import orjson
 from mcp.server.lowlevel import Server
 
 from .._versions import DEFAULT_VERSION, VERSIONS, Intercom
@@ -143,8 +144,6 @@ def list_tools(catalog: Catalog, compact: bool) -> list[types.Tool]:
 
 
 def _dumps(value: Any) -> str:
-    import orjson
-
     return orjson.dumps(value).decode()
 
 
@@ -187,7 +186,7 @@ class _Handler:
         return await self.caller.call(self._find(name), args)
 
     def _find(self, name: Any) -> ToolSpec:
-        tool = self.catalog.find(name) if isinstance(name, str) else None
+        tool = self.catalog.find(name)  # None for a name that is not a string
         if tool is None:
             shown = repr(name)[:80]
             raise ToolError(f"unknown operation {shown} in Intercom API {self.catalog.version}")
