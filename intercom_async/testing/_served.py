@@ -32,6 +32,7 @@ from typing import Any
 from .._json import loads
 from .._operation import Operation, Registry
 from . import _data
+from ._data import PagingError as _Refusal  # a request the API refuses: status, code, message
 from ._query import INDEXED, DateRules, QueryError, compile_query
 from ._workspace import SORT_KEYS, Rec, Workspace, _defaults, _Table
 
@@ -56,14 +57,6 @@ PARTS = {"conversations": ("conversation_parts", "conversation_part"), "tickets"
 Reply = tuple[int, Any]
 
 
-class _Refusal(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
 def _encode(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).decode().rstrip("=")
 
@@ -82,13 +75,7 @@ def _tuple(value: Any) -> Any:
 def _size(value: Any, default: int, cap: int = MAX_PER_PAGE) -> int:
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise _Refusal(400, "parameter_invalid", "per_page must be an integer") from None
-    if number < 1:
-        raise _Refusal(400, "parameter_invalid", "per_page must be at least 1")
-    return min(number, cap)
+    return min(_data._int(value, "per_page", 1), cap)
 
 
 def _generic_key(field: str) -> Callable[[Rec], tuple[Any, ...]]:
