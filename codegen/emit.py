@@ -34,7 +34,7 @@ from openapi_python_client.parser.properties import (
 from openapi_python_client.parser.properties.literal_enum_property import LiteralEnumProperty
 from openapi_python_client.schema.untrusted_string import UntrustedString
 
-from .normalize import resolve
+from .normalize import parameters, resolve
 
 DICT_REF = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)Dict\b")  # ``<Model>Dict`` names inside an annotation
 
@@ -251,15 +251,6 @@ def python_name(key: str) -> str | None:
     if keyword.iskeyword(key):
         return key + "_"
     return key if key.isidentifier() else None
-
-
-def _spec_params(spec_item: dict[str, Any], spec_op: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The spec's parameter objects by (name, location), path-item level ones included (operation level wins)."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    for param in [*(spec_item.get("parameters") or []), *(spec_op.get("parameters") or [])]:
-        if isinstance(param, dict) and "name" in param:
-            out[(param["name"], param.get("in", ""))] = param
-    return out
 
 
 def _param_rows(endpoint: Any, spec_params: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
@@ -493,7 +484,7 @@ def endpoint_info(
 ) -> dict[str, Any]:
     """Everything the resource, registry and reference templates need about one operation (``fixed_values``: the
     ``literals`` of each union branch model, shown beside its fields)."""
-    params = _param_rows(endpoint, _spec_params(spec_item, spec_op))
+    params = _param_rows(endpoint, parameters(spec_item, spec_op))
     body: dict[str, Any] | None = None
     path_names: set[str] = set()
     if endpoint.bodies:

@@ -29,6 +29,20 @@ def operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]
                 yield path, method, item[method]
 
 
+def parameters(
+    item: dict[str, Any], op: dict[str, Any], spec: dict[str, Any] | None = None
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """An operation's parameter objects by ``(name, location)``, path-item level ones included (operation level
+    wins); with ``spec``, a ``$ref`` parameter is followed first (``resolve``)."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for param in [*(item.get("parameters") or []), *(op.get("parameters") or [])]:
+        if spec is not None:
+            param = resolve(spec, param)
+        if isinstance(param, dict) and "name" in param:
+            out[(param["name"], param.get("in", ""))] = param
+    return out
+
+
 def resolve(spec: dict[str, Any], node: Any) -> Any:
     """``node`` with local ``$ref`` followed (``{}`` for a dangling one)."""
     for _ in range(50):

@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .normalize import operations, resolve
+from .normalize import operations, parameters, resolve
 
 FILE_NAME = "tools.json"
 FORMAT = 1
@@ -128,15 +128,6 @@ def _nullable(out: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [out, {"type": "null"}]}
 
 
-def _parameters(spec: dict[str, Any], path_item: dict[str, Any], op: dict[str, Any]) -> list[dict[str, Any]]:
-    merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for raw in [*path_item.get("parameters", []), *op.get("parameters", [])]:
-        param = resolve(spec, raw)
-        if isinstance(param, dict) and "name" in param:
-            merged[(param["name"], param.get("in", ""))] = param
-    return list(merged.values())
-
-
 def collect(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(operations, defs)`` as described in the module docstring."""
     conv = _Converter(spec)
@@ -145,7 +136,7 @@ def collect(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         if "operationId" not in op:
             continue
         params: dict[str, Any] = {}
-        for param in _parameters(spec, spec["paths"][path], op):
+        for param in parameters(spec["paths"][path], op, spec).values():
             if param.get("in") not in ("path", "query", "header"):
                 continue
             schema = conv.schema(param.get("schema", {}))
