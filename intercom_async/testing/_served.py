@@ -355,12 +355,7 @@ class WorkspaceAPI:
                     raise _Refusal(404, "company_not_found", "Company Not Found")
                 return 200, self._envelope(op, [self.render(r) for r in found], {"total_count": len(found)})
         size = _size(query.get("per_page"), 15)
-        try:
-            number = int(query.get("page") or 1)
-        except ValueError:
-            raise _Refusal(400, "parameter_invalid", "page must be an integer") from None
-        if number < 1:
-            raise _Refusal(400, "parameter_invalid", "page must be at least 1")
+        number = _data._int(query.get("page") or 1, "page", 1)
         start = (number - 1) * size
         if start >= COMPANY_LIST_CAP:
             raise _Refusal(
