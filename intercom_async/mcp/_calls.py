@@ -216,8 +216,7 @@ class Caller:
             page = fetched
         if page is None:
             return '{"items": [], "next_cursor": null}'
-        items = [dump(item) for item in page.items]
-        chosen = items[offset : offset + limit]
+        chosen = [dump(item) for item in page.items[offset : offset + limit]]  # only what may be shown
         extra: dict[str, Any] = {}
         raw = page.response.parsed
         if hasattr(raw, "to_dict"):
@@ -243,7 +242,7 @@ class Caller:
             kept.append(item)
             used += len(data) + 1
         end = offset + len(kept)
-        if end < len(items):
+        if end < len(page.items):
             next_cursor: str | None = _encode_cursor(page.cursor, end, page_size)
         elif page.next_cursor is not None:
             next_cursor = _encode_cursor(page.next_cursor, 0, page_size)
