@@ -52,7 +52,7 @@ from taskiq_redis import RedisStreamBroker
 
 import intercom_async
 from intercom_async.ratelimit_redis import RedisRateLimiter
-from intercom_async.sync import Partition, RedisCheckpointStore, plan, redis_scroll_lock, run_partition
+from intercom_async.sync import Partition, RedisCheckpointStore, plan, redis_scroll_lock, rules_for, run_partition
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,7 +189,7 @@ async def export_partition(partition: dict[str, Any], export: str) -> int:
     s = worker.settings
     delivered = 0
     async with redis_scroll_lock(worker.redis, f"{export}/{part.key}", ttl=s.lease, prefix=s.prefix + "lease:"):
-        enrich = s.enrich and part.resource in ("conversations", "tickets")
+        enrich = s.enrich and rules_for(part.version, part.resource).enrichable
         # companies without search: one scroll per workspace, whatever else uses it (another export, a sync)
         scroll = None
         if part.method == "scroll":
