@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from .._versions import DEFAULT_VERSION, VERSIONS
 from ._calls import DEFAULT_MAX_BYTES
+from ._catalog import Policy
 from ._server import Config, catalog_for, list_tools, serve
 
 
@@ -99,7 +100,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def config_from(args: argparse.Namespace) -> Config:
-    allow = tuple(p.strip() for p in str(args.allow or "").split(",") if p.strip())
+    allow = Policy.parse(str(args.allow or "")).allow
     return Config(
         version=args.api_version,
         region=args.region,
