@@ -150,10 +150,23 @@ def _int(value: Any, name: str, minimum: int) -> int:
     return number
 
 
+def pack(value: Any) -> str:
+    """An opaque ``starting_after`` cursor like Intercom's: unpadded url-safe base64 of compact JSON."""
+    return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def unpack(cursor: str) -> Any:
+    """The JSON value of a ``pack`` cursor; anything else is a 400 ``parameter_invalid``."""
+    try:
+        # bounded: a cursor nested 100,000 levels deep is a 400, not a RecursionError
+        return loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error):
+        raise PagingError(400, "parameter_invalid", "starting_after is not a valid cursor") from None
+
+
 def encode_cursor(offset: int, last_id: Any) -> str:
     """An opaque ``starting_after`` cursor like Intercom's (base64 of a small JSON array)."""
-    raw = json.dumps([offset, str(last_id)], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return pack([offset, str(last_id)])
 
 
 def cursor_for(items: Sequence[Any], offset: int) -> str:
@@ -164,9 +177,8 @@ def cursor_for(items: Sequence[Any], offset: int) -> str:
 
 def decode_cursor(cursor: str) -> int:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        offset = loads(raw)[0]  # bounded: a cursor nested 100,000 levels deep is a 400, not a RecursionError
-    except (ValueError, TypeError, IndexError, KeyError, binascii.Error):
+        offset = unpack(cursor)[0]
+    except (TypeError, IndexError, KeyError):
         raise PagingError(400, "parameter_invalid", "starting_after is not a valid cursor") from None
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
         raise PagingError(400, "parameter_invalid", "starting_after is not a valid cursor")

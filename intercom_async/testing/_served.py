@@ -20,16 +20,12 @@ body), so the SDK parses them into the version's models.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
-import json
 import math
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._json import loads
 from .._operation import Operation, Registry
 from . import _data
 from ._data import PagingError as _Refusal  # a request the API refuses: status, code, message
@@ -57,15 +53,11 @@ PARTS = {"conversations": ("conversation_parts", "conversation_part"), "tickets"
 Reply = tuple[int, Any]
 
 
-def _encode(value: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).decode().rstrip("=")
+_encode = _data.pack
 
 
 def _decode(cursor: Any) -> Any:
-    try:
-        return loads(base64.urlsafe_b64decode(str(cursor) + "=" * (-len(str(cursor)) % 4)))
-    except (ValueError, binascii.Error):
-        raise _Refusal(400, "parameter_invalid", "starting_after is not a valid cursor") from None
+    return _data.unpack(str(cursor))
 
 
 def _tuple(value: Any) -> Any:
