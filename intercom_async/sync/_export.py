@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
 import time
@@ -186,10 +187,10 @@ async def plan(
             return []
         slack = SLACK if count <= parent / 2 else 1  # a split that left most records together gets no slack
         if count <= target * slack or not part.splittable():
-            return [Partition(**{**part.to_json(), "estimate": count})]
+            return [dataclasses.replace(part, estimate=count)]
         children = part.split(min(MAX_SPLIT, math.ceil(count / target)))
         if len(children) < 2:  # nothing to gain (cannot happen for a splittable partition; never loop)
-            return [Partition(**{**part.to_json(), "estimate": count})]
+            return [dataclasses.replace(part, estimate=count)]
 
         async def probe(child: Partition) -> int:
             async with slots:
