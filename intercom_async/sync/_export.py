@@ -42,7 +42,7 @@ from ._partition import FORMAT, Partition, day_start, next_day_start
 from ._progress import Progress, ProgressCallback, Tracker
 from ._rules import check_enrich, rules_for
 from ._store import CheckpointStore, MemoryCheckpointStore
-from ._walk import PER_PAGE, Walker, check_per_page, item_value
+from ._walk import PER_PAGE, Walker, check_per_page, item_value, search_body
 
 if TYPE_CHECKING:
     from .._client import BaseClient
@@ -85,12 +85,10 @@ class _Probe:
 
 async def _probe(client: BaseClient, part: Partition, tracker: Tracker, *, per_page: int = 1) -> _Probe:
     """The first page of ``part``'s query, ``per_page`` items of it (sorted as its walk is), and its count."""
-    body: dict[str, Any] = {"query": part.query(), "pagination": {"per_page": per_page}}
-    if part.sort:
-        body["sort"] = {"field": part.field, "order": "ascending"}
     group = getattr(client, part.resource)
     started = time.monotonic()
-    async with contextlib.aclosing(group.search(request_body=body).pages(max_pages=1)) as pages:
+    pager = group.search(request_body=search_body(part, per_page))
+    async with contextlib.aclosing(pager.pages(max_pages=1)) as pages:
         page = await anext(pages)
     tracker.request(page.response.headers)
     total = getattr(page.data, "total_count", None)

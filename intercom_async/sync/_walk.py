@@ -77,6 +77,15 @@ def item_value(item: Any, name: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def search_body(part: Partition, per_page: int, lo: int | None = None) -> dict[str, Any]:
+    """The search request body of ``part`` (from ``lo`` when given), as both its planning probe and its walk
+    send it: the probe's page is the walk's first page, so the two must not differ."""
+    body: dict[str, Any] = {"query": part.query(lo), "pagination": {"per_page": per_page}}
+    if part.sort:
+        body["sort"] = {"field": part.field, "order": "ascending"}
+    return body
+
+
 def record(partition: Partition, position: Position) -> dict[str, Any]:
     return {"format": FORMAT, "partition": partition.to_json(), "position": position.to_json()}
 
@@ -192,10 +201,7 @@ class Walker:
         lo = part.lo
         if part.sort and pos.after is not None:  # resume: from the position (its day, where dates are days)
             lo = max(pos.after, part.lo) if part.lo is not None else pos.after
-        body: dict[str, Any] = {"query": part.query(lo), "pagination": {"per_page": self.per_page}}
-        if part.sort:
-            body["sort"] = {"field": part.field, "order": "ascending"}
-        return body
+        return search_body(part, self.per_page, lo)
 
     async def _search_pages(self) -> AsyncIterator[Any]:
         """The partition's pages; a fresh walk starts from the page its planning probe fetched, if any."""
