@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from .._json import loads
 from .._operation import Operation, Registry
 
 __all__ = ["MAX_LIMIT", "Catalog", "Policy", "ToolSpec", "kind_of", "tool_name"]
@@ -135,8 +136,7 @@ class ToolSpec:
 def load_tools_json(registry: Registry) -> dict[str, Any]:
     """The version's ``tools.json`` (see ``codegen/tools.py``)."""
     package = registry.models.__name__.rsplit(".", 1)[0]
-    text = resources.files(package).joinpath("tools.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = loads(resources.files(package).joinpath("tools.json").read_bytes())  # the package's decoder
     return data
 
 
