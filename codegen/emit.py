@@ -676,9 +676,3 @@ def op_docstring(info: dict[str, Any], indent: int = 8) -> str:
         f"``{info['route']}`` (operationId ``{info['operation_id_raw']}``). Reference:\n{pad}{info['reference_url']}"
     )
     return f"\n\n{pad}".join(parts)
-
-
-def reference_url(version: str, tag: str, operation_id: str) -> str:
-    """Intercom's reference page for an operation (versioned: ``/docs/references/2.12/rest-api/...``)."""
-    slug = re.sub(r"\s+", "-", tag.strip().lower())
-    return f"https://developers.intercom.com/docs/references/{version.lower()}/rest-api/api.intercom.io/{slug}/{operation_id.lower()}"

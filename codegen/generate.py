@@ -28,7 +28,7 @@ from openapi_python_client.parser.properties import EnumProperty, ModelProperty
 from . import api_diff, docs, emit, examples, names, pagination, tools
 from .errors import GenerationError
 from .fetch import fetch
-from .normalize import HTTP_METHODS, normalise
+from .normalize import HTTP_METHODS, normalise, reference_url
 from .pins import ROOT, Pin, load_naming_pins
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -221,7 +221,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
                 models=models,
                 dict_models=dict_models,
                 fixed_values=fixed_values,
-                reference_url=emit.reference_url(pin.name, tag, op_id),
+                reference_url=reference_url(pin.name, tag, op_id),
             )
         except ValueError as exc:
             raise GenerationError(f"[{pin.name}] {op_id}: {exc}") from None

@@ -162,6 +162,12 @@ def _readme_slug(method: str, path: str) -> str:
     return f"{method}_" + "-".join(parts).replace("_", "-").lower()
 
 
+def reference_url(version: str, tag: str, operation_id: str) -> str:
+    """Intercom's reference page for an operation (versioned: ``/docs/references/2.12/rest-api/...``)."""
+    slug = re.sub(r"\s+", "-", tag.strip().lower())
+    return f"{INTERCOM_DOCS}/docs/references/{version.lower()}/rest-api/api.intercom.io/{slug}/{operation_id.lower()}"
+
+
 def absolute_reference_links(spec: dict[str, Any], report: Report) -> None:
     """Spec prose links to Intercom's own docs in two forms that only work on developers.intercom.com:
     ``[listing the ticket type](ref:get_ticket-types)`` (a pseudo link of Intercom's old docs platform, in the
@@ -171,15 +177,15 @@ def absolute_reference_links(spec: dict[str, Any], report: Report) -> None:
 
     Anywhere else (docstrings, the API reference site) they are broken links. A relative path gets Intercom's
     host; a ``ref:<method>_<path>`` link becomes the absolute reference URL of the operation it names (the
-    URL ``emit.reference_url`` builds for the reference's own links: version, first tag, operationId), and
+    URL ``reference_url`` builds for the reference's own links: version, first tag, operationId), and
     one that names no operation of the spec its version's reference home page.
     """
     version = str((spec.get("info") or {}).get("version") or "").lower()
     base = f"{INTERCOM_DOCS}/docs/references/{version}/rest-api/api.intercom.io"
     by_slug: dict[str, str] = {}
     for path, method, op in operations(spec):
-        tag = re.sub(r"\s+", "-", ((op.get("tags") or ["default"])[0]).strip().lower())
-        by_slug[_readme_slug(method, path)] = f"{base}/{tag}/{str(op.get('operationId', '')).lower()}"
+        tag = (op.get("tags") or ["default"])[0]
+        by_slug[_readme_slug(method, path)] = reference_url(version, tag, str(op.get("operationId", "")))
 
     def absolute(match: re.Match[str]) -> str:
         target = match.group("target")
