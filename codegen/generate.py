@@ -145,8 +145,9 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
         for _, collection in sorted(data.endpoint_collections_by_tag.items())
         for endpoint in collection.endpoints
     ]
-    dict_models = emit.request_closure([e.bodies[0].prop for e, *_ in endpoints if e.bodies], models)
-    branch_models, keyword_models = emit.fields_models([e.bodies[0].prop for e, *_ in endpoints if e.bodies], models)
+    bodies = [e.bodies[0].prop for e, *_ in endpoints if e.bodies]
+    dict_models = emit.request_closure(bodies, models)
+    branch_models, keyword_models = emit.fields_models(bodies, models)
     fixed_values = {name: emit.literals(models[name], spec) for name in sorted(branch_models)}
 
     entries: list[tuple[str, str]] = []
@@ -188,7 +189,7 @@ def render(pin: Pin, spec: dict[str, Any], out: Path, table: names.NameTable | N
             dict_required=[r["key"] for r in dict_rows or () if r["required"]],
         )
         entries.append((name, module))
-        model_docs[name] = docs.model_doc(emit.prose(model.description), emit.field_rows(model), descriptor)
+        model_docs[name] = docs.model_doc(emit.prose(model.description), rows, descriptor)
     for enum in data.enums:
         if not isinstance(enum, EnumProperty):
             raise GenerationError(f"[{pin.name}] unexpected literal enum {enum.class_info.name}")
