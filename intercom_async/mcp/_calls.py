@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # a dependency of mcp
 
+from .. import _json
 from .._client import BaseClient
 from .._codec import dump
 from .._errors import APIError, IntercomError, RateLimitError, redact
@@ -109,17 +111,26 @@ def _shrink(value: Any, text: int, items: int, depth: int) -> Any:
     return value
 
 
+def _dumps(value: Any) -> bytes:
+    """``value`` as JSON. orjson refuses integers beyond 64 bits, which the SDK's decoder keeps exact (``_json``):
+    such a value goes through the standard library, so the model sees the number the server sent."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def fit(value: Any, max_bytes: int) -> tuple[bytes, bool]:
     """``value`` as JSON within ``max_bytes``: as is, else trimmed by the first pass that fits. ``(json, trimmed)``."""
-    data = orjson.dumps(value)
+    data = _dumps(value)
     if len(data) <= max_bytes:
         return data, False
     for text, items, depth in _PASSES:
-        small = orjson.dumps(_shrink(value, text, items, depth))
+        small = _dumps(_shrink(value, text, items, depth))
         if len(small) <= max_bytes:
             return small, True
     keys = list(value)[:50] if isinstance(value, dict) else None
-    return orjson.dumps({"omitted": f"{len(data)} bytes", "keys": keys}), True
+    return _dumps({"omitted": f"{len(data)} bytes", "keys": keys}), True
 
 
 class Caller:
@@ -193,18 +204,18 @@ class Caller:
             return '{"ok": true}'
         if tool.op.accept == "application/octet-stream" or (content_type and "json" not in content_type.lower()):
             if tool.op.accept == "application/octet-stream" or content_type.startswith(("image/", "application/oct")):
-                return orjson.dumps({"binary": f"{len(content)} bytes, not shown"}).decode()
+                return _dumps({"binary": f"{len(content)} bytes, not shown"}).decode()
             text = content.decode("utf-8", "replace")
             return text if len(text) <= self.max_bytes else text[: self.max_bytes] + f"…(+{len(text) - self.max_bytes})"
         if len(content) <= self.max_bytes:
             return content.decode("utf-8", "replace")
         try:
-            value = orjson.loads(content)
-        except orjson.JSONDecodeError:
+            value = _json.loads(content)
+        except _json.JSONDecodeError:
             return content[: self.max_bytes].decode("utf-8", "ignore") + "…(cut)"
         data, _ = fit(value, self.max_bytes - 200)
         note = f"trimmed from {len(content)} bytes: long strings and lists cut; fetch nested objects by id"
-        return '{"trimmed":' + orjson.dumps(note).decode() + ',"value":' + data.decode() + "}"
+        return '{"trimmed":' + _dumps(note).decode() + ',"value":' + data.decode() + "}"
 
     async def _page(self, request: Request, limit: int, page_size: int, cursor: tuple[Any, int, int] | None) -> str:
         position, offset = (cursor[0], cursor[1]) if cursor else (None, 0)
@@ -227,16 +238,16 @@ class Caller:
                 for k, v in raw.items()
                 if isinstance(v, (int, float, bool)) or (isinstance(v, str) and len(v) <= 200 and k != "type")
             }
-        budget = self.max_bytes - len(orjson.dumps(extra)) - 300
+        budget = self.max_bytes - len(_dumps(extra)) - 300
         kept: list[Any] = []
         used = 0
         trimmed = False
         for item in chosen:
-            data = orjson.dumps(item)
+            data = _dumps(item)
             if used + len(data) > budget:
                 if not kept:  # one item larger than the budget: shown trimmed, the cursor moves past it
                     small, _ = fit(item, budget)
-                    kept.append(orjson.loads(small))
+                    kept.append(_json.loads(small))
                     trimmed = True
                 break
             kept.append(item)
@@ -251,4 +262,4 @@ class Caller:
         out: dict[str, Any] = {"items": kept, "next_cursor": next_cursor, **extra}
         if trimmed:
             out["trimmed"] = "an item was larger than the answer size cap and is shown trimmed"
-        return orjson.dumps(out).decode()
+        return _dumps(out).decode()

@@ -181,6 +181,17 @@ async def test_a_large_answer_is_cut_to_the_cap_and_says_so():
         assert "trimmed" in answer and answer["value"]["id"] == "1"
 
 
+async def test_integers_beyond_64_bits_reach_the_model_exactly():
+    big = -1180591620717411303424
+    name = "x" * 5000  # over the cap: the answer is decoded and trimmed, the number must survive both
+    body = b'{"type":"list","data":[{"type":"admin","id":"1","name":"%s","n":%d}]}' % (name.encode(), big)
+    async with FakeIntercom("2.16", token=TOKEN) as fake:
+        fake.respond("admins.list", body, content_type="application/json")
+        catalog = Catalog(fake.operations)
+        text = await Caller(catalog, fake.client(), max_bytes=1000).call(catalog.tools["admins_list"], {})
+    assert "trimmed" in text and str(big) in text and "e+21" not in text
+
+
 async def test_refused_and_invalid_calls_never_reach_intercom():
     async with FakeIntercom("2.16", token=TOKEN) as fake:
         catalog = Catalog(fake.operations)
